@@ -1,0 +1,83 @@
+"""``python -m helpers.sandbox serve|status|reset``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import urllib.request
+from pathlib import Path
+
+from . import process
+
+
+def serve(args: argparse.Namespace) -> int:
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        print("The sandbox binds to loopback only (127.0.0.1).", file=sys.stderr)
+        return 2
+    if not process.port_is_free(args.port, args.host):
+        print(
+            f"Port {args.port} on {args.host} is taken by another program, so the sandbox cannot "
+            "start there. Stop that program or pass --port <another port>.",
+            file=sys.stderr,
+        )
+        return 2
+    import uvicorn
+
+    from .app import create_app
+    from .store import Store
+    from .versions import LATEST, check
+
+    version = check(args.api_version or LATEST)
+    app = create_app(Store(args.db), version)
+    print(f"Stripe sandbox on http://{args.host}:{args.port} (API version {version}, state {args.db})", flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+    return 0
+
+
+def status(args: argparse.Namespace) -> int:
+    url = args.url or process.running_url() or f"http://127.0.0.1:{process.DEFAULT_PORT}"
+    doc = process.health(url)
+    if doc is None:
+        print(f"No sandbox answers on {url}. Start one with: python -m helpers.sandbox serve")
+        return 1
+    print(json.dumps({"url": url, **doc}, indent=2))
+    return 0
+
+
+def reset(args: argparse.Namespace) -> int:
+    url = args.url or process.running_url()
+    if url and process.health(url):
+        request = urllib.request.Request(f"{url}/_sandbox/reset", method="POST")
+        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
+            print(response.read().decode())
+        return 0
+    db = Path(args.db or process.state_dir() / "sandbox.sqlite3")
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    print(f"Removed {db}: the next start begins empty.")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m helpers.sandbox", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("serve", help="run the sandbox in the foreground")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=process.DEFAULT_PORT)
+    p.add_argument("--db", default=str(process.state_dir() / "sandbox.sqlite3"))
+    p.add_argument("--api-version", help="the account's default API version (default: stripe-python's)")
+    p.set_defaults(run=serve)
+    p = sub.add_parser("status", help="is a sandbox up, and what does it hold")
+    p.add_argument("--url")
+    p.set_defaults(run=status)
+    p = sub.add_parser("reset", help="empty the sandbox (running or not)")
+    p.add_argument("--url")
+    p.add_argument("--db")
+    p.set_defaults(run=reset)
+    args = parser.parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,216 @@
+"""The sandbox's ASGI app: Stripe's wire protocol around the handlers in ``resources/``.
+
+Every ``/v1`` request goes through the same steps, as at Stripe: a Request-Id; the API key
+(secret or publishable, test only); the API version (``Stripe-Version`` or the account
+default); form decoding; version changes; parameter validation against stripe-python's
+params classes; idempotency; the handler, in one SQLite transaction; then expand and the
+version's response shape.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import threading
+import urllib.parse
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from . import schema, versions, wire
+from .context import ApiRequest
+from .errors import StripeError
+from .router import api
+from .store import Store, new_id
+
+NO_KEY = (
+    "You did not provide an API key. You need to provide your API key in the Authorization header, "
+    "using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY'). See "
+    "https://stripe.com/docs/api#authentication for details, or we can help at https://support.stripe.com/."
+)
+LIVE_KEY = (
+    "This sandbox accepts test keys only (sk_test_…, rk_test_…, pk_test_…). A live key moves real "
+    "money: never use it with this tutorial."
+)
+PUBLISHABLE = (
+    "This API call cannot be made with a publishable API key. Please use a secret API key. You can "
+    "find a list of your API keys at https://dashboard.stripe.com/account/apikeys."
+)
+
+
+def _mask(key: str) -> str:
+    return key[:8] + "*" * 4 + key[-4:] if len(key) > 12 else key[:3] + "****"
+
+
+def key_kind(key: str) -> str:
+    if not key:
+        raise StripeError(NO_KEY, status=401, type="invalid_request_error")
+    if key.startswith(("sk_live_", "rk_live_", "pk_live_")):
+        raise StripeError(LIVE_KEY, status=401)
+    if key.startswith(("sk_test_", "rk_test_")) and len(key) > 8:
+        return "secret"
+    if key.startswith("pk_test_") and len(key) > 8:
+        return "publishable"
+    raise StripeError(f"Invalid API Key provided: {_mask(key)}", status=401)
+
+
+def _api_key(request: Request, form: list[tuple[str, str]]) -> str:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer":
+        return value.strip()
+    if scheme.lower() == "basic":
+        try:
+            return base64.b64decode(value).decode().split(":", 1)[0]
+        except (ValueError, UnicodeDecodeError):
+            return ""
+    for name, val in form:  # Stripe.js style: key=pk_test_… in the body or query
+        if name == "key":
+            return val
+    return ""
+
+
+class Sandbox:
+    """Holds the store and the state shared between requests (idempotency keys in flight)."""
+
+    def __init__(self, store: Store, account_version: str) -> None:
+        self.store = store
+        self.account_version = account_version
+        self.in_flight: set[str] = set()
+        self.in_flight_lock = threading.Lock()
+
+    async def handle(self, request: Request) -> Response:
+        request_id = new_id("req", 14)
+        version = self.account_version
+        headers = {"Request-Id": request_id}
+        try:
+            body = (await request.body()).decode("utf-8", "replace") if request.method == "POST" else ""
+            if request.headers.get("content-type", "").startswith("application/json") and body:
+                raise StripeError(
+                    "Invalid request: the body must be form-encoded (application/x-www-form-urlencoded), "
+                    "as Stripe's API expects."
+                )
+            pairs = urllib.parse.parse_qsl(request.url.query, keep_blank_values=True)
+            pairs += urllib.parse.parse_qsl(body, keep_blank_values=True)
+            kind = key_kind(_api_key(request, pairs))
+            version = versions.check(request.headers.get("stripe-version") or self.account_version)
+            headers["Stripe-Version"] = version
+            idem = request.headers.get("idempotency-key") if request.method == "POST" else None
+            if idem:
+                headers["Idempotency-Key"] = idem
+            status, payload, replayed = await run_in_threadpool(
+                self.process, request, pairs, kind, version, request_id, idem
+            )
+            if replayed:
+                headers["Idempotent-Replayed"] = "true"
+            return Response(payload, status_code=status, headers=headers, media_type="application/json")
+        except StripeError as error:
+            headers.setdefault("Stripe-Version", version)
+            return JSONResponse(error.body(request_id), status_code=error.status, headers=headers)
+
+    def process(
+        self, request: Request, pairs: list[tuple[str, str]], kind: str, version: str,
+        request_id: str, idem: str | None,
+    ) -> tuple[int, str, bool]:
+        path = request.url.path
+        method = request.method
+        found = api.resolve(method, path)
+        if found is None:
+            raise StripeError(
+                f"Unrecognized request URL ({method}: {path}). Please see https://stripe.com/docs "
+                "or we can help at https://support.stripe.com/.",
+                status=404,
+            )
+        route, args = found
+        if kind == "publishable" and not route.publishable:
+            raise StripeError(PUBLISHABLE, status=403, code="secret_key_required")
+        raw = wire.decode([(k, v) for k, v in pairs if k != "key"])
+        route_name = f"{method} {route.pattern}"
+        versions.upgrade_request(version, route_name, raw)
+        private = {k: raw.pop(k) for k in list(raw) if k.startswith("_")}
+        client_secret = raw.pop("client_secret", None) if route.publishable else None
+        if kind == "publishable" and not client_secret:
+            raise StripeError(PUBLISHABLE, status=403, code="secret_key_required")
+        params = schema.validate(raw, route.params) if route.params else {}
+        if client_secret is not None:
+            params["client_secret"] = client_secret
+        raw.update(private)
+
+        fingerprint = hashlib.sha256(
+            json.dumps([method, path, sorted(pairs)], sort_keys=True).encode()
+        ).hexdigest()
+        if idem:
+            with self.in_flight_lock:
+                if idem in self.in_flight:
+                    raise StripeError(
+                        "There is currently another in-progress request using this Idempotent Key "
+                        "(that probably means you submitted twice, and the other request is still "
+                        f"going through): {idem}. Please try again later.",
+                        status=409,
+                        type="idempotency_error",
+                        code="idempotency_key_in_use",
+                    )
+                self.in_flight.add(idem)
+        try:
+            if idem:
+                saved = self.store.idempotent_result(idem)
+                if saved is not None:
+                    if saved[0] != fingerprint:
+                        raise StripeError(
+                            "Keys for idempotent requests can only be used with the same parameters "
+                            f"they were first used with. Try using a key other than '{idem}' if you "
+                            "meant to execute a different request.",
+                            type="idempotency_error",
+                        )
+                    return saved[1], saved[2], True
+            req = ApiRequest(
+                store=self.store, method=method, path=path, route=route_name, args=args,
+                params=params, raw=raw, key_kind=kind, api_version=version,
+                account_version=self.account_version, request_id=request_id,
+                idempotency_key=idem, base_url=str(request.base_url).rstrip("/"),
+            )
+            try:
+                with self.store.transaction():
+                    result = route.handler(req)
+                    status, payload = 200, json.dumps(req.render(result) if "object" in result else result)
+                    if idem:
+                        self.store.remember(idem, fingerprint, status, payload)
+            except StripeError as error:
+                status, payload = error.status, json.dumps(error.body(request_id))
+                if idem:
+                    self.store.remember(idem, fingerprint, status, payload)
+            return status, payload, False
+        finally:
+            if idem:
+                with self.in_flight_lock:
+                    self.in_flight.discard(idem)
+
+
+def create_app(store: Store, account_version: str | None = None) -> Starlette:
+    from . import pages, resources  # noqa: F401 - registers the routes
+
+    sandbox = Sandbox(store, account_version or versions.LATEST)
+
+    async def health(request: Request) -> Response:
+        return JSONResponse(
+            {
+                "status": "ok",
+                "service": "stripe-sandbox",
+                "api_version": sandbox.account_version,
+                "objects": store.count_all(),
+            }
+        )
+
+    routes = [
+        Route("/health", health),
+        *pages.routes(sandbox),
+        Route("/v1/{path:path}", sandbox.handle, methods=["GET", "POST", "DELETE"]),
+    ]
+    app = Starlette(routes=routes)
+    app.state.sandbox = sandbox
+    return app

@@ -1,0 +1,63 @@
+"""Stripe's error envelope: ``{"error": {"type", "code", "message", "param", "doc_url"}}``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+DOC_BASE = "https://stripe.com/docs/error-codes/"
+
+
+class StripeError(Exception):
+    """An error the sandbox answers with, in Stripe's envelope and status code."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int = 400,
+        type: str = "invalid_request_error",
+        code: str | None = None,
+        param: str | None = None,
+        keep_state: bool = False,
+        **extra: Any,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.type = type
+        self.code = code
+        self.param = param
+        self.keep_state = keep_state
+        self.extra = extra
+
+    def body(self, request_id: str | None = None) -> dict[str, Any]:
+        error: dict[str, Any] = {"type": self.type, "message": self.message}
+        if self.code:
+            error["code"] = self.code
+            error["doc_url"] = DOC_BASE + self.code.replace("_", "-")
+        if self.param:
+            error["param"] = self.param
+        if request_id:
+            error["request_log_url"] = f"https://dashboard.stripe.com/test/logs/{request_id}"
+        error.update(self.extra)
+        return {"error": error}
+
+
+def missing(kind: str, object_id: str, param: str = "id") -> StripeError:
+    return StripeError(
+        f"No such {kind}: '{object_id}'", status=404, code="resource_missing", param=param
+    )
+
+
+def param_missing(param: str) -> StripeError:
+    return StripeError(f"Missing required param: {param}.", code="parameter_missing", param=param)
+
+
+def param_unknown(param: str) -> StripeError:
+    return StripeError(
+        f"Received unknown parameter: {param}", code="parameter_unknown", param=param
+    )
+
+
+def param_invalid(param: str, message: str, code: str = "parameter_invalid_string") -> StripeError:
+    return StripeError(message, code=code, param=param)

@@ -1,0 +1,70 @@
+"""Events: every state change leaves one, as Stripe records them.
+
+``emit`` stores an Event holding the object as of that moment. Subscribers registered in
+``SUBSCRIBERS`` (webhook delivery) are called in the same transaction, so an event and its
+pending deliveries are written together or not at all.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+from . import schema, versions
+from .store import Store, new_id
+
+SUBSCRIBERS: list[Callable[[Store, dict[str, Any]], int]] = []
+
+
+def public(obj: dict[str, Any]) -> dict[str, Any]:
+    return {k: copy.deepcopy(v) for k, v in obj.items() if not k.startswith("_")}
+
+
+def emit(
+    req: Any,
+    event_type: str,
+    obj: dict[str, Any],
+    previous_attributes: dict[str, Any] | None = None,
+    *,
+    created: int | None = None,
+) -> dict[str, Any]:
+    """Record ``event_type`` for ``obj`` (a stored object) on behalf of request ``req``."""
+    store: Store = req.store
+    version = req.account_version
+    data: dict[str, Any] = {"object": versions.downgrade_response(version, public(obj))}
+    if previous_attributes is not None:
+        data["previous_attributes"] = previous_attributes
+    request = getattr(req, "request_id", None)
+    event = schema.shape(
+        "event",
+        {
+            "id": new_id("evt"),
+            "object": "event",
+            "account": None,
+            "api_version": version,
+            "context": None,
+            "created": created if created is not None else req.now(),
+            "data": data,
+            "livemode": False,
+            "pending_webhooks": 0,
+            "request": {
+                "id": request,
+                "idempotency_key": getattr(req, "idempotency_key", None) if request else None,
+            },
+            "type": event_type,
+        },
+    )
+    with store.transaction():
+        event["pending_webhooks"] = sum(subscriber(store, event) for subscriber in SUBSCRIBERS)
+        store.insert(event)
+    return event
+
+
+def changed(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """``previous_attributes``: the old values of the top-level fields that changed."""
+    return {
+        k: copy.deepcopy(before.get(k))
+        for k in after
+        if not k.startswith("_") and before.get(k) != after.get(k)
+    }

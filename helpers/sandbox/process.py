@@ -1,0 +1,149 @@
+"""Start, find and stop the sandbox process.
+
+The sandbox runs detached, so that its state outlives notebook kernels; its address is
+recorded in ``.tutorial/sandbox.json`` beside its database.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+HOST = "127.0.0.1"
+DEFAULT_PORT = 12111
+
+
+class SandboxError(RuntimeError):
+    """The sandbox could not be started or reached; the message says what to do."""
+
+
+def state_dir() -> Path:
+    """``.tutorial/`` at the project root (or ``TUTORIAL_STATE_DIR``)."""
+    if os.environ.get("TUTORIAL_STATE_DIR"):
+        return Path(os.environ["TUTORIAL_STATE_DIR"])
+    root = Path(__file__).resolve().parents[2]
+    if (root / "pyproject.toml").exists():
+        return root / ".tutorial"
+    return Path.home() / ".amazon-pay-tutorial"
+
+
+def port_is_free(port: int, host: str = HOST) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def health(url: str, timeout: float = 1.0) -> dict | None:
+    """The sandbox's health document, or None when nothing (or something else) answers."""
+    try:
+        with urllib.request.urlopen(f"{url}/health", timeout=timeout) as response:  # noqa: S310
+            doc = json.loads(response.read())
+    except (OSError, ValueError, urllib.error.URLError):
+        return None
+    return doc if isinstance(doc, dict) and doc.get("service") == "stripe-sandbox" else None
+
+
+@dataclass
+class SandboxProcess:
+    url: str
+    port: int
+    db: Path
+    process: subprocess.Popen | None = None
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(5)
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+
+    def kill(self) -> None:
+        """``kill -9``: no shutdown, no flush; what SQLite committed must survive."""
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(5)
+
+
+def start(
+    db: Path, port: int | None = None, *, api_version: str | None = None, log: Path | None = None,
+    detached: bool = False, timeout: float = 20.0,
+) -> SandboxProcess:
+    """Start ``python -m helpers.sandbox serve`` and wait until it answers."""
+    port = port or free_port()
+    if not port_is_free(port):
+        raise SandboxError(
+            f"Port {port} on {HOST} is taken by another program, so the sandbox cannot start there. "
+            "Stop that program, or choose another port with TUTORIAL_SANDBOX_PORT=<port>."
+        )
+    db = Path(db)
+    db.parent.mkdir(parents=True, exist_ok=True)
+    cmd = [sys.executable, "-m", "helpers.sandbox", "serve", "--port", str(port), "--db", str(db)]
+    if api_version:
+        cmd += ["--api-version", api_version]
+    out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2]) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    proc = subprocess.Popen(  # noqa: S603
+        cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        start_new_session=detached, env=env,
+    )
+    url = f"http://{HOST}:{port}"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SandboxError(f"The sandbox exited at start (code {proc.returncode}); see {log or 'its output'}.")
+        if health(url, 0.5):
+            return SandboxProcess(url, port, db, proc)
+        time.sleep(0.05)
+    proc.kill()
+    raise SandboxError(f"The sandbox did not answer on {url} within {timeout:.0f} s.")
+
+
+def _record() -> Path:
+    return state_dir() / "sandbox.json"
+
+
+def running_url() -> str | None:
+    """The address of the tutorial's sandbox if it is up."""
+    try:
+        info = json.loads(_record().read_text())
+    except (OSError, ValueError):
+        return None
+    url = info.get("url")
+    return url if url and health(url) else None
+
+
+def ensure_running() -> str:
+    """The tutorial's sandbox address, starting it (detached, state in ``.tutorial/``) if needed."""
+    url = running_url()
+    if url:
+        return url
+    port = int(os.environ.get("TUTORIAL_SANDBOX_PORT", DEFAULT_PORT))
+    candidate = f"http://{HOST}:{port}"
+    if health(candidate):  # started by `make sandbox` or another checkout's kernel
+        _record().parent.mkdir(parents=True, exist_ok=True)
+        _record().write_text(json.dumps({"url": candidate, "port": port}))
+        return candidate
+    directory = state_dir()
+    proc = start(directory / "sandbox.sqlite3", port, log=directory / "sandbox.log", detached=True)
+    _record().write_text(json.dumps({"url": proc.url, "port": port, "pid": proc.process.pid}))
+    return proc.url

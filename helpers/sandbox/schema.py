@@ -1,0 +1,229 @@
+"""The API's shape, read from stripe-python itself.
+
+* Parameters: the SDK's params TypedDicts (``stripe/params/_customer_create_params.py`` …)
+  say which parameters exist, which are required and what type each has. :func:`validate`
+  checks a decoded request against them and coerces wire strings to Python values.
+* Objects: the SDK's resource classes (``stripe/_customer.py`` …) declare every field an
+  object has at the pinned API version. :func:`shape` fills the fields a handler did not set
+  with ``None`` and refuses fields the SDK does not declare.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import re
+import sys
+import typing
+from typing import Any, Literal, NotRequired, Union
+
+import stripe
+from stripe._object_classes import OBJECT_CLASSES
+from stripe._request_options import RequestOptions
+from typing_extensions import NotRequired as NotRequiredExt
+
+from .errors import StripeError, param_invalid, param_missing, param_unknown
+from .wire import bracket_path
+
+UNSET = None  # what ``""`` (Stripe's "unset this") becomes after validation
+
+# Fields the API returns only when asked for with ``expand[]`` ("includable").
+INCLUDABLE = {
+    "invoice": {"payments", "confirmation_secret"},
+    "subscription_item": {"billed_until"},
+}
+
+
+# --------------------------------------------------------------------------- parameters
+
+
+def _camel(name: str) -> str:
+    return "".join(p.capitalize() for p in name.split("_"))
+
+
+@functools.cache
+def params_class(name: str) -> type:
+    """``"SetupIntentCreateParams"`` -> the TypedDict, from ``stripe.params`` (or test_helpers)."""
+    snake = re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+    for package in ("stripe.params", "stripe.params.test_helpers"):
+        try:
+            module = importlib.import_module(f"{package}._{snake}")
+        except ModuleNotFoundError:
+            continue
+        return getattr(module, name)
+    raise LookupError(f"stripe-python has no params class {name}")
+
+
+@functools.cache
+def _fields(cls: type) -> dict[str, tuple[Any, bool]]:
+    """name -> (type, required) for a params TypedDict, RequestOptions' keys left out."""
+    module = sys.modules[cls.__module__]
+    namespace = {**vars(typing), **vars(module), "NotRequired": NotRequired}
+    out: dict[str, tuple[Any, bool]] = {}
+    required_keys = getattr(cls, "__required_keys__", frozenset())
+    for key, ann in cls.__annotations__.items():
+        if key not in RequestOptions.__annotations__:
+            out[key] = (_resolve(ann, namespace), key in required_keys)
+    return out
+
+
+def _resolve(ann: Any, namespace: dict[str, Any]) -> Any:
+    if isinstance(ann, str):
+        ann = eval(ann, namespace)  # noqa: S307 - annotations of the installed SDK
+    if isinstance(ann, typing.ForwardRef):
+        ann = eval(ann.__forward_arg__, namespace)  # noqa: S307
+    origin = typing.get_origin(ann)
+    if origin in (NotRequired, NotRequiredExt):
+        return _resolve(typing.get_args(ann)[0], namespace)
+    if origin in (Union, getattr(__import__("types"), "UnionType")):
+        return Union[tuple(_resolve(a, namespace) for a in typing.get_args(ann))]  # noqa: UP007
+    if origin in (list, typing.List):  # noqa: UP006
+        return list[_resolve(typing.get_args(ann)[0], namespace)]
+    if origin in (dict, typing.Dict):  # noqa: UP006
+        return dict[str, Any]
+    if getattr(ann, "__name__", "") == "UntypedStripeObject" or getattr(origin, "__name__", "") == "UntypedStripeObject":
+        return dict[str, Any]
+    return ann
+
+
+def _is_typeddict(tp: Any) -> bool:
+    return isinstance(tp, type) and hasattr(tp, "__required_keys__")
+
+
+def validate(params: dict[str, Any], class_name: str, *, ignore: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Check ``params`` against a stripe-python params class; return them coerced."""
+    return _object(params, params_class(class_name), [], ignore)
+
+
+def known_params(class_name: str) -> set[str]:
+    return set(_fields(params_class(class_name)))
+
+
+def _object(value: Any, cls: type, path: list[Any], ignore: tuple[str, ...] = ()) -> dict[str, Any]:
+    fields = _fields(cls)
+    if not isinstance(value, dict):
+        raise param_invalid(
+            bracket_path(path), f"Invalid object: {bracket_path(path)} must be a hash", "parameter_invalid_object"
+        )
+    out: dict[str, Any] = {}
+    for key, raw in value.items():
+        if key in ignore:
+            continue
+        if key not in fields:
+            raise param_unknown(bracket_path([*path, key]))
+        out[key] = _coerce(raw, fields[key][0], [*path, key])
+    for key, (_, required) in fields.items():
+        if required and key not in value:
+            raise param_missing(bracket_path([*path, key]))
+    return out
+
+
+def _coerce(value: Any, tp: Any, path: list[Any]) -> Any:
+    name = bracket_path(path)
+    origin = typing.get_origin(tp)
+    if origin is Union:
+        options = typing.get_args(tp)
+        if value == "" and any(typing.get_origin(o) is Literal and "" in typing.get_args(o) for o in options):
+            return UNSET
+        first: StripeError | None = None
+        for option in options:
+            if typing.get_origin(option) is Literal and typing.get_args(option) == ("",):
+                continue
+            try:
+                return _coerce(value, option, path)
+            except StripeError as error:
+                first = first or error
+        raise first or param_invalid(name, f"Invalid value for {name}.")
+    if origin is Literal:
+        allowed = typing.get_args(tp)
+        if value not in allowed:
+            listed = ", ".join(str(a) for a in allowed)
+            raise param_invalid(name, f"Invalid {name}: must be one of {listed}")
+        return value
+    if origin is list:
+        if isinstance(value, dict) and not value:
+            value = []
+        if not isinstance(value, list):
+            raise param_invalid(name, f"Invalid array: {name} must be an array", "parameter_invalid_array")
+        (item,) = typing.get_args(tp)
+        return [_coerce(v, item, [*path, i]) for i, v in enumerate(value)]
+    if origin is dict:
+        if value == "":
+            return UNSET
+        if not isinstance(value, dict):
+            raise param_invalid(name, f"Invalid object: {name} must be a hash", "parameter_invalid_object")
+        return {k: (None if v == "" else v) for k, v in value.items()}
+    if _is_typeddict(tp):
+        return _object(value, tp, path)
+    if tp is bool:
+        if isinstance(value, bool):
+            return value
+        if value in ("true", "false"):
+            return value == "true"
+        raise param_invalid(name, f"Invalid boolean: {value}", "parameter_invalid_boolean")
+    if tp is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, str) and re.fullmatch(r"-?\d+", value):
+            return int(value)
+        raise param_invalid(name, f"Invalid integer: {value}", "parameter_invalid_integer")
+    if tp is float:
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            raise param_invalid(name, f"Invalid decimal: {value}", "parameter_invalid_decimal") from None
+    if tp is str:
+        if not isinstance(value, str):
+            raise param_invalid(name, f"Invalid string: {value}", "parameter_invalid_string")
+        return value
+    return value
+
+
+# --------------------------------------------------------------------------- objects
+
+
+@functools.cache
+def resource_class(object_name: str) -> type:
+    module_name, class_name = OBJECT_CLASSES[object_name]
+    return getattr(importlib.import_module(module_name), class_name)
+
+
+@functools.cache
+def object_fields(object_name: str) -> frozenset[str]:
+    """Every field stripe-python declares for ``object_name`` at the pinned API version."""
+    cls = resource_class(object_name)
+    names: set[str] = set()
+    for base in cls.__mro__:
+        if base.__module__.startswith("stripe._") and base.__name__ in (
+            "StripeObject", "APIResource", "ListableAPIResource", "CreateableAPIResource",
+            "UpdateableAPIResource", "DeletableAPIResource", "SearchableAPIResource",
+        ):
+            continue
+        for key in getattr(base, "__annotations__", {}):
+            if not key.startswith("_") and key != "OBJECT_NAME":
+                names.add(key)
+    return frozenset(names)
+
+
+@functools.cache
+def per_type_fields(object_name: str) -> frozenset[str]:
+    """Sub-hashes keyed by ``type`` (``amazon_pay``, ``card`` …): Stripe sends only the object's own."""
+    cls = resource_class(object_name)
+    ann = cls.__annotations__.get("type")
+    if ann is None:
+        return frozenset()
+    text = ann if isinstance(ann, str) else repr(ann)
+    values = set(re.findall(r"['\"]([a-z_0-9]+)['\"]", text))
+    return frozenset(values & object_fields(object_name))
+
+
+def shape(object_name: str, data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` with every declared field present (``None`` where it does not apply)."""
+    fields = object_fields(object_name)
+    extra = {k for k in data if k not in fields and not k.startswith("_")}
+    if extra:
+        raise AssertionError(f"{object_name} has no fields {sorted(extra)} in stripe-python {stripe.VERSION}")
+    skip = INCLUDABLE.get(object_name, set()) | per_type_fields(object_name) | {"deleted"}
+    out = {k: None for k in sorted(fields) if k not in skip}
+    out.update(data)
+    return out

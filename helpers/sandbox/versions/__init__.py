@@ -1,0 +1,91 @@
+"""API versions, the way Stripe structures them.
+
+The rest of the sandbox knows only the newest version (the one the installed stripe-python
+pins). Each difference to an older version is one :class:`VersionChange` in this package:
+the version that introduced it, what a request on either side looks like, and how a
+response is taken back to the older shape. A request at version V passes through every
+change newer than V, newest first.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import stripe
+
+from ..errors import StripeError
+
+LATEST = stripe.api_version
+_VERSION = re.compile(r"^(\d{4}-\d{2}-\d{2})(\.[a-z]+)?$")
+
+
+def date_of(version: str) -> str:
+    return version.split(".")[0]
+
+
+def check(version: str) -> str:
+    match = _VERSION.match(version or "")
+    if not match or match.group(1) > date_of(LATEST):
+        raise StripeError(
+            f"Invalid Stripe API version: {version}. The newest version this sandbox knows is {LATEST}.",
+            status=400,
+        )
+    return version
+
+
+@dataclass(frozen=True)
+class VersionChange:
+    """One change between API versions. Subclasses override the hooks they need."""
+
+    version: str  # the first version that has the new behaviour
+    title: str
+
+    def applies_to(self, request_version: str) -> bool:
+        """True when the request is older than this change (the change must be undone)."""
+        return date_of(request_version) < date_of(self.version)
+
+    def request_on_or_after(self, route: str, params: dict[str, Any]) -> None:
+        """Checks on requests at this version or newer (e.g. a parameter now refused)."""
+
+    def request_before(self, route: str, params: dict[str, Any]) -> None:
+        """Bring a request from an older version up to the newest shape (in place)."""
+
+    def response_before(self, obj: dict[str, Any]) -> None:
+        """Take a response object back to the older shape (in place)."""
+
+
+def changes() -> list[VersionChange]:
+    from . import v2026_07_29_allowed_payment_method_types as dahlia_0729
+    from . import v2026_09_30_remove_payment_method_types as endive_0930
+
+    return sorted([endive_0930.CHANGE, dahlia_0729.CHANGE], key=lambda c: c.version, reverse=True)
+
+
+def upgrade_request(version: str, route: str, params: dict[str, Any]) -> None:
+    for change in changes():
+        if change.applies_to(version):
+            change.request_before(route, params)
+        else:
+            change.request_on_or_after(route, params)
+
+
+def downgrade_response(version: str, obj: Any) -> Any:
+    """Apply every change newer than ``version`` to a rendered object, nested ones included."""
+    relevant = [c for c in changes() if c.applies_to(version)]
+    if relevant:
+        _walk(obj, relevant)
+    return obj
+
+
+def _walk(node: Any, relevant: list[VersionChange]) -> None:
+    if isinstance(node, dict):
+        for value in node.values():
+            _walk(value, relevant)
+        if "object" in node:
+            for change in relevant:
+                change.response_before(node)
+    elif isinstance(node, list):
+        for value in node:
+            _walk(value, relevant)
