@@ -14,7 +14,6 @@ import hashlib
 import json
 import threading
 import urllib.parse
-from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -173,6 +172,8 @@ class Sandbox:
                 params=params, raw=raw, key_kind=kind, api_version=version,
                 account_version=self.account_version, request_id=request_id,
                 idempotency_key=idem, base_url=str(request.base_url).rstrip("/"),
+                client_ip=request.client.host if request.client else "127.0.0.1",
+                user_agent=request.headers.get("user-agent", ""),
             )
             try:
                 with self.store.transaction():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from . import schema, versions
@@ -55,7 +55,8 @@ class ApiRequest:
     request_id: str
     idempotency_key: str | None
     base_url: str
-    created_objects: list[str] = field(default_factory=list)
+    client_ip: str = "127.0.0.1"
+    user_agent: str = ""
 
     @property
     def publishable(self) -> bool:
@@ -81,7 +82,7 @@ class ApiRequest:
         if not isinstance(obj, dict):
             return obj
         out = {k: v for k, v in obj.items() if not k.startswith("_")}
-        if out.get("object") == "list":
+        if out.get("object") in ("list", "search_result"):
             inner = [p[1:] for p in paths if p and p[0] == "data" and len(p) > 1]
             out["data"] = [self._expand(o, inner, depth) for o in out.get("data", [])]
             return out
@@ -166,3 +167,17 @@ class ApiRequest:
 
     def shape(self, object_type: str, data: dict[str, Any]) -> dict[str, Any]:
         return schema.shape(object_type, data)
+
+
+@dataclass
+class Actor:
+    """Who changes state outside an API request (a hosted page, a test clock): no request id."""
+
+    store: Store
+    account_version: str
+    request_id: str | None = None
+    idempotency_key: str | None = None
+    clock: int | None = None
+
+    def now(self) -> int:
+        return self.clock if self.clock is not None else int(time.time())

@@ -16,11 +16,11 @@ import re
 import sys
 import typing
 from typing import Any, Literal, NotRequired, Union
+from typing import NotRequired as NotRequiredExt
 
 import stripe
 from stripe._object_classes import OBJECT_CLASSES
 from stripe._request_options import RequestOptions
-from typing_extensions import NotRequired as NotRequiredExt
 
 from .errors import StripeError, param_invalid, param_missing, param_unknown
 from .wire import bracket_path
@@ -29,10 +29,14 @@ UNSET = None  # what ``""`` (Stripe's "unset this") becomes after validation
 
 # Fields the API returns only when asked for with ``expand[]`` ("includable").
 INCLUDABLE = {
+    "customer": {"cash_balance", "invoice_credit_balance", "sources", "subscriptions", "tax", "tax_ids"},
     "invoice": {"payments", "confirmation_secret"},
     "subscription_item": {"billed_until"},
 }
 
+
+# Objects whose ``type`` names one sub-hash: Stripe sends that one and omits the others.
+PER_TYPE_OBJECTS = {"payment_method", "mandate"}
 
 # --------------------------------------------------------------------------- parameters
 
@@ -75,7 +79,7 @@ def _resolve(ann: Any, namespace: dict[str, Any]) -> Any:
     origin = typing.get_origin(ann)
     if origin in (NotRequired, NotRequiredExt):
         return _resolve(typing.get_args(ann)[0], namespace)
-    if origin in (Union, getattr(__import__("types"), "UnionType")):
+    if origin in (Union, __import__("types").UnionType):
         return Union[tuple(_resolve(a, namespace) for a in typing.get_args(ann))]  # noqa: UP007
     if origin in (list, typing.List):  # noqa: UP006
         return list[_resolve(typing.get_args(ann)[0], namespace)]
@@ -208,6 +212,8 @@ def object_fields(object_name: str) -> frozenset[str]:
 @functools.cache
 def per_type_fields(object_name: str) -> frozenset[str]:
     """Sub-hashes keyed by ``type`` (``amazon_pay``, ``card`` …): Stripe sends only the object's own."""
+    if object_name not in PER_TYPE_OBJECTS:
+        return frozenset()
     cls = resource_class(object_name)
     ann = cls.__annotations__.get("type")
     if ann is None:

@@ -1,0 +1,237 @@
+"""The StripeClient factory and the request log.
+
+Every request goes through :class:`LoggingHTTPClient`, a subclass of the SDK's own
+``stripe.HTTPClient`` interface that wraps the SDK's default HTTP client (no monkeypatching).
+It records one :class:`LogEntry` per attempt, with secrets masked before they are stored.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import pandas as pd
+import stripe
+from stripe._http_client import (
+    HTTPClient,
+    new_default_http_client,
+    new_http_client_async_fallback,
+)
+
+import helpers
+from helpers import settings as settings_mod
+
+APP_NAME = "amazon-pay-subscriptions-hands-on"
+APP_URL = "https://github.com/amazon-pay-subscriptions-hands-on"
+
+# A SetupIntent/PaymentIntent client secret: "<id>_secret_<random>".
+_CLIENT_SECRET = re.compile(r"^([a-z]+_[A-Za-z0-9]+)_secret_([A-Za-z0-9]+)$")
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One HTTP request as the SDK sent it; params and key are already masked."""
+
+    time: datetime
+    method: str
+    base: str
+    path: str
+    api_version: str | None
+    params: tuple[tuple[str, str], ...]
+    status: int | None
+    request_id: str | None
+    idempotency_key: str | None
+    duration_ms: float
+    error_code: str | None
+    error_message: str | None
+    key: str  # masked (the sandbox's public key is shown as is)
+
+
+_LOG: list[LogEntry] = []
+
+
+def mask_value(name: str, value: str) -> str:
+    """Mask API keys, webhook secrets and client secrets; other values pass unchanged."""
+    if value.startswith(settings_mod.SECRET_PREFIXES) and not value.startswith("pk_"):
+        return settings_mod.mask(value)
+    found = _CLIENT_SECRET.match(value)
+    if found:
+        return f"{found.group(1)}_secret_…{found.group(2)[-4:]}"
+    if "secret" in name.lower() and value:
+        return settings_mod.mask(value)
+    return value
+
+
+def _shown_key(authorization: str | None) -> str:
+    key = (authorization or "").removeprefix("Bearer ").strip()
+    if key == settings_mod.SANDBOX_SECRET_KEY:  # public and only valid offline
+        return key
+    return settings_mod.mask(key) if key else ""
+
+
+def _header(headers: Mapping[str, str] | None, name: str) -> str | None:
+    for key, value in (headers or {}).items():
+        if key.lower() == name.lower():
+            return value
+    return None
+
+
+def _error_of(body: Any, status: int) -> tuple[str | None, str | None]:
+    if status < 400:
+        return None, None
+    try:
+        error = json.loads(body)["error"]
+        return error.get("code") or error.get("type"), error.get("message")
+    except (TypeError, ValueError, KeyError):
+        return None, None
+
+
+class LoggingHTTPClient(HTTPClient):
+    """An ``HTTPClient`` that delegates to the SDK's default one and logs each request."""
+
+    name = "logging"
+
+    def __init__(self, inner: HTTPClient | None = None, log: list[LogEntry] | None = None) -> None:
+        super().__init__(async_fallback_client=new_http_client_async_fallback())
+        self._inner = inner or new_default_http_client()
+        self.name = self._inner.name
+        self._log = _LOG if log is None else log
+
+    def request(self, method: str, url: str, headers: Mapping[str, str] | None,
+                post_data: Any = None, *, _usage: list[str] | None = None):
+        started = time.perf_counter()
+        try:
+            response = self._inner.request(method, url, headers, post_data)
+        except stripe.APIConnectionError:
+            self._record(method, url, headers, post_data, None, None, started, "connection_error")
+            raise
+        body, status, rheaders = response
+        self._record(method, url, headers, post_data, status, rheaders, started, body)
+        return response
+
+    def request_stream(self, method: str, url: str, headers: Mapping[str, str] | None,
+                       post_data: Any = None, *, _usage: list[str] | None = None):
+        started = time.perf_counter()
+        response = self._inner.request_stream(method, url, headers, post_data)
+        self._record(method, url, headers, post_data, response[1], response[2], started, None)
+        return response
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def _record(self, method, url, headers, post_data, status, rheaders, started, body) -> None:
+        parts = urlsplit(url)
+        raw = post_data.decode() if isinstance(post_data, bytes) else (post_data or "")
+        pairs = parse_qsl(parts.query, keep_blank_values=True) + parse_qsl(raw, keep_blank_values=True)
+        if status is None:
+            code, message = "connection_error", None
+        else:
+            code, message = _error_of(body, status)
+        self._log.append(LogEntry(
+            time=datetime.now(UTC),
+            method=method.upper(),
+            base=f"{parts.scheme}://{parts.netloc}",
+            path=parts.path,
+            api_version=_header(headers, "Stripe-Version"),
+            params=tuple((k, mask_value(k, v)) for k, v in pairs),
+            status=status,
+            request_id=_header(rheaders, "Request-Id"),
+            idempotency_key=_header(headers, "Idempotency-Key"),
+            duration_ms=round((time.perf_counter() - started) * 1000, 1),
+            error_code=code,
+            error_message=message,
+            key=_shown_key(_header(headers, "Authorization")),
+        ))
+
+
+def get_client(stripe_version: str | None = None, *,
+               settings: settings_mod.Settings | None = None) -> stripe.StripeClient:
+    """A StripeClient for the current mode, logging every request.
+
+    The API version is the SDK's pin (``stripe.api_version``) unless ``stripe_version`` is given.
+    """
+    settings = settings or settings_mod.load()
+    stripe.set_app_info(APP_NAME, version=helpers.__version__, url=APP_URL)
+    options: dict[str, Any] = {}
+    if settings.is_sandbox:
+        base = settings.api_base
+        options["base_addresses"] = {"api": base, "files": base, "connect": base,
+                                     "meter_events": base}
+        options["max_network_retries"] = 0  # local: a retry would only hide a sandbox bug
+    return stripe.StripeClient(
+        settings.secret_key,
+        stripe_version=stripe_version or stripe.api_version,
+        http_client=LoggingHTTPClient(),
+        **options,
+    )
+
+
+def entries() -> list[LogEntry]:
+    """The log entries of this kernel, oldest first."""
+    return list(_LOG)
+
+
+def clear_log() -> None:
+    _LOG.clear()
+
+
+LOG_COLUMNS = ["time", "method", "path", "api_version", "params", "status", "request_id",
+               "idempotency_key", "duration_ms", "error_code"]
+
+
+def request_log() -> pd.DataFrame:
+    """Every request of this kernel as a DataFrame (params as a dict, secrets masked)."""
+    rows = []
+    for entry in _LOG:
+        row = asdict(entry)
+        params: dict[str, Any] = {}
+        for key, value in entry.params:  # repeated keys (rare) become lists
+            params[key] = [*params[key], value] if isinstance(params.get(key), list) else (
+                [params[key], value] if key in params else value)
+        row["params"] = params
+        rows.append(row)
+    return pd.DataFrame(rows, columns=[*LOG_COLUMNS, "error_message"])
+
+
+_PLAIN = re.compile(r"^[A-Za-z0-9_]+$")  # shown bare, e.g. -d usage=off_session
+_UNRESERVED = re.compile(r"^[A-Za-z0-9._~-]*$")  # needs no URL encoding
+
+
+def _quote(text: str) -> str:
+    """Double-quote for a POSIX shell, as the guide does."""
+    return '"' + re.sub(r'(["\\$`])', r"\\\1", text) + '"'
+
+
+def _curl_param(key: str, value: str) -> str:
+    name = _quote(key) if "[" in key else key
+    if not _UNRESERVED.match(value):
+        return f"--data-urlencode {name}={_quote(value)}"
+    return f"-d {name}={value if _PLAIN.match(value) else _quote(value)}"
+
+
+def as_curl(entry: LogEntry | int | None = None) -> str:
+    """The request as a curl command in the guide's style (last request unless given).
+
+    The Stripe-Version header is always shown: without it, curl would run at the account's
+    default API version, which may differ from the version the SDK pinned.
+    """
+    if entry is None or isinstance(entry, int):
+        if not _LOG:
+            raise LookupError("No request yet: make an API call first.")
+        entry = _LOG[-1 if entry is None else entry]
+    head = "curl -G" if entry.method == "GET" and entry.params else "curl"
+    if entry.method not in ("GET", "POST"):
+        head += f" -X {entry.method}"
+    lines = [f"{head} {entry.base}{entry.path}"]
+    if entry.key:
+        lines.append(f'-u "{entry.key}:"')
+    if entry.api_version:
+        lines.append(f'-H "Stripe-Version: {entry.api_version}"')
+    lines += [_curl_param(k, v) for k, v in entry.params]
+    return " \\\n  ".join(lines)

@@ -1,0 +1,185 @@
+"""Customers: create, retrieve, update, delete, list and search."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .. import events
+from ..context import ApiRequest
+from ..errors import StripeError
+from ..router import api
+from ..store import new_id
+from .common import apply_updates, created_filter, deleted, metadata
+
+UPDATABLE = ("address", "balance", "description", "email", "name", "phone", "preferred_locales", "shipping")
+
+
+def clock_time(req: ApiRequest, customer: dict[str, Any] | None) -> int:
+    """Now, for a customer: its test clock's frozen time when it lives on one."""
+    if customer and customer.get("test_clock"):
+        clock = req.store.find(customer["test_clock"])
+        if clock:
+            return clock["frozen_time"]
+    return req.now()
+
+
+@api.route("POST", "/v1/customers", "CustomerCreateParams")
+def create(req: ApiRequest) -> dict[str, Any]:
+    p = req.params
+    clock = None
+    if p.get("test_clock"):
+        clock = req.store.get("test_helpers.test_clock", p["test_clock"], "test_clock")
+    settings = p.get("invoice_settings") or {}
+    if settings.get("default_payment_method"):
+        raise StripeError(
+            "A new customer has no payment methods yet: attach one first, then set it as "
+            "invoice_settings[default_payment_method].",
+            param="invoice_settings[default_payment_method]",
+        )
+    customer = req.shape("customer", {
+        "id": new_id("cus", 14),
+        "object": "customer",
+        "address": p.get("address"),
+        "balance": p.get("balance", 0),
+        "business_name": p.get("business_name"),
+        "created": clock["frozen_time"] if clock else req.now(),
+        "currency": None,
+        "customer_account": None,
+        "default_source": None,
+        "delinquent": False,
+        "description": p.get("description"),
+        "discount": None,
+        "email": p.get("email"),
+        "individual_name": p.get("individual_name"),
+        "invoice_prefix": p.get("invoice_prefix") or new_id("x", 8)[2:].upper(),
+        "invoice_settings": {
+            "custom_fields": None,
+            "default_payment_method": None,
+            "footer": settings.get("footer"),
+            "rendering_options": None,
+        },
+        "livemode": False,
+        "metadata": metadata({}, p.get("metadata") or {}),
+        "name": p.get("name"),
+        "next_invoice_sequence": p.get("next_invoice_sequence", 1),
+        "phone": p.get("phone"),
+        "preferred_locales": p.get("preferred_locales", []),
+        "shipping": p.get("shipping"),
+        "tax_exempt": p.get("tax_exempt", "none"),
+        "test_clock": clock["id"] if clock else None,
+    })
+    req.store.insert(customer)
+    events.emit(req, "customer.created", customer, created=customer["created"])
+    return customer
+
+
+@api.route("GET", "/v1/customers/{id}", "CustomerRetrieveParams")
+def retrieve(req: ApiRequest) -> dict[str, Any]:
+    customer = req.store.find(req.args["id"])
+    if customer is None or customer["object"] != "customer":
+        raise StripeError(f"No such customer: '{req.args['id']}'", status=404, code="resource_missing", param="id")
+    return customer
+
+
+@api.route("POST", "/v1/customers/{id}", "CustomerUpdateParams")
+def update(req: ApiRequest) -> dict[str, Any]:
+    customer = req.store.get("customer", req.args["id"])
+    before = {k: (dict(v) if isinstance(v, dict) else v) for k, v in customer.items()}
+    apply_updates(customer, req.params, UPDATABLE)
+    settings = req.params.get("invoice_settings")
+    if settings is not None:
+        pm_id = settings.get("default_payment_method")
+        if pm_id:
+            pm = req.store.get("payment_method", pm_id, "invoice_settings[default_payment_method]")
+            if pm.get("customer") != customer["id"]:
+                raise StripeError(
+                    f"The payment method `{pm_id}` is not attached to this customer. Attach it first "
+                    "(a succeeded SetupIntent for this customer does that).",
+                    param="invoice_settings[default_payment_method]",
+                )
+        customer["invoice_settings"] = {**customer["invoice_settings"], **settings}
+    req.store.save(customer)
+    events.emit(req, "customer.updated", customer, events.changed(before, customer))
+    return customer
+
+
+@api.route("DELETE", "/v1/customers/{id}", "CustomerDeleteParams")
+def delete(req: ApiRequest) -> dict[str, Any]:
+    customer = req.store.get("customer", req.args["id"])
+    for hook in ON_DELETE:
+        hook(req, customer)
+    req.store.delete(customer["id"])
+    events.emit(req, "customer.deleted", customer)
+    return deleted("customer", customer["id"])
+
+
+ON_DELETE: list = []  # part 2 cancels the customer's subscriptions here
+
+
+@api.route("GET", "/v1/customers", "CustomerListParams")
+def list_customers(req: ApiRequest) -> dict[str, Any]:
+    where = {}
+    if "email" in req.params:
+        where["email"] = req.params["email"]
+    if "test_clock" in req.params:
+        where["test_clock"] = req.params["test_clock"]
+    return req.list_of("customer", where, accept=created_filter(req))
+
+
+# --------------------------------------------------------------------------- search
+
+_CLAUSE = re.compile(
+    r"""\s*(?:(?P<field>[a-z_]+)|metadata\[['"](?P<meta>[^'"]+)['"]\])\s*(?P<op>:|~)\s*['"](?P<value>[^'"]*)['"]\s*"""
+)
+SEARCHABLE = {"email", "name", "phone", "created", "description"}
+
+
+def parse_query(query: str):
+    """A predicate for Stripe's search language, the subset the tutorial needs:
+    ``field:'value'`` (exact), ``field~'value'`` (substring), ``metadata['key']:'value'``,
+    joined by ``AND`` or by ``OR`` (not both)."""
+    upper = f" {query} "
+    joiner = "OR" if " OR " in upper else "AND"
+    if " OR " in upper and " AND " in upper:
+        raise StripeError(
+            "Search queries cannot mix AND and OR.", param="query"
+        )
+    clauses = []
+    for part in re.split(rf"\s+{joiner}\s+", query.strip()):
+        match = _CLAUSE.fullmatch(part)
+        if not match or (match["field"] and match["field"] not in SEARCHABLE):
+            raise StripeError(
+                f"Invalid search query: `{part.strip()}`. Use field:'value' with one of "
+                f"{', '.join(sorted(SEARCHABLE))} or metadata['key']:'value'.",
+                param="query",
+            )
+        clauses.append(match.groupdict())
+
+    def test(obj: dict[str, Any], clause: dict[str, str]) -> bool:
+        value = obj.get("metadata", {}).get(clause["meta"]) if clause["meta"] else obj.get(clause["field"])
+        if value is None:
+            return False
+        if clause["op"] == "~":
+            return clause["value"].lower() in str(value).lower()
+        return str(value).lower() == clause["value"].lower()
+
+    combine = any if joiner == "OR" else all
+    return lambda obj: combine(test(obj, c) for c in clauses)
+
+
+@api.route("GET", "/v1/customers/search", "CustomerSearchParams")
+def search(req: ApiRequest) -> dict[str, Any]:
+    accept = parse_query(req.params["query"])
+    limit = req.params.get("limit", 10)
+    start = int(req.params["page"]) if str(req.params.get("page", "")).isdigit() else 0
+    found = [c for c in req.store.query("customer") if accept(c)]
+    page = found[start:start + limit]
+    more = len(found) > start + limit
+    return {
+        "object": "search_result",
+        "data": page,
+        "has_more": more,
+        "next_page": str(start + limit) if more else None,
+        "url": "/v1/customers/search",
+    }
