@@ -269,7 +269,6 @@ def update(req: ApiRequest) -> dict[str, Any]:
             f"You cannot update this SetupIntent because it has a status of {intent['status']}.",
             code="setup_intent_unexpected_state",
         )
-    before = dict(intent)
     p = req.params
     apply_updates(intent, p, ("description",))
     if p.get("customer"):
