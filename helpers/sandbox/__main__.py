@@ -59,6 +59,12 @@ def reset(args: argparse.Namespace) -> int:
     return 0
 
 
+def stop(args: argparse.Namespace) -> int:
+    stopped = process.stop_recorded()
+    print("Stopped the tutorial's sandbox." if stopped else "No tutorial sandbox was running.")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m helpers.sandbox", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -75,6 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--url")
     p.add_argument("--db")
     p.set_defaults(run=reset)
+    p = sub.add_parser("stop", help="stop the tutorial's background sandbox")
+    p.set_defaults(run=stop)
     args = parser.parse_args(argv)
     return args.run(args)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -147,3 +148,28 @@ def ensure_running() -> str:
     proc = start(directory / "sandbox.sqlite3", port, log=directory / "sandbox.log", detached=True)
     _record().write_text(json.dumps({"url": proc.url, "port": port, "pid": proc.process.pid}))
     return proc.url
+
+
+def stop_recorded() -> bool:
+    """Stop the background sandbox that ``ensure_running`` started (by its recorded pid)."""
+    try:
+        info = json.loads(_record().read_text())
+    except (OSError, ValueError):
+        return False
+    pid = info.get("pid")
+    _record().unlink(missing_ok=True)
+    if not pid:
+        return False
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return False
+    for _ in range(50):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.1)
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+    return True

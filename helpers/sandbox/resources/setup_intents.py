@@ -30,6 +30,14 @@ AUTH_FAILED = (
 def _payment_method_types(req: ApiRequest, params: dict[str, Any]) -> tuple[list[str], Any]:
     """(payment_method_types, automatic_payment_methods) as Stripe computes them."""
     allowed = params.get("allowed_payment_method_types")
+    if "allowed_payment_method_types" in params and not req.raw.get("_strict_payment_method_types"):
+        for other in ("automatic_payment_methods", "excluded_payment_method_types", "payment_method_configuration"):
+            if other in params:
+                raise StripeError(
+                    f"You may only specify one of these parameters: allowed_payment_method_types, {other}.",
+                    code="parameters_exclusive",
+                    param=other,
+                )
     if allowed:
         if req.raw.get("_strict_payment_method_types"):  # the guide's payment_method_types
             for i, pm_type in enumerate(allowed):

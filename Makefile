@@ -1,0 +1,60 @@
+# Amazon Pay Subscriptions, hands-on. `make lab` to learn, `make test` to check everything.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: help venv lab sandbox stop reset test test-unit test-notebooks notebooks lint bench clean
+
+help:
+	@echo "make lab        set up (.venv) and start the tutorial on the offline sandbox (JupyterLab)"
+	@echo "make test       set up and run every test (unit, sandbox, browser, notebooks via nbval, lint)"
+	@echo "make sandbox    run the sandbox in the foreground (http://127.0.0.1:12111)"
+	@echo "make stop       stop the tutorial's background sandbox"
+	@echo "make reset      empty the sandbox and forget progress (between training sessions)"
+	@echo "make notebooks  re-execute the notebooks on a fresh sandbox and save their outputs"
+	@echo "make bench      compare the sandbox with localstripe"
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+lab: venv
+	$(PY) -c "from helpers.sandbox.process import ensure_running; print('Sandbox:', ensure_running())"
+	$(VENV)/bin/jupyter lab notebooks/
+
+sandbox: venv
+	$(PY) -m helpers.sandbox serve
+
+stop: venv
+	$(PY) -m helpers.sandbox stop
+
+reset: venv
+	$(PY) -m helpers.sandbox reset
+	$(PY) -c "from helpers import progress; progress.reset_all(); print('Progress cleared.')"
+
+test: venv test-unit test-notebooks lint
+
+test-unit: venv
+	$(PY) -m pytest -q tests
+
+test-notebooks: venv
+	$(PY) tests/notebooks.py check
+
+lint: venv
+	$(PY) -m ruff check helpers tests benchmarks
+	$(PY) -m nbqa ruff notebooks
+	$(PY) tests/notebooks.py validate
+
+notebooks: venv
+	$(PY) tests/notebooks.py execute
+
+bench: venv
+	$(PY) benchmarks/bench_customers.py
+
+clean:
+	rm -rf $(VENV) .tutorial .pytest_cache

@@ -1,0 +1,232 @@
+"""IDs that earlier notebooks produced, kept on disk so that every kernel can find them.
+
+One JSON file per mode and account under the state dir (``.tutorial/progress/``): ``sandbox.json``
+offline, ``acct-<hash>.json`` in Stripe test mode (a hash of the key, never the key). Writes are
+atomic (temporary file + ``os.replace``), so a reader never sees half a file.
+
+:func:`catch_up` creates a skipped step's objects with the guide's defaults.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import stripe
+
+from helpers import settings as settings_mod
+
+# Which notebook produces which ID.
+NOTEBOOKS: dict[str, str] = {
+    "product": "01_product_and_price",
+    "price": "01_product_and_price",
+    "customer": "02_customer",
+    "setup_intent": "03_setup_intent",
+    "payment_method": "04_redirect_with_stripe_js",
+    "mandate": "04_redirect_with_stripe_js",
+    "subscription": "05_subscription",
+    "invoice": "05_subscription",
+    "test_clock": "06_after_the_guide",
+    "webhook_endpoint": "06_after_the_guide",
+}
+
+# The guide's values, used by catch_up.
+GUIDE_PRODUCT = {"name": "Stock photo service"}
+GUIDE_PRICE = {"unit_amount": 1500, "currency": "usd", "recurring": {"interval": "month"}}
+GUIDE_CUSTOMER = {
+    "email": "jenny.rosen@example.com",
+    "name": "Jenny Rosen",
+    "description": "My First Test Customer (created for API docs)",
+}
+GUIDE_RETURN_URL = "https://www.stripe.com"
+GUIDE_MANDATE = {"customer_acceptance": {
+    "type": "online", "online": {"ip_address": "127.0.0.0", "user_agent": "device"}}}
+
+# Finishes the Amazon Pay redirect for catch_up: called with the SetupIntent's
+# next_action.redirect_to_url.url, it must authorize it (e.g. helpers.autopilot, set by the lead).
+authorize: Callable[[str], None] | None = None
+
+
+class MissingStep(LookupError):
+    """An ID that an earlier notebook produces is not there yet."""
+
+
+class CatchUpError(RuntimeError):
+    """catch_up cannot finish a step on its own; the message says what to do."""
+
+
+def path() -> Path:
+    """The progress file of the current mode and account."""
+    from helpers.sandbox import process
+
+    return process.state_dir() / "progress" / f"{settings_mod.account_label()}.json"
+
+
+def _read(file: Path) -> dict[str, str]:
+    try:
+        data = json.loads(file.read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _write(file: Path, data: dict[str, str]) -> None:
+    file.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=file.parent, prefix=file.name, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as out:
+            json.dump(data, out, indent=2, sort_keys=True)
+        os.replace(tmp, file)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def remember(name: str, object_id: str) -> str:
+    """Store an ID under ``name`` (e.g. ``remember("customer", customer.id)``); returns it."""
+    file = path()
+    _write(file, {**_read(file), name: object_id})
+    return object_id
+
+
+def recall(name: str) -> str | None:
+    """The stored ID, or None."""
+    return _read(path()).get(name)
+
+
+def recorded() -> dict[str, str]:
+    """Everything stored for the current mode and account."""
+    return _read(path())
+
+
+def require(name: str) -> str:
+    """The stored ID; MissingStep naming the notebook that creates it if there is none."""
+    found = recall(name)
+    if found:
+        return found
+    notebook = NOTEBOOKS.get(name)
+    where = f"run notebooks/{notebook}.ipynb first, or " if notebook else ""
+    raise MissingStep(
+        f"No {name} yet: {where}run the catch-up cell `progress.catch_up('{name}')`."
+    )
+
+
+def forget(name: str) -> None:
+    file = path()
+    data = _read(file)
+    if data.pop(name, None) is not None:
+        _write(file, data)
+
+
+def reset() -> None:
+    """Clear the current mode's progress (the objects themselves stay in Stripe/the sandbox)."""
+    path().unlink(missing_ok=True)
+
+
+# --- catch-up ---------------------------------------------------------------------------------
+
+def _product(client: stripe.StripeClient) -> str:
+    return client.v1.products.create(params=GUIDE_PRODUCT).id
+
+
+def _price(client: stripe.StripeClient) -> str:
+    return client.v1.prices.create(params={"product": _ensure("product", client), **GUIDE_PRICE}).id
+
+
+def _customer(client: stripe.StripeClient) -> str:
+    found = client.v1.customers.list(params={"email": GUIDE_CUSTOMER["email"], "limit": 1}).data
+    return found[0].id if found else client.v1.customers.create(params=GUIDE_CUSTOMER).id
+
+
+def _setup_intent(client: stripe.StripeClient) -> str:
+    # The guide also sent payment_method_types[]=amazon_pay; API versions from
+    # 2026-09-30.endive reject it, and payment_method_data[type] alone picks Amazon Pay.
+    return client.v1.setup_intents.create(params={
+        "confirm": True,
+        "customer": _ensure("customer", client),
+        "payment_method_data": {"type": "amazon_pay"},
+        "usage": "off_session",
+        "mandate_data": GUIDE_MANDATE,
+        "return_url": GUIDE_RETURN_URL,
+    }).id
+
+
+def _authorized(client: stripe.StripeClient) -> stripe.SetupIntent:
+    """The SetupIntent once the customer authorized it (through the ``authorize`` hook)."""
+    intent = client.v1.setup_intents.retrieve(_ensure("setup_intent", client))
+    if intent.status == "requires_action" and authorize is not None:
+        authorize(intent["next_action"]["redirect_to_url"]["url"])
+        intent = client.v1.setup_intents.retrieve(intent.id)
+    if intent.status == "succeeded":
+        return intent
+    if intent.status == "requires_action":
+        url = intent["next_action"]["redirect_to_url"]["url"]
+        raise CatchUpError(
+            f"SetupIntent {intent.id} waits for the customer's authorization: open {url} and "
+            "authorize it (or run notebooks/04_redirect_with_stripe_js.ipynb), then run "
+            "catch_up again."
+        )
+    forget("setup_intent")  # failed or canceled: the next catch_up starts a fresh one
+    raise CatchUpError(
+        f"SetupIntent {intent.id} is {intent.status}; run catch_up again to start a new one."
+    )
+
+
+def _payment_method(client: stripe.StripeClient) -> str:
+    intent = _authorized(client)
+    if intent.mandate:
+        remember("mandate", intent.mandate)
+    return intent["payment_method"]
+
+
+def _mandate(client: stripe.StripeClient) -> str:
+    return _authorized(client).mandate
+
+
+def _subscription(client: stripe.StripeClient) -> str:
+    subscription = client.v1.subscriptions.create(params={
+        "customer": _ensure("customer", client),
+        "items": [{"price": _ensure("price", client)}],
+        "default_payment_method": _ensure("payment_method", client),
+        "off_session": True,
+    })
+    if subscription.latest_invoice:
+        remember("invoice", subscription.latest_invoice)
+    return subscription.id
+
+
+CREATORS: dict[str, Callable[[stripe.StripeClient], str]] = {
+    "product": _product,
+    "price": _price,
+    "customer": _customer,
+    "setup_intent": _setup_intent,
+    "payment_method": _payment_method,
+    "mandate": _mandate,
+    "subscription": _subscription,
+}
+
+
+def _ensure(name: str, client: stripe.StripeClient) -> str:
+    found = recall(name)
+    if found:
+        return found
+    if name not in CREATORS:
+        raise CatchUpError(
+            f"catch_up cannot create a {name}: it is made in notebooks/{NOTEBOOKS.get(name, '?')}.ipynb."
+        )
+    return remember(name, CREATORS[name](client))
+
+
+def catch_up(*names: str, client: stripe.StripeClient | None = None) -> dict[str, str]:
+    """Create what is missing for ``names`` (and their prerequisites) with the guide's values.
+
+    Returns the IDs of ``names``. Stored IDs are reused, so running it twice creates nothing new.
+    """
+    if client is None:
+        from helpers.client import get_client
+
+        client = get_client()
+    return {name: _ensure(name, client) for name in names}

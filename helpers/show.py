@@ -1,0 +1,231 @@
+"""Response views: a summary, a collapsible JSON tree, a flat table, diffs and lists.
+
+Everything is deterministic for nbval: ``id`` and ``object`` first then keys sorted, times in UTC,
+no memory addresses. ``show`` and ``curl`` display and return None; ``diff``, ``table``,
+``flatten`` and ``log`` return DataFrames (the notebook shows them as the cell's value).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+from IPython.display import HTML, display
+
+# Fields worth seeing first, per object type (dotted paths).
+SUMMARY: dict[str, tuple[str, ...]] = {
+    "setup_intent": ("id", "status", "customer", "payment_method", "next_action.type",
+                     "next_action.redirect_to_url.url", "mandate", "usage", "payment_method_types"),
+    "subscription": ("id", "status", "customer", "items.data.0.price.id", "items.data.0.quantity",
+                     "items.data.0.current_period_start", "items.data.0.current_period_end",
+                     "latest_invoice", "default_payment_method", "test_clock"),
+    "invoice": ("id", "number", "status", "amount_due", "amount_paid", "currency", "billing_reason",
+                "period_start", "period_end", "subscription", "payment_intent"),
+    "customer": ("id", "email", "name", "description", "invoice_settings.default_payment_method",
+                 "test_clock", "created"),
+    "price": ("id", "product", "unit_amount", "currency", "recurring.interval",
+              "recurring.interval_count", "type", "active"),
+    "product": ("id", "name", "active", "default_price", "created"),
+    "payment_method": ("id", "type", "customer", "created"),
+    "mandate": ("id", "status", "type", "payment_method", "payment_method_details.type",
+                "customer_acceptance.type", "customer_acceptance.accepted_at",
+                "customer_acceptance.online.ip_address", "customer_acceptance.online.user_agent"),
+    "payment_intent": ("id", "status", "amount", "currency", "customer", "payment_method",
+                       "latest_charge", "last_payment_error.code", "next_action.type"),
+    "charge": ("id", "status", "amount", "currency", "paid", "captured", "payment_method",
+               "payment_method_details.type", "failure_code", "failure_message", "outcome.type"),
+    "event": ("id", "type", "created", "api_version", "data.object.id", "data.object.status",
+              "request.id"),
+    "test_helpers.test_clock": ("id", "name", "status", "frozen_time", "created"),
+    "webhook_endpoint": ("id", "url", "status", "enabled_events", "api_version"),
+    "list": ("url", "has_more"),
+}
+
+# Columns for table(), per object type of the rows.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "invoice": ("id", "number", "status", "amount_due", "amount_paid", "currency",
+                "billing_reason", "period_start", "period_end", "created"),
+    "event": ("id", "type", "created", "data.object.id", "data.object.status"),
+    "payment_method": ("id", "type", "customer", "created"),
+    "subscription": ("id", "status", "customer", "latest_invoice", "created"),
+    "customer": ("id", "email", "name", "created"),
+}
+
+TIMESTAMP_KEYS = {"created", "frozen_time", "start_date", "billing_cycle_anchor", "due_date",
+                  "next_payment_attempt", "current_period_start", "current_period_end",
+                  "period_start", "period_end", "trial_start", "trial_end", "start", "end",
+                  "canceled_at", "cancel_at", "ended_at", "expires_at", "accepted_at",
+                  "webhooks_delivered_at", "finalized_at", "paid_at", "voided_at"}
+
+
+def to_plain(obj: Any) -> Any:
+    """A StripeObject / ListObject / dict / list as plain JSON-able data."""
+    if hasattr(obj, "to_dict"):  # stripe-python 16: StripeObject is not a dict
+        obj = obj.to_dict()
+    if isinstance(obj, Mapping):
+        return {str(k): to_plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [to_plain(v) for v in obj]
+    if isinstance(obj, Decimal):  # e.g. unit_amount_decimal
+        return str(obj)
+    return obj
+
+
+def _ordered(keys: Iterable[str]) -> list[str]:
+    keys = list(keys)
+    first = [k for k in ("id", "object") if k in keys]
+    return first + sorted(k for k in keys if k not in first)
+
+
+def is_timestamp(path: str, value: Any) -> bool:
+    key = path.rsplit(".", 1)[-1]
+    return (isinstance(value, int) and not isinstance(value, bool) and value >= 100_000_000
+            and (key in TIMESTAMP_KEYS or key.endswith("_at")))
+
+
+def utc(seconds: int) -> str:
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _with_time(path: str, value: Any) -> Any:
+    return f"{value} ({utc(value)})" if is_timestamp(path, value) else value
+
+
+def flat(obj: Any, prefix: str = "") -> dict[str, Any]:
+    """Dotted paths to leaf values (``items.data.0.price.id``); empty containers kept as leaves."""
+    data = to_plain(obj)
+    out: dict[str, Any] = {}
+    if isinstance(data, dict) and data:
+        for key in _ordered(data):
+            out.update(flat(data[key], f"{prefix}{key}."))
+    elif isinstance(data, list) and data:
+        for i, item in enumerate(data):
+            out.update(flat(item, f"{prefix}{i}."))
+    else:
+        out[prefix.rstrip(".")] = data
+    return out
+
+
+def flatten(obj: Any) -> pd.DataFrame:
+    """The object as a two-column table (field, value), timestamps with their UTC time."""
+    rows = [(k, _with_time(k, v)) for k, v in flat(obj).items()]
+    return pd.DataFrame(rows, columns=["field", "value"])
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, sort_keys=True)
+    return "null" if value is None else str(value)
+
+
+def _summary_html(data: dict[str, Any]) -> str:
+    fields = flat(data)
+    wanted = SUMMARY.get(str(data.get("object")), ("id",))
+    rows = []
+    for path in wanted:
+        value = fields.get(path, _dig(data, path))
+        rows.append(f"<tr><th style='text-align:left'>{html.escape(path)}</th>"
+                    f"<td style='text-align:left'><code>{html.escape(_cell(_with_time(path, value)))}"
+                    "</code></td></tr>")
+    return f"<table>{''.join(rows)}</table>"
+
+
+def _dig(data: Any, path: str) -> Any:
+    for part in path.split("."):
+        if isinstance(data, dict):
+            data = data.get(part)
+        elif isinstance(data, list) and part.isdigit() and int(part) < len(data):
+            data = data[int(part)]
+        else:
+            return None
+    return data
+
+
+def json_tree(obj: Any, label: str = "JSON") -> str:
+    """Collapsible HTML tree (<details>) of the object; the top level is open."""
+    def node(key: str, value: Any, path: str, open_: bool = False) -> str:
+        name = html.escape(key)
+        if isinstance(value, dict) and value:
+            inner = "".join(node(k, value[k], f"{path}{k}.") for k in _ordered(value))
+            return (f"<details{' open' if open_ else ''}><summary>{name} {{{len(value)}}}</summary>"
+                    f"<div style='margin-left:1.2em'>{inner}</div></details>")
+        if isinstance(value, list) and value:
+            inner = "".join(node(str(i), v, f"{path}{i}.") for i, v in enumerate(value))
+            return (f"<details><summary>{name} [{len(value)}]</summary>"
+                    f"<div style='margin-left:1.2em'>{inner}</div></details>")
+        shown = json.dumps(value)
+        note = f" <i>{utc(value)}</i>" if is_timestamp(path.rstrip("."), value) else ""
+        return f"<div>{name}: <code>{html.escape(shown)}</code>{note}</div>"
+
+    return node(label, to_plain(obj), "", open_=True)
+
+
+def show(obj: Any) -> None:
+    """Display the summary, the JSON tree and the flat table of a Stripe response."""
+    data = to_plain(obj)
+    if isinstance(data, list):
+        data = {"object": "list", "data": data}
+    kind = html.escape(str(data.get("object", "object")))
+    title = f"<b>{kind}</b> <code>{html.escape(str(data.get('id', '')))}</code>"
+    table_html = flatten(data).to_html(index=False)
+    display(HTML(
+        f"<div>{title}{_summary_html(data)}{json_tree(data)}"
+        f"<details><summary>Table ({len(flat(data))} fields)</summary>{table_html}</details></div>"
+    ))
+
+
+def diff(before: Any, after: Any) -> pd.DataFrame:
+    """Fields that changed between two versions of an object: path, before, after."""
+    old, new = flat(before), flat(after)
+    paths = [p for p in _ordered_paths(old, new) if old.get(p) != new.get(p)]
+    return pd.DataFrame(
+        [(p, _with_time(p, old.get(p)), _with_time(p, new.get(p))) for p in paths],
+        columns=["field", "before", "after"],
+    )
+
+
+def _ordered_paths(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    seen = dict.fromkeys([*old, *new])  # keeps flat()'s order, new paths after
+    return list(seen)
+
+
+def _rows(items: Any) -> list[dict[str, Any]]:
+    data = to_plain(items)
+    if isinstance(data, dict):
+        data = data.get("data", [data])
+    return [row for row in data if isinstance(row, dict)]
+
+
+def table(items: Any, columns: Iterable[str] | None = None) -> pd.DataFrame:
+    """A list (ListObject, search result, list of objects) as a DataFrame, one row per object."""
+    rows = _rows(items)
+    if columns is None:
+        kinds = {row.get("object") for row in rows}
+        kind = kinds.pop() if len(kinds) == 1 else None
+        columns = COLUMNS.get(str(kind))
+    flats = [flat(row) for row in rows]
+    if columns is None:  # every scalar field present in a row, in first-seen order
+        columns = list(dict.fromkeys(k for f in flats for k in f if "." not in k))
+    columns = list(columns)
+    records = [[_with_time(c, f.get(c, _dig(r, c))) for c in columns] for f, r in zip(flats, rows, strict=True)]
+    return pd.DataFrame(records, columns=columns)
+
+
+def log(last: int | None = None) -> pd.DataFrame:
+    """The request log of this kernel (see helpers.client), optionally only the last N."""
+    from helpers.client import request_log
+
+    frame = request_log().drop(columns=["error_message"])
+    return frame.tail(last) if last else frame
+
+
+def curl(entry: Any = None) -> None:
+    """Display the last (or given) request as a curl command."""
+    from helpers.client import as_curl
+
+    display(HTML(f"<pre>{html.escape(as_curl(entry))}</pre>"))

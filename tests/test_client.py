@@ -1,0 +1,178 @@
+"""The client factory, the request log and curl rendering (helpers.client), against the sandbox."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+import stripe
+
+from helpers import client as client_mod
+from helpers import settings
+from helpers.sandbox import process
+
+FAKE_SECRET = "sk_test_" + "Fake" * 6 + "4xYz"
+
+
+@pytest.fixture
+def sandbox_env(sandbox, monkeypatch, tmp_path):
+    """Sandbox mode pointed at the test sandbox, state in tmp_path, empty log."""
+    for name in ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("TUTORIAL_MODE", "sandbox")
+    monkeypatch.setenv("TUTORIAL_SANDBOX_URL", sandbox.url)
+    monkeypatch.setenv("TUTORIAL_STATE_DIR", str(tmp_path))
+    monkeypatch.setenv("TUTORIAL_ENV_FILE", str(tmp_path / "none.env"))
+    client_mod.clear_log()
+    yield sandbox
+    client_mod.clear_log()
+
+
+def test_get_client_logs_a_request(sandbox_env):
+    client = client_mod.get_client()
+    customer = client.v1.customers.create(params={"description": "log me"})
+    log = client_mod.request_log()
+    assert len(log) == 1
+    row = log.iloc[0]
+    assert (row["method"], row["path"], row["status"]) == ("POST", "/v1/customers", 200)
+    assert row["api_version"] == stripe.api_version
+    assert row["params"] == {"description": "log me"}
+    assert row["request_id"].startswith("req_")
+    assert row["idempotency_key"]  # the SDK adds one to every POST
+    assert row["duration_ms"] >= 0
+    assert row["time"].tzinfo is not None and row["time"].utcoffset().total_seconds() == 0
+    assert abs((datetime.now(UTC) - row["time"]).total_seconds()) < 60
+    assert customer.id.startswith("cus_")
+    assert stripe.app_info["name"] == client_mod.APP_NAME
+
+
+def test_get_request_params_come_from_the_query(sandbox_env):
+    client = client_mod.get_client()
+    client.v1.customers.list(params={"email": "nobody@example.com", "limit": 2})
+    entry = client_mod.entries()[-1]
+    assert entry.method == "GET"
+    assert entry.params == (("email", "nobody@example.com"), ("limit", "2"))
+    assert entry.idempotency_key is None
+
+
+def test_pinned_version_is_sent_and_logged(sandbox_env):
+    client = client_mod.get_client("2025-03-31.basil")
+    try:
+        client.v1.customers.list(params={"limit": 1})
+    except stripe.StripeError:
+        pass  # whatever the sandbox thinks of the version, the header was sent
+    assert client_mod.entries()[-1].api_version == "2025-03-31.basil"
+    assert '-H "Stripe-Version: 2025-03-31.basil"' in client_mod.as_curl()
+
+
+def test_error_code_from_the_envelope(sandbox_env):
+    client = client_mod.get_client()
+    with pytest.raises(stripe.InvalidRequestError):
+        client.v1.customers.retrieve("cus_doesnotexist")
+    row = client_mod.request_log().iloc[-1]
+    assert row["status"] == 404
+    assert row["error_code"] == "resource_missing"
+    assert "cus_doesnotexist" in row["error_message"]
+
+
+def test_connection_error_is_logged(sandbox_env, tmp_path):
+    url = f"http://127.0.0.1:{process.free_port()}"
+    dead = settings.Settings("sandbox", "sk_test_sandbox", "pk_test_sandbox", url,
+                             f"{url}/js/stripe.js", "sandbox")
+    with pytest.raises(stripe.APIConnectionError):
+        client_mod.get_client(settings=dead).v1.customers.list()
+    entry = client_mod.entries()[-1]
+    assert entry.status is None and entry.error_code == "connection_error"
+
+
+def test_secrets_are_masked_everywhere(sandbox_env):
+    url = sandbox_env.url
+    own_key = settings.Settings("sandbox", FAKE_SECRET, None, url, url, "sandbox")
+    client = client_mod.get_client(settings=own_key)
+    client.v1.customers.create(params={"metadata": {
+        "signing": "whsec_" + "Fake" * 5 + "5WhS",
+        "cs": "seti_1AbCd_secret_" + "Fake" * 5 + "8CsC",
+        "api_key": FAKE_SECRET,
+    }})
+    entry = client_mod.entries()[-1]
+    everything = repr(entry) + client_mod.request_log().to_string() + client_mod.as_curl()
+    assert "FakeFake" not in everything
+    assert dict(entry.params) == {
+        "metadata[signing]": "whsec_…5WhS",
+        "metadata[cs]": "seti_1AbCd_secret_…8CsC",
+        "metadata[api_key]": "sk_test_…4xYz",
+    }
+    assert '-u "sk_test_…4xYz:"' in client_mod.as_curl()
+
+
+def test_mask_value_keeps_ordinary_values():
+    assert client_mod.mask_value("customer", "cus_123") == "cus_123"
+    assert client_mod.mask_value("client_secret", "abcdefgh") == "…efgh"
+    assert client_mod.mask_value("key", "pk_test_visible") == "pk_test_visible"
+
+
+def test_curl_of_a_real_post(sandbox_env):
+    client = client_mod.get_client()
+    client.v1.customers.create(params={"description": "My First Test Customer (created for API docs)"})
+    assert client_mod.as_curl() == (
+        f"curl {sandbox_env.url}/v1/customers \\\n"
+        '  -u "sk_test_sandbox:" \\\n'
+        f'  -H "Stripe-Version: {stripe.api_version}" \\\n'
+        '  --data-urlencode description="My First Test Customer (created for API docs)"'
+    )
+
+
+def test_curl_of_a_get_uses_g(sandbox_env):
+    client = client_mod.get_client()
+    client.v1.customers.list(params={"limit": 3})
+    client.v1.customers.list()
+    first, second = client_mod.as_curl(0), client_mod.as_curl(1)
+    assert first.startswith(f"curl -G {sandbox_env.url}/v1/customers \\") and first.endswith("-d limit=3")
+    assert second.startswith(f"curl {sandbox_env.url}/v1/customers \\")
+    assert "-d" not in second
+
+
+def _entry(method: str, params: tuple[tuple[str, str], ...], base: str = "https://api.stripe.com"):
+    return client_mod.LogEntry(
+        time=datetime(2026, 1, 1, tzinfo=UTC), method=method, base=base, path="/v1/setup_intents",
+        api_version="2025-03-31.basil", params=params, status=200, request_id="req_1",
+        idempotency_key=None, duration_ms=1.0, error_code=None, error_message=None,
+        key="sk_test_…4xYz",
+    )
+
+
+def test_curl_in_the_guides_style():
+    entry = _entry("POST", (
+        ("confirm", "true"),
+        ("return_url", "https://www.stripe.com"),
+        ("usage", "off_session"),
+        ("customer", "cus_ODQluYFNl44ODI"),
+        ("payment_method_data[type]", "amazon_pay"),
+        ("payment_method_types[0]", "amazon_pay"),
+        ("mandate_data[customer_acceptance][online][ip_address]", "127.0.0.0"),
+        ("metadata[note]", 'say "hi" $HOME'),
+    ))
+    assert client_mod.as_curl(entry) == "\n".join([
+        "curl https://api.stripe.com/v1/setup_intents \\",
+        '  -u "sk_test_…4xYz:" \\',
+        '  -H "Stripe-Version: 2025-03-31.basil" \\',
+        "  -d confirm=true \\",
+        '  --data-urlencode return_url="https://www.stripe.com" \\',
+        "  -d usage=off_session \\",
+        "  -d customer=cus_ODQluYFNl44ODI \\",
+        '  -d "payment_method_data[type]"=amazon_pay \\',
+        '  -d "payment_method_types[0]"=amazon_pay \\',
+        '  -d "mandate_data[customer_acceptance][online][ip_address]"="127.0.0.0" \\',
+        '  --data-urlencode "metadata[note]"="say \\"hi\\" \\$HOME"',
+    ])
+
+
+def test_curl_of_a_delete():
+    assert client_mod.as_curl(_entry("DELETE", ())).startswith(
+        "curl -X DELETE https://api.stripe.com/v1/setup_intents \\")
+
+
+def test_curl_without_requests():
+    client_mod.clear_log()
+    with pytest.raises(LookupError, match="No request yet"):
+        client_mod.as_curl()

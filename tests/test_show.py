@@ -1,0 +1,124 @@
+"""Response views on real sandbox objects (helpers.show)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import stripe
+
+from helpers import client as client_mod
+from helpers import show
+
+
+@pytest.fixture
+def shown(monkeypatch):
+    """Captures what show() hands to IPython's display()."""
+    out: list = []
+    monkeypatch.setattr(show, "display", out.append)
+    return out
+
+
+@pytest.fixture
+def price(client):
+    product = client.v1.products.create(params={"name": "Stock photo service"})
+    return client.v1.prices.create(params={
+        "product": product.id, "unit_amount": 1500, "currency": "usd",
+        "recurring": {"interval": "month"}})
+
+
+def test_to_plain_accepts_stripe_objects_dicts_and_lists(price, client):
+    plain = show.to_plain(price)
+    assert type(plain) is dict and plain["unit_amount"] == 1500
+    assert isinstance(plain["recurring"], dict)
+    listed = show.to_plain(client.v1.prices.list(params={"limit": 1}))
+    assert listed["object"] == "list" and isinstance(listed["data"][0], dict)
+    assert show.to_plain([{"a": 1}]) == [{"a": 1}]
+
+
+def test_flat_uses_dotted_paths_in_a_stable_order():
+    fields = show.flat({"object": "x", "b": {"z": 1, "a": [{"k": None}]}, "id": "x_1", "e": {}})
+    assert list(fields) == ["id", "object", "b.a.0.k", "b.z", "e"]
+    assert fields["e"] == {}
+
+
+def test_show_displays_summary_tree_and_table(price, shown):
+    assert show.show(price) is None
+    (output,) = shown
+    page = output.data
+    assert "<b>price</b>" in page and price.id in page
+    assert "recurring.interval" in page and "<details open><summary>JSON" in page
+    created = show.utc(price.created)
+    assert f"{price.created} ({created})" in page  # summary/table: integer and UTC time
+    assert re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", created)
+    assert "0x" not in page
+    shown.clear()
+    show.show(price)
+    assert shown[0].data == page  # deterministic
+
+
+def test_show_setup_intent_summary(client, shown):
+    customer = client.v1.customers.create(params={"email": "jenny.rosen@example.com"})
+    try:
+        intent = client.v1.setup_intents.create(params={
+            "confirm": True, "customer": customer.id, "payment_method_data": {"type": "amazon_pay"},
+            "usage": "off_session", "return_url": "https://www.stripe.com",
+            "mandate_data": {"customer_acceptance": {"type": "online", "online": {
+                "ip_address": "127.0.0.0", "user_agent": "device"}}}})
+    except stripe.InvalidRequestError as error:
+        if error.http_status == 404:
+            pytest.skip("sandbox has no /v1/setup_intents yet")
+        raise
+    show.show(intent)
+    page = shown[0].data
+    for path in ("status", "next_action.type", "next_action.redirect_to_url.url", "mandate", "usage"):
+        assert f">{path}<" in page
+    assert intent.next_action.redirect_to_url.url.replace("&", "&amp;") in page
+
+
+def test_flatten_table(price):
+    frame = show.flatten(price)
+    assert list(frame.columns) == ["field", "value"]
+    values = dict(zip(frame["field"], frame["value"], strict=True))
+    assert values["recurring.interval"] == "month"
+    assert values["created"].startswith(f"{price.created} (")
+
+
+def test_diff_lists_changed_fields(client):
+    before = client.v1.customers.create(params={"name": "Jenny Rosen", "email": "a@example.com"})
+    after = client.v1.customers.update(before.id, params={"name": "Jenny R.", "metadata": {"k": "v"}})
+    changes = show.diff(before, after)
+    rows = {r.field: (r.before, r.after) for r in changes.itertuples()}
+    assert rows["name"] == ("Jenny Rosen", "Jenny R.")
+    assert rows["metadata.k"] == (None, "v")
+    assert "email" not in rows and "id" not in rows
+
+
+def test_table_of_a_list(client):
+    client.v1.customers.create(params={"email": "table@example.com", "name": "Table Row"})
+    customers = client.v1.customers.list(params={"email": "table@example.com"})
+    frame = show.table(customers)
+    assert list(frame.columns) == ["id", "email", "name", "created"]
+    assert frame.iloc[0]["email"] == "table@example.com"
+    assert frame.iloc[0]["created"].endswith("Z)")
+    chosen = show.table(customers.data, columns=["id", "name"])
+    assert list(chosen.columns) == ["id", "name"] and chosen.iloc[0]["name"] == "Table Row"
+
+
+def test_table_of_unknown_objects_uses_scalar_fields():
+    frame = show.table([{"id": "x_1", "object": "thing", "n": 1, "nested": {"a": 1}}])
+    assert list(frame.columns) == ["id", "object", "n"]
+
+
+def test_log_and_curl_views(sandbox, monkeypatch, tmp_path, shown):
+    monkeypatch.setenv("TUTORIAL_MODE", "sandbox")
+    monkeypatch.setenv("TUTORIAL_SANDBOX_URL", sandbox.url)
+    monkeypatch.setenv("TUTORIAL_STATE_DIR", str(tmp_path))
+    client_mod.clear_log()
+    client_mod.get_client().v1.products.create(params={"name": "Logged"})
+    frame = show.log()
+    assert list(frame["path"]) == ["/v1/products"] and "error_message" not in frame.columns
+    assert len(show.log(last=1)) == 1
+    show.curl()
+    assert "<pre>curl " in shown[0].data and "-d name=Logged" in shown[0].data
+    client_mod.clear_log()

@@ -1,0 +1,135 @@
+"""The Stripe.js stand-in in a real browser, against the sandbox: confirm, redirect, return."""
+
+from __future__ import annotations
+
+import urllib.parse
+
+import pytest
+from starlette.applications import Starlette
+from starlette.responses import HTMLResponse
+from starlette.routing import Route
+
+from helpers import autopilot
+from helpers.checkout.runner import BackgroundServer
+from conftest import PUBLISHABLE, chromium_path
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not autopilot.browser_available(), reason="no Chromium found (set CHROMIUM_PATH)"),
+]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    path = chromium_path()
+    return {**browser_type_launch_args, "args": autopilot.LAUNCH_ARGS, **({"executable_path": path} if path else {})}
+
+
+@pytest.fixture(scope="module")
+def shop(sandbox):
+    """A merchant page that loads the stand-in from the sandbox, and a return page."""
+    page = (
+        f'<!doctype html><html><head><script src="{sandbox.url}/js/stripe.js"></script></head>'
+        f"<body><p id=page>{{name}}</p><script>window.stripe = Stripe('{PUBLISHABLE}');</script></body></html>"
+    )
+    app = Starlette(
+        routes=[
+            Route("/", lambda request: HTMLResponse(page.format(name="shop"))),
+            Route("/return", lambda request: HTMLResponse(page.format(name="returned"))),
+        ]
+    )
+    server = BackgroundServer(app).start()
+    yield server.url
+    server.stop()
+
+
+def setup_intent(client, return_url: str):
+    customer = client.v1.customers.create(params={"email": "jenny.rosen@example.com"})
+    return client.v1.setup_intents.create(
+        params={
+            "confirm": True,
+            "customer": customer.id,
+            "payment_method_data": {"type": "amazon_pay"},
+            "usage": "off_session",
+            "return_url": return_url,
+            "mandate_data": {
+                "customer_acceptance": {
+                    "type": "online",
+                    "online": {"ip_address": "127.0.0.0", "user_agent": "device"},
+                }
+            },
+        }
+    )
+
+
+CONFIRM = """cs => {
+  const mandate_data = {customer_acceptance: {type: 'online', online: {infer_from_client: true}}};
+  window.stripe.confirmAmazonPaySetup(cs, {return_url: new URL('return?keep=1', location.href).href, mandate_data})
+    .then(result => { window.result = result; });
+}"""
+
+
+def confirm_and_decide(page, shop: str, client_secret: str, button: str) -> dict[str, str]:
+    page.goto(shop)
+    page.evaluate(CONFIRM, client_secret)
+    page.wait_for_url("**/pm-redirects/authorize/**")
+    page.get_by_role("button", name=button).click()
+    page.wait_for_url("**/return?**")
+    return dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(page.url).query))
+
+
+def test_authorize_returns_with_stripe_params(page, shop, client):
+    intent = setup_intent(client, shop + "return")
+    query = confirm_and_decide(page, shop, intent.client_secret, "Authorize test setup")
+
+    assert query == {
+        "keep": "1",
+        "setup_intent": intent.id,
+        "setup_intent_client_secret": intent.client_secret,
+        "redirect_status": "succeeded",
+    }
+    assert client.v1.setup_intents.retrieve(intent.id).status == "succeeded"
+    seen = page.evaluate("cs => window.stripe.retrieveSetupIntent(cs)", intent.client_secret)
+    assert seen["setupIntent"]["id"] == intent.id
+    assert seen["setupIntent"]["status"] == "succeeded"
+
+
+def test_fail_returns_failed(page, shop, client):
+    intent = setup_intent(client, shop + "return")
+    query = confirm_and_decide(page, shop, intent.client_secret, "Fail test setup")
+
+    assert query["redirect_status"] == "failed"
+    assert query["setup_intent"] == intent.id
+    after = client.v1.setup_intents.retrieve(intent.id)
+    assert after.status == "requires_payment_method"
+    assert after.last_setup_error is not None
+
+
+def test_integration_errors_are_thrown(page, shop):
+    page.goto(shop)
+    thrown = page.evaluate(
+        """() => {
+          const attempt = f => { try { f(); return null; } catch (e) { return [e.name, e.message]; } };
+          return {
+            empty_key: attempt(() => Stripe('')),
+            secret_key: attempt(() => Stripe('sk_test_123')),
+            bad_secret: attempt(() => window.stripe.confirmAmazonPaySetup('nonsense', {return_url: location.href})),
+            no_return_url: attempt(() => window.stripe.confirmAmazonPaySetup('seti_1_secret_2', {})),
+          };
+        }"""
+    )
+    for name, message in thrown.values():
+        assert name == "IntegrationError"
+        assert message
+    assert "return_url" in thrown["no_return_url"][1]
+    assert "publishable key" in thrown["secret_key"][1]
+
+
+def test_api_error_resolves_with_error(page, shop):
+    page.goto(shop)
+    result = page.evaluate(
+        "() => window.stripe.confirmAmazonPaySetup('seti_missing_secret_x', {return_url: location.href})"
+    )
+    assert "setupIntent" not in result or result["setupIntent"] is None
+    assert result["error"]["type"] == "invalid_request_error"
+    assert result["error"]["message"]
