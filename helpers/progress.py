@@ -12,6 +12,9 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import urllib.error
+import urllib.parse
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
@@ -45,9 +48,38 @@ GUIDE_RETURN_URL = "https://www.stripe.com"
 GUIDE_MANDATE = {"customer_acceptance": {
     "type": "online", "online": {"ip_address": "127.0.0.0", "user_agent": "device"}}}
 
+
+
+def authorize_on_sandbox_page(url: str) -> None:
+    """Click "Authorize test setup" on the sandbox's hosted page (a form POST, no browser).
+
+    Only the sandbox's own page (on 127.0.0.1) is clicked this way; Stripe's real test page needs
+    a browser (notebook 04, or helpers.autopilot).
+    """
+    if urllib.parse.urlsplit(url).hostname != "127.0.0.1":
+        raise CatchUpError(
+            f"The customer must authorize Amazon Pay in a browser: open {url} and click "
+            "'Authorize test setup' (or run notebooks/04_redirect_with_stripe_js.ipynb), then run "
+            "catch_up again."
+        )
+    body = urllib.parse.urlencode({"action": "authorize"}).encode()
+    request = urllib.request.Request(url, data=body, method="POST")
+    opener = urllib.request.build_opener(_NoRedirect)
+    try:
+        opener.open(request, timeout=10)  # noqa: S310 - the sandbox on loopback
+    except urllib.error.HTTPError as answer:
+        if answer.code != 303:
+            raise CatchUpError(f"The sandbox's authorization page answered {answer.code}.") from None
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):  # the return_url is not ours to visit
+        return None
+
+
 # Finishes the Amazon Pay redirect for catch_up: called with the SetupIntent's
-# next_action.redirect_to_url.url, it must authorize it (e.g. helpers.autopilot, set by the lead).
-authorize: Callable[[str], None] | None = None
+# next_action.redirect_to_url.url, it must get the customer's authorization.
+authorize: Callable[[str], None] | None = authorize_on_sandbox_page
 
 
 class MissingStep(LookupError):

@@ -58,7 +58,7 @@ def test_product_price_inline_error_follows_changes():
     form.currency.value = "jpy"
     assert "no decimals" in form._error.value
     with pytest.raises(forms.FormError, match="JPY"):
-        form.values
+        _ = form.values
     form.amount.value = "1500"
     assert form._error.value == ""
     assert form.values["price"] == {"unit_amount": 1500, "currency": "jpy",
@@ -73,7 +73,7 @@ def test_product_price_interval_limits():
     assert "At most 1 years" in form.error
     form.name.value = " "
     with pytest.raises(forms.FormError, match="Product name"):
-        form.values
+        _ = form.values
 
 
 def test_form_widget_shows_fields_and_error_line():
@@ -128,7 +128,7 @@ def test_setup_intent_form_validation(field, value, message):
     getattr(form, field).value = value
     assert message in form._error.value
     with pytest.raises(forms.FormError, match=message):
-        form.values
+        _ = form.values
 
 
 def test_setup_intent_form_accepts_ipv6_and_on_session():
@@ -166,7 +166,7 @@ def test_test_clock_form_default_and_validation():
     form.day.value = date(2026, 1, 31)
     assert "only moves forward" in form._error.value
     with pytest.raises(forms.FormError):
-        form.values
+        _ = form.values
     form.day.value = None
     assert "Pick a date" in form.error
 

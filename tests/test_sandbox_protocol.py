@@ -627,6 +627,23 @@ def test_wrong_types_and_enums(http, path, data, code, param):
     assert error["doc_url"].startswith("https://stripe.com/docs/error-codes/")
 
 
+def test_empty_string_for_a_required_param(http):
+    response = http.post("/v1/products", data={"name": ""})
+    assert response.status_code == 400
+    assert error_of(response)["code"] == "parameter_invalid_empty"
+    assert error_of(response)["param"] == "name"
+
+
+def test_enum_values_outside_the_sdk_list_are_refused(http):
+    """stripe-python types enums as Literal[...] | str; the API itself knows only the listed values."""
+    response = http.post("/v1/setup_intents", data={"allowed_payment_method_types[]": "not_a_method"})
+    assert response.status_code == 400
+    assert error_of(response)["param"] == "allowed_payment_method_types[0]"
+    response = http.post("/v1/customers", data={"tax_exempt": "sometimes"})
+    assert response.status_code == 400
+    assert error_of(response)["param"] == "tax_exempt"
+
+
 def test_enum_error_names_the_choices(http):
     error = error_of(http.post("/v1/prices", data={"product_data[name]": "x", "currency": "usd", "unit_amount": "1", "recurring[interval]": "fortnight"}))
     assert error["param"] == "recurring[interval]"
@@ -725,7 +742,7 @@ def test_payment_method_types_works_at_dahlia(http):
 def test_payment_method_types_strict_at_dahlia(http):
     response = http.post(
         "/v1/setup_intents",
-        data={"payment_method_types[]": "not_a_method"},
+        data={"payment_method_types[]": "sepa_debit"},  # a real type this account has not enabled
         headers={"Stripe-Version": DAHLIA_0624},
     )
     assert response.status_code == 400
@@ -753,7 +770,7 @@ def test_allowed_payment_method_types_on_the_default_version(http):
 def test_allowed_payment_method_types_filters_instead_of_failing(http):
     response = http.post(
         "/v1/setup_intents",
-        data={"allowed_payment_method_types[0]": "amazon_pay", "allowed_payment_method_types[1]": "not_a_method"},
+        data={"allowed_payment_method_types[0]": "amazon_pay", "allowed_payment_method_types[1]": "sepa_debit"},
     )
     assert response.status_code == 200, response.text
     assert response.json()["payment_method_types"] == ["amazon_pay"]

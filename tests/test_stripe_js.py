@@ -5,13 +5,13 @@ from __future__ import annotations
 import urllib.parse
 
 import pytest
+from conftest import PUBLISHABLE, chromium_path
 from starlette.applications import Starlette
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
 from helpers import autopilot
 from helpers.checkout.runner import BackgroundServer
-from conftest import PUBLISHABLE, chromium_path
 
 pytestmark = [
     pytest.mark.browser,

@@ -174,8 +174,10 @@ class CheckoutServer:
 
     # --- the SetupIntent -----------------------------------------------------------------------
 
-    def register_setup_intent(self, intent: Mapping[str, Any]) -> None:
+    def register_setup_intent(self, intent: stripe.SetupIntent | Mapping[str, Any]) -> None:
         """Hand the server the SetupIntent the page works on (a stripe object or its dict)."""
+        if not isinstance(intent, Mapping):
+            intent = intent.to_dict()
         action = intent.get("next_action") or {}
         redirect = (action.get("redirect_to_url") or {}).get("url")
         if not intent.get("client_secret"):
@@ -273,7 +275,7 @@ class CheckoutServer:
                 "created": pd.Timestamp(event.created, unit="s", tz="UTC"),
                 "type": event.type,
                 "id": event.id,
-                "object_id": event.data.object.get("id"),
+                "object_id": event.to_dict()["data"]["object"].get("id"),
             }
             for event in self.events
         ]

@@ -13,10 +13,13 @@ import base64
 import hashlib
 import json
 import threading
+import traceback
 import urllib.parse
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -74,6 +77,17 @@ def _api_key(request: Request, form: list[tuple[str, str]]) -> str:
     return ""
 
 
+# Stripe.js sends this one; stripe-python's params classes do not declare it (servers never may).
+INFER_FROM_CLIENT = ("mandate_data", "customer_acceptance", "online", "infer_from_client")
+
+
+def _pop_path(raw: dict, path: tuple[str, ...]):
+    node = raw
+    for part in path[:-1]:
+        node = node.get(part) if isinstance(node, dict) else None
+    return node.pop(path[-1], None) if isinstance(node, dict) else None
+
+
 class Sandbox:
     """Holds the store and the state shared between requests (idempotency keys in flight)."""
 
@@ -111,6 +125,14 @@ class Sandbox:
         except StripeError as error:
             headers.setdefault("Stripe-Version", version)
             return JSONResponse(error.body(request_id), status_code=error.status, headers=headers)
+        except Exception:  # a sandbox bug: still answer in Stripe's envelope, never text/plain
+            traceback.print_exc()
+            headers.setdefault("Stripe-Version", version)
+            error = StripeError(
+                "An unexpected error occurred in the sandbox (a bug: its log has the traceback).",
+                status=500, type="api_error",
+            )
+            return JSONResponse(error.body(request_id), status_code=500, headers=headers)
 
     def process(
         self, request: Request, pairs: list[tuple[str, str]], kind: str, version: str,
@@ -135,7 +157,18 @@ class Sandbox:
         client_secret = raw.pop("client_secret", None) if route.publishable else None
         if kind == "publishable" and not client_secret:
             raise StripeError(PUBLISHABLE, status=403, code="secret_key_required")
+        inferred = _pop_path(raw, INFER_FROM_CLIENT) if route.publishable else None
         params = schema.validate(raw, route.params) if route.params else {}
+        if inferred is not None:
+            if inferred not in ("true", "false"):
+                raise StripeError(
+                    f"Invalid boolean: {inferred}", code="parameter_invalid_boolean",
+                    param=wire.bracket_path(list(INFER_FROM_CLIENT)),
+                )
+            node = params
+            for part in INFER_FROM_CLIENT[:-1]:
+                node = node.setdefault(part, {})
+            node[INFER_FROM_CLIENT[-1]] = inferred == "true"
         if client_secret is not None:
             params["client_secret"] = client_secret
         raw.update(private)
@@ -212,6 +245,12 @@ def create_app(store: Store, account_version: str | None = None) -> Starlette:
         *pages.routes(sandbox),
         Route("/v1/{path:path}", sandbox.handle, methods=["GET", "POST", "DELETE"]),
     ]
-    app = Starlette(routes=routes)
+    # Stripe.js calls the API from the merchant's page (another origin), as it does at Stripe.
+    cors = Middleware(
+        CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST", "DELETE"],
+        allow_headers=["Authorization", "Content-Type", "Stripe-Version", "Idempotency-Key"],
+        expose_headers=["Request-Id", "Stripe-Version"],
+    )
+    app = Starlette(routes=routes, middleware=[cors])
     app.state.sandbox = sandbox
     return app

@@ -115,6 +115,19 @@ def _object(value: Any, cls: type, path: list[Any], ignore: tuple[str, ...] = ()
             continue
         if key not in fields:
             raise param_unknown(bracket_path([*path, key]))
+        if raw == "" and fields[key][0] is str:
+            # Stripe reads "" as "unset this": fine for optional strings, an error for required ones.
+            if fields[key][1]:
+                name = bracket_path([*path, key])
+                raise param_invalid(
+                    name,
+                    f"You passed an empty string for '{name}'. We assume empty values are an attempt to "
+                    f"unset a parameter; however '{name}' cannot be unset. You should remove '{name}' from "
+                    "your request or supply a non-empty value.",
+                    "parameter_invalid_empty",
+                )
+            out[key] = UNSET
+            continue
         out[key] = _coerce(raw, fields[key][0], [*path, key])
     for key, (_, required) in fields.items():
         if required and key not in value:
@@ -129,6 +142,12 @@ def _coerce(value: Any, tp: Any, path: list[Any]) -> Any:
         options = typing.get_args(tp)
         if value == "" and any(typing.get_origin(o) is Literal and "" in typing.get_args(o) for o in options):
             return UNSET
+        if str in options and any(
+            typing.get_origin(o) is Literal and any(a != "" for a in typing.get_args(o)) for o in options
+        ):
+            # stripe-python types enums as ``Literal[...] | str`` for forward compatibility; the
+            # API accepts only the listed values.
+            options = tuple(o for o in options if o is not str)
         first: StripeError | None = None
         for option in options:
             if typing.get_origin(option) is Literal and typing.get_args(option) == ("",):
