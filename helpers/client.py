@@ -209,6 +209,7 @@ def _quote(text: str) -> str:
 
 
 def _curl_param(key: str, value: str) -> str:
+    key = re.sub(r"\[\d+\]$", "[]", key)  # a list of values: payment_method_types[]=…, as the guide
     name = _quote(key) if "[" in key else key
     if not _UNRESERVED.match(value):
         return f"--data-urlencode {name}={_quote(value)}"

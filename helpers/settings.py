@@ -22,6 +22,8 @@ from typing import Literal
 
 from dotenv import dotenv_values
 
+from helpers.urls import stand_in_js_url
+
 Mode = Literal["sandbox", "stripe"]
 
 SANDBOX_SECRET_KEY = "sk_test_sandbox"
@@ -195,7 +197,7 @@ def load(dotenv: Path | None = None) -> Settings:
     if mode == "sandbox":
         base = sandbox_url()
         return Settings("sandbox", SANDBOX_SECRET_KEY, SANDBOX_PUBLISHABLE_KEY, base,
-                        f"{base}/js/stripe.js", "sandbox")
+                        stand_in_js_url(base), "sandbox")
     env = environment(dotenv)
     secret = _secret_from(env)
     if not secret:

@@ -11,12 +11,14 @@ import urllib.request
 import pytest
 import stripe
 from conftest import PUBLISHABLE, SECRET, chromium_path
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from helpers import autopilot
 from helpers.checkout import (
     CheckoutServer,
     RedirectTimeout,
     public_url,
+    stand_in_js_url,
     start_checkout,
     stop_checkout,
 )
@@ -84,7 +86,10 @@ def setup_intent(client, return_url: str):
 def click_through(page, checkout: CheckoutServer, button: str) -> None:
     page.goto(checkout.url)
     page.locator("#setup").click()
-    page.wait_for_url("**/pm-redirects/authorize/**")
+    try:
+        page.wait_for_url("**/pm-redirects/authorize/**", timeout=10_000)
+    except PlaywrightTimeout:
+        pytest.fail(f"no redirect; the page shows: {page.locator('#error').inner_text()!r}")
     page.get_by_role("button", name=button).click()
     page.wait_for_url("**/complete?**")
 
@@ -157,6 +162,9 @@ def test_public_url_through_jupyterhub_proxy(monkeypatch):
     assert public_url(8123) == "/user/jenny/proxy/8123/"
     monkeypatch.setenv("JUPYTERHUB_SERVICE_PREFIX", "/user/jenny")
     assert public_url(8123) == "/user/jenny/proxy/8123/"
+    assert stand_in_js_url("http://127.0.0.1:12111") == "/user/jenny/proxy/12111/js/stripe.js"
+    monkeypatch.delenv("JUPYTERHUB_SERVICE_PREFIX")
+    assert stand_in_js_url("http://127.0.0.1:12111") == "http://127.0.0.1:12111/js/stripe.js"
 
 
 def test_link_prints_direct_url_and_renders_html(checkout, monkeypatch, capsys):

@@ -161,7 +161,7 @@ def test_curl_in_the_guides_style():
         "  -d usage=off_session \\",
         "  -d customer=cus_ODQluYFNl44ODI \\",
         '  -d "payment_method_data[type]"=amazon_pay \\',
-        '  -d "payment_method_types[0]"=amazon_pay \\',
+        '  -d "payment_method_types[]"=amazon_pay \\',
         '  -d "mandate_data[customer_acceptance][online][ip_address]"="127.0.0.0" \\',
         '  --data-urlencode "metadata[note]"="say \\"hi\\" \\$HOME"',
     ])

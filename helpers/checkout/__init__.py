@@ -9,6 +9,7 @@ from .server import (
     current,
     public_url,
     publishable_retriever,
+    stand_in_js_url,
     start_checkout,
     stop_checkout,
 )
@@ -21,6 +22,7 @@ __all__ = [
     "current",
     "public_url",
     "publishable_retriever",
+    "stand_in_js_url",
     "start_checkout",
     "stop_checkout",
 ]

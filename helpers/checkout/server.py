@@ -13,7 +13,6 @@ API base, and the notebook hands it the SetupIntent. Only its client_secret is e
 from __future__ import annotations
 
 import json
-import os
 import threading
 import time
 import urllib.error
@@ -31,8 +30,9 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from ..urls import public_url, stand_in_js_url  # noqa: F401 - re-exported
 from . import pages
-from .runner import HOST, BackgroundServer
+from .runner import BackgroundServer
 
 STATIC = Path(__file__).with_name("static")
 NO_STORE = {"Cache-Control": "no-store"}
@@ -59,14 +59,6 @@ class RedirectOutcome:
     @property
     def succeeded(self) -> bool:
         return self.status == "succeeded"
-
-
-def public_url(port: int) -> str:
-    """The URL a browser uses: through jupyter-server-proxy on JupyterHub/Binder, else direct."""
-    prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX")
-    if prefix:
-        return f"{prefix.rstrip('/')}/proxy/{port}/"
-    return f"http://{HOST}:{port}/"
 
 
 class Link:
@@ -294,7 +286,9 @@ class CheckoutServer:
 
     def _app(self) -> Starlette:
         def checkout(request: Request) -> Response:
-            html = pages.checkout_page(self.publishable_key, self.stripe_js_url, self.mode, self._intent)
+            intent = self._intent
+            shown = {k: intent[k] for k in ("id", "status", "redirect_url")} if intent else None
+            html = pages.checkout_page(self.publishable_key, self.stripe_js_url, self.mode, shown)
             return HTMLResponse(html, headers=NO_STORE)
 
         def secret(request: Request) -> Response:

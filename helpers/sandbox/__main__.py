@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import urllib.request
 from pathlib import Path
@@ -24,12 +25,16 @@ def serve(args: argparse.Namespace) -> int:
         return 2
     import uvicorn
 
+    from ..urls import public_base
     from .app import create_app
     from .store import Store
     from .versions import LATEST, check
 
     version = check(args.api_version or LATEST)
-    app = create_app(Store(args.db), version)
+    public = os.environ.get("SANDBOX_PUBLIC_URL")
+    if not public and os.environ.get("JUPYTERHUB_SERVICE_PREFIX"):
+        public = public_base(f"http://{args.host}:{args.port}")
+    app = create_app(Store(args.db), version, public)
     print(f"Stripe sandbox on http://{args.host}:{args.port} (API version {version}, state {args.db})", flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
     return 0

@@ -91,9 +91,10 @@ def _pop_path(raw: dict, path: tuple[str, ...]):
 class Sandbox:
     """Holds the store and the state shared between requests (idempotency keys in flight)."""
 
-    def __init__(self, store: Store, account_version: str) -> None:
+    def __init__(self, store: Store, account_version: str, public_url: str | None = None) -> None:
         self.store = store
         self.account_version = account_version
+        self.public_url = public_url  # the base browsers use, when not the request's own
         self.in_flight: set[str] = set()
         self.in_flight_lock = threading.Lock()
 
@@ -204,7 +205,7 @@ class Sandbox:
                 store=self.store, method=method, path=path, route=route_name, args=args,
                 params=params, raw=raw, key_kind=kind, api_version=version,
                 account_version=self.account_version, request_id=request_id,
-                idempotency_key=idem, base_url=str(request.base_url).rstrip("/"),
+                idempotency_key=idem, base_url=self.public_url or str(request.base_url).rstrip("/"),
                 client_ip=request.client.host if request.client else "127.0.0.1",
                 user_agent=request.headers.get("user-agent", ""),
             )
@@ -225,10 +226,15 @@ class Sandbox:
                     self.in_flight.discard(idem)
 
 
-def create_app(store: Store, account_version: str | None = None) -> Starlette:
+def create_app(store: Store, account_version: str | None = None, public_url: str | None = None) -> Starlette:
+    """The app. ``public_url``: the sandbox's address for browsers, when they cannot use the
+    request's own (behind jupyter-server-proxy on JupyterHub: ``/user/<name>/proxy/<port>``)."""
     from . import pages, resources  # noqa: F401 - registers the routes
 
-    sandbox = Sandbox(store, account_version or versions.LATEST)
+    sandbox = Sandbox(store, account_version or versions.LATEST, public_url)
+    from . import webhooks
+
+    webhooks.start(store)  # the background webhook delivery thread
 
     async def health(request: Request) -> Response:
         return JSONResponse(

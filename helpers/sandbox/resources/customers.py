@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from .. import events
-from ..context import ApiRequest
+from ..context import ApiRequest, includer
 from ..errors import StripeError
 from ..router import api
 from ..store import new_id
@@ -22,6 +22,22 @@ def clock_time(req: ApiRequest, customer: dict[str, Any] | None) -> int:
         if clock:
             return clock["frozen_time"]
     return req.now()
+
+
+def _address(given: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Stripe sends every address field, null where not given."""
+    if given is None:
+        return None
+    return {k: given.get(k) for k in ("city", "country", "line1", "line2", "postal_code", "state")}
+
+
+def _shipping(given: dict[str, Any] | None) -> dict[str, Any] | None:
+    if given is None:
+        return None
+    return {
+        "address": _address(given.get("address") or {}),
+        **{k: given.get(k) for k in ("carrier", "name", "phone", "tracking_number")},
+    }
 
 
 @api.route("POST", "/v1/customers", "CustomerCreateParams")
@@ -40,7 +56,7 @@ def create(req: ApiRequest) -> dict[str, Any]:
     customer = req.shape("customer", {
         "id": new_id("cus", 14),
         "object": "customer",
-        "address": p.get("address"),
+        "address": _address(p.get("address")),
         "balance": p.get("balance", 0),
         "business_name": p.get("business_name"),
         "created": clock["frozen_time"] if clock else req.now(),
@@ -65,7 +81,7 @@ def create(req: ApiRequest) -> dict[str, Any]:
         "next_invoice_sequence": p.get("next_invoice_sequence", 1),
         "phone": p.get("phone"),
         "preferred_locales": p.get("preferred_locales", []),
-        "shipping": p.get("shipping"),
+        "shipping": _shipping(p.get("shipping")),
         "tax_exempt": p.get("tax_exempt", "none"),
         "test_clock": clock["id"] if clock else None,
     })
@@ -87,6 +103,7 @@ def update(req: ApiRequest) -> dict[str, Any]:
     customer = req.store.get("customer", req.args["id"])
     before = {k: (dict(v) if isinstance(v, dict) else v) for k, v in customer.items()}
     apply_updates(customer, req.params, UPDATABLE)
+    customer["address"], customer["shipping"] = _address(customer["address"]), _shipping(customer["shipping"])
     settings = req.params.get("invoice_settings")
     if settings is not None:
         pm_id = settings.get("default_payment_method")
@@ -183,3 +200,25 @@ def search(req: ApiRequest) -> dict[str, Any]:
         "next_page": str(start + limit) if more else None,
         "url": "/v1/customers/search",
     }
+
+
+# --------------------------------------------------------------------------- includable fields (expand[])
+
+def _included_list(customer: dict[str, Any], name: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"object": "list", "data": rows, "has_more": False, "url": f"/v1/customers/{customer['id']}/{name}"}
+
+
+@includer("customer", "sources")
+def _sources(req: ApiRequest, customer: dict[str, Any]) -> dict[str, Any]:
+    return _included_list(customer, "sources", [])  # the sandbox has no legacy sources
+
+
+@includer("customer", "tax_ids")
+def _tax_ids(req: ApiRequest, customer: dict[str, Any]) -> dict[str, Any]:
+    return _included_list(customer, "tax_ids", [])  # nor tax ids
+
+
+@includer("customer", "subscriptions")
+def _subscriptions(req: ApiRequest, customer: dict[str, Any]) -> dict[str, Any]:
+    rows = [s for s in req.store.query("subscription", {"customer": customer["id"]}) if s.get("status") != "canceled"]
+    return _included_list(customer, "subscriptions", rows)

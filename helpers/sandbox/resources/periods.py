@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import calendar
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 DAY = 86400
 
@@ -30,11 +30,3 @@ def period_end(anchor: int, recurring: dict, index: int) -> int:
 def two_years(now: int) -> int:
     return add_interval(now, "year", 2)
 
-
-def describe(recurring: dict) -> str:
-    count, interval = recurring["interval_count"], recurring["interval"]
-    return f"{count} {interval}{'s' if count != 1 else ''}"
-
-
-def later(ts: int, seconds: float) -> int:
-    return int((datetime.fromtimestamp(ts, UTC) + timedelta(seconds=seconds)).timestamp())

@@ -4,15 +4,21 @@
  * Only the slice the Amazon Pay guide uses: Stripe(publishableKey) with
  * confirmAmazonPaySetup(clientSecret, data) and retrieveSetupIntent(clientSecret),
  * with the signatures and result shapes of @stripe/stripe-js. Requests go to the
- * origin this script was loaded from, authenticated like Stripe.js does it: the
+ * server this script was loaded from, authenticated like Stripe.js does it: the
  * publishable key travels as `key` in the form body (no custom headers, so the
  * browser sends no CORS preflight).
  */
 (function () {
   "use strict";
 
+  // The API lives where this script came from, minus /js/stripe.js (or /v3/): that keeps a
+  // path prefix such as JupyterHub's /user/<name>/proxy/<port>/.
   var script = document.currentScript;
-  var API_BASE = script && script.src ? new URL(script.src).origin : window.location.origin;
+  var API_BASE = window.location.origin;
+  if (script && script.src) {
+    var src = new URL(script.src);
+    API_BASE = src.origin + src.pathname.replace(/\/(js\/stripe\.js|v3\/?)$/, "");
+  }
 
   function integrationError(message) {
     var error = new Error(message);

@@ -1,0 +1,37 @@
+"""Events: GET /v1/events (type, types[], created) and GET /v1/events/{id}."""
+
+from __future__ import annotations
+
+import fnmatch
+from typing import Any
+
+from ..context import ApiRequest
+from ..errors import StripeError
+from ..router import api
+from .common import created_filter
+
+
+@api.route("GET", "/v1/events/{id}", "EventRetrieveParams")
+def retrieve(req: ApiRequest) -> dict[str, Any]:
+    return req.store.get("event", req.args["id"])
+
+
+@api.route("GET", "/v1/events", "EventListParams")
+def list_events(req: ApiRequest) -> dict[str, Any]:
+    p = req.params
+    if p.get("type") and p.get("types"):
+        raise StripeError(
+            "You may only specify one of these parameters: type, types.", code="parameters_exclusive", param="types"
+        )
+    patterns = p.get("types") or ([p["type"]] if p.get("type") else [])
+    where = {}
+    if len(patterns) == 1 and "*" not in patterns[0]:
+        where["type"] = patterns[0]
+    created = created_filter(req)
+
+    def accept(event: dict[str, Any]) -> bool:
+        if patterns and not any(fnmatch.fnmatchcase(event["type"], pattern) for pattern in patterns):
+            return False
+        return created is None or created(event)
+
+    return req.list_of("event", where, accept=accept if patterns or created else None)

@@ -1,0 +1,224 @@
+"""Webhook delivery: events go out in the background, signed as Stripe signs them.
+
+``queue`` (an ``events.SUBSCRIBERS`` hook) writes one delivery row per matching endpoint, in
+the transaction that records the event. A daemon thread (:func:`start`) POSTs due deliveries
+with ``Stripe-Signature: t=…,v1=…`` and retries failures with exponential backoff; every
+attempt is recorded. Tunables (seconds / count): ``SANDBOX_WEBHOOK_BACKOFF`` (first retry
+delay, default 0.5), ``SANDBOX_WEBHOOK_BACKOFF_MAX`` (cap, default 8), ``SANDBOX_WEBHOOK_ATTEMPTS``
+(default 12).
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import hmac
+import json
+import os
+import threading
+import time
+from typing import Any
+
+import httpx
+
+from . import events, versions
+from .store import Store
+
+USER_AGENT = "Stripe/1.0 (+https://stripe.com/docs/webhooks)"
+POLL_SECONDS = 0.1
+TIMEOUT_SECONDS = 10.0
+
+TABLES = (
+    """CREATE TABLE IF NOT EXISTS webhook_deliveries (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        endpoint TEXT NOT NULL,
+        event TEXT NOT NULL,
+        status TEXT NOT NULL,            -- pending | succeeded | failed | canceled
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at REAL NOT NULL,
+        created REAL NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS webhook_deliveries_due ON webhook_deliveries(status, next_attempt_at)",
+    """CREATE TABLE IF NOT EXISTS webhook_attempts (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        delivery INTEGER NOT NULL,
+        attempted_at REAL NOT NULL,
+        status_code INTEGER,             -- NULL when the receiver could not be reached
+        error TEXT,
+        duration_ms INTEGER NOT NULL
+    )""",
+)
+
+
+def _setting(name: str, default: float) -> float:
+    try:
+        return float(os.environ.get(name, default))
+    except ValueError:
+        return default
+
+
+def backoff(attempts: int) -> float:
+    """Delay before the next try after ``attempts`` failures: 0.5, 1, 2, 4 … capped."""
+    base = _setting("SANDBOX_WEBHOOK_BACKOFF", 0.5)
+    return min(base * 2 ** (attempts - 1), _setting("SANDBOX_WEBHOOK_BACKOFF_MAX", 8.0))
+
+
+def max_attempts() -> int:
+    return int(_setting("SANDBOX_WEBHOOK_ATTEMPTS", 12))
+
+
+def ensure_tables(store: Store) -> None:
+    with store.transaction() as db:
+        for statement in TABLES:
+            db.execute(statement)
+
+
+def sign(payload: str, secret: str, timestamp: int) -> str:
+    """``t=<ts>,v1=<hex>``: HMAC-SHA256 of ``f"{t}.{payload}"`` keyed with the whsec_ secret as-is."""
+    digest = hmac.new(secret.encode(), f"{timestamp}.{payload}".encode(), hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
+
+def matches(endpoint: dict[str, Any], event_type: str) -> bool:
+    enabled = endpoint.get("enabled_events") or []
+    return endpoint.get("status") == "enabled" and ("*" in enabled or event_type in enabled)
+
+
+def queue(store: Store, event: dict[str, Any]) -> int:
+    """The SUBSCRIBERS hook: one pending delivery per matching endpoint; returns how many."""
+    endpoints = [e for e in store.query("webhook_endpoint") if matches(e, event["type"])]
+    if not endpoints:
+        return 0
+    now = time.time()
+    with store.transaction() as db:
+        for endpoint in endpoints:
+            db.execute(
+                "INSERT INTO webhook_deliveries (endpoint, event, status, next_attempt_at, created) "
+                "VALUES (?, ?, 'pending', ?, ?)",
+                (endpoint["id"], event["id"], now, now),
+            )
+    return len(endpoints)
+
+
+def cancel_for_endpoint(store: Store, endpoint_id: str) -> None:
+    with store.transaction() as db:
+        db.execute(
+            "UPDATE webhook_deliveries SET status = 'canceled' WHERE endpoint = ? AND status = 'pending'",
+            (endpoint_id,),
+        )
+
+
+def attempts_for(store: Store, event_id: str, endpoint_id: str | None = None) -> list[dict[str, Any]]:
+    """Every recorded attempt to deliver an event (to one endpoint, or all), oldest first."""
+    with store.transaction() as db:
+        rows = db.execute(
+            "SELECT d.endpoint, d.status, a.attempted_at, a.status_code, a.error FROM webhook_attempts a "
+            "JOIN webhook_deliveries d ON d.id = a.delivery WHERE d.event = ? AND d.endpoint = coalesce(?, d.endpoint) "
+            "ORDER BY a.id",
+            (event_id, endpoint_id),
+        ).fetchall()
+    keys = ("endpoint", "delivery_status", "attempted_at", "status_code", "error")
+    return [dict(zip(keys, row, strict=True)) for row in rows]
+
+
+def body_for(event: dict[str, Any], endpoint: dict[str, Any]) -> str:
+    """The event as the endpoint's API version shows it (the account's when it has none)."""
+    out = copy.deepcopy(event)
+    if endpoint.get("api_version") and endpoint["api_version"] != event["api_version"]:
+        out["data"]["object"] = versions.downgrade_response(endpoint["api_version"], out["data"]["object"])
+        out["api_version"] = endpoint["api_version"]
+    return json.dumps(out, indent=2)
+
+
+class Worker(threading.Thread):
+    """Delivers due webhooks until the process ends."""
+
+    def __init__(self, store: Store) -> None:
+        super().__init__(name="sandbox-webhooks", daemon=True)
+        self.store = store
+        self.stopping = threading.Event()
+        self.client = httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False)
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                busy = self.tick()
+            except Exception as error:  # noqa: BLE001 - the worker must outlive any one failure
+                print(f"webhook worker: {error!r}", flush=True)
+                busy = False
+            if not busy:
+                self.stopping.wait(POLL_SECONDS)
+
+    def tick(self) -> bool:
+        with self.store.transaction() as db:
+            due = db.execute(
+                "SELECT id, endpoint, event, attempts FROM webhook_deliveries "
+                "WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT 20",
+                (time.time(),),
+            ).fetchall()
+        for delivery_id, endpoint_id, event_id, attempts in due:
+            self.deliver(delivery_id, endpoint_id, event_id, attempts)
+        return bool(due)
+
+    def deliver(self, delivery_id: int, endpoint_id: str, event_id: str, attempts: int) -> None:
+        endpoint, event = self.store.find(endpoint_id), self.store.find(event_id)
+        if endpoint is None or event is None or endpoint.get("status") != "enabled":
+            self._finish(delivery_id, "canceled", attempts)
+            return
+        payload = body_for(event, endpoint)
+        headers = {
+            "Content-Type": "application/json; charset=utf-8",
+            "User-Agent": USER_AGENT,
+            "Stripe-Signature": sign(payload, endpoint["_secret"], int(time.time())),
+        }
+        started = time.time()
+        code, error = None, None
+        try:
+            response = self.client.post(endpoint["url"], content=payload.encode(), headers=headers)
+            code = response.status_code
+        except httpx.HTTPError as exc:
+            error = f"{type(exc).__name__}: {exc}"
+        ok = code is not None and 200 <= code < 300
+        attempts += 1
+        with self.store.transaction() as db:
+            db.execute(
+                "INSERT INTO webhook_attempts (delivery, attempted_at, status_code, error, duration_ms) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (delivery_id, started, code, error, int((time.time() - started) * 1000)),
+            )
+            if ok:
+                self._finish(delivery_id, "succeeded", attempts)
+                fresh = self.store.find(event_id)
+                if fresh is not None:
+                    fresh["pending_webhooks"] = max(0, fresh["pending_webhooks"] - 1)
+                    self.store.save(fresh)
+            elif attempts >= max_attempts():
+                self._finish(delivery_id, "failed", attempts)
+            else:
+                db.execute(
+                    "UPDATE webhook_deliveries SET attempts = ?, next_attempt_at = ? WHERE id = ?",
+                    (attempts, time.time() + backoff(attempts), delivery_id),
+                )
+
+    def _finish(self, delivery_id: int, status: str, attempts: int) -> None:
+        with self.store.transaction() as db:
+            db.execute(
+                "UPDATE webhook_deliveries SET status = ?, attempts = ? WHERE id = ?", (status, attempts, delivery_id)
+            )
+
+
+_workers: dict[int, Worker] = {}
+_lock = threading.Lock()
+
+
+def start(store: Store) -> Worker:
+    """Create the tables, hook into events, and start the store's delivery thread (once)."""
+    ensure_tables(store)
+    if queue not in events.SUBSCRIBERS:
+        events.SUBSCRIBERS.append(queue)
+    with _lock:
+        worker = _workers.get(id(store))
+        if worker is None or not worker.is_alive():
+            worker = _workers[id(store)] = Worker(store)
+            worker.start()
+    return worker

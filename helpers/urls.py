@@ -1,0 +1,30 @@
+"""URLs as a person's browser must see them: direct on a laptop, through jupyter-server-proxy
+(``{JUPYTERHUB_SERVICE_PREFIX}proxy/{port}/``) on JupyterHub and Binder."""
+
+from __future__ import annotations
+
+import os
+import urllib.parse
+
+HOST = "127.0.0.1"
+
+
+def public_url(port: int) -> str:
+    """The URL of a local server for the browser, always with a trailing slash."""
+    prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX")
+    if prefix:
+        return f"{prefix.rstrip('/')}/proxy/{port}/"
+    return f"http://{HOST}:{port}/"
+
+
+def public_base(server_url: str) -> str:
+    """A local server's base URL (no trailing slash) as the browser must use it."""
+    port = urllib.parse.urlsplit(server_url).port
+    if os.environ.get("JUPYTERHUB_SERVICE_PREFIX") and port:
+        return public_url(port).rstrip("/")
+    return server_url.rstrip("/")
+
+
+def stand_in_js_url(sandbox_url: str) -> str:
+    """Where a browser loads the sandbox's Stripe.js stand-in."""
+    return public_base(sandbox_url) + "/js/stripe.js"

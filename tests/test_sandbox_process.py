@@ -1,0 +1,286 @@
+"""The sandbox as a process: the CLI (serve, status, reset), a taken port, the health route,
+the account's default API version, surviving ``kill -9``, and concurrent writers."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+
+from conftest import SECRET, make_client
+from helpers.sandbox import process
+
+ROOT = Path(__file__).resolve().parents[1]
+DAHLIA = "2026-06-24.dahlia"
+
+
+def cli(*args: str, state_dir: Path, timeout: float = 30) -> subprocess.CompletedProcess:
+    env = {**os.environ, "TUTORIAL_STATE_DIR": str(state_dir), "PYTHONPATH": str(ROOT)}
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "helpers.sandbox", *args],
+        capture_output=True, text=True, timeout=timeout, env=env, cwd=ROOT, check=False,
+    )
+
+
+@pytest.fixture
+def own(tmp_path):
+    """A sandbox of this test's own (own database), stopped afterwards."""
+    started: list[process.SandboxProcess] = []
+
+    def start(db: Path | None = None, **kwargs) -> process.SandboxProcess:
+        proc = process.start(db or tmp_path / "own.sqlite3", log=tmp_path / "own.log", **kwargs)
+        started.append(proc)
+        return proc
+
+    yield start
+    for proc in started:
+        proc.stop()
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def test_serve_refuses_a_taken_port(tmp_path):
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        done = cli("serve", "--port", str(port), "--db", str(tmp_path / "x.sqlite3"), state_dir=tmp_path)
+        assert done.returncode != 0
+        assert f"Port {port}" in done.stderr and "taken" in done.stderr
+        assert "Traceback" not in done.stderr
+        with pytest.raises(process.SandboxError, match="taken"):
+            process.start(tmp_path / "y.sqlite3", port)
+
+
+def test_serve_binds_loopback_only(tmp_path):
+    done = cli("serve", "--host", "0.0.0.0", "--port", str(process.free_port()), "--db", str(tmp_path / "x.sqlite3"), state_dir=tmp_path)  # noqa: S104
+    assert done.returncode != 0
+    assert "loopback" in done.stderr
+
+
+def test_health_route(sandbox):
+    doc = httpx.get(f"{sandbox.url}/health").json()
+    assert doc["status"] == "ok" and doc["service"] == "stripe-sandbox"
+    assert isinstance(doc["objects"], int)
+    assert process.health(sandbox.url)["service"] == "stripe-sandbox"
+    assert process.health(f"http://127.0.0.1:{process.free_port()}", 0.5) is None
+
+
+def test_status_cli(own, tmp_path):
+    proc = own()
+    make_client(proc.url).v1.customers.create()
+    done = cli("status", "--url", proc.url, state_dir=tmp_path)
+    assert done.returncode == 0, done.stderr
+    doc = json.loads(done.stdout)
+    assert doc["url"] == proc.url and doc["service"] == "stripe-sandbox"
+    assert doc["objects"] >= 1  # the customer (and its event)
+    down = cli("status", "--url", f"http://127.0.0.1:{process.free_port()}", state_dir=tmp_path)
+    assert down.returncode == 1
+    assert "No sandbox answers" in down.stdout
+
+
+def test_reset_cli_running(own, tmp_path):
+    proc = own()
+    client = make_client(proc.url)
+    customer = client.v1.customers.create()
+    done = cli("reset", "--url", proc.url, state_dir=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["objects"] == 0
+    assert process.health(proc.url)["objects"] == 0
+    with pytest.raises(Exception, match="No such customer"):
+        client.v1.customers.retrieve(customer.id)
+
+
+def test_reset_cli_stopped(own, tmp_path):
+    db = tmp_path / "stopped.sqlite3"
+    proc = own(db)
+    make_client(proc.url).v1.customers.create()
+    proc.stop()
+    assert db.exists()
+    done = cli("reset", "--url", proc.url, "--db", str(db), state_dir=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert not db.exists() and not Path(f"{db}-wal").exists()
+    again = own(db)
+    assert process.health(again.url)["objects"] == 0
+
+
+def test_account_default_api_version(own):
+    proc = own(api_version=DAHLIA)
+    assert process.health(proc.url)["api_version"] == DAHLIA
+    http = httpx.Client(base_url=proc.url, auth=(SECRET, ""))
+    response = http.post("/v1/setup_intents", data={"payment_method_types[]": "amazon_pay"})
+    assert response.status_code == 200, response.text
+    assert response.headers["stripe-version"] == DAHLIA
+    newest = http.post(
+        "/v1/setup_intents", data={"payment_method_types[]": "amazon_pay"},
+        headers={"Stripe-Version": "2026-10-28.endive"},
+    )
+    assert newest.status_code == 400
+    assert newest.json()["error"]["code"] == "payment_method_types_no_longer_supported"
+
+
+def test_unknown_default_api_version_is_refused(tmp_path):
+    done = cli(
+        "serve", "--port", str(process.free_port()), "--db", str(tmp_path / "v.sqlite3"),
+        "--api-version", "2099-01-01.future", state_dir=tmp_path,
+    )
+    assert done.returncode != 0
+
+
+# --------------------------------------------------------------------------- durability
+
+
+def test_everything_survives_kill_9(own, tmp_path):
+    db = tmp_path / "durable.sqlite3"
+    proc = own(db)
+    client = make_client(proc.url)
+    product = client.v1.products.create(params={"name": "Durable"})
+    price = client.v1.prices.create(
+        params={"product": product.id, "unit_amount": 1500, "currency": "usd", "recurring": {"interval": "month"}}
+    )
+    customer = client.v1.customers.create(params={"email": "durable@example.com"}, options={"idempotency_key": "durable-1"})
+    intent = client.v1.setup_intents.create(
+        params={
+            "confirm": True, "customer": customer.id, "payment_method_data": {"type": "amazon_pay"},
+            "return_url": "https://shop.example/return",
+            "mandate_data": {"customer_acceptance": {"type": "online", "online": {"ip_address": "127.0.0.0", "user_agent": "device"}}},
+        }
+    )
+    assert httpx.post(intent.next_action.redirect_to_url.url, data={"action": "authorize"}).status_code == 303
+    done = client.v1.setup_intents.retrieve(intent.id)
+    before = {
+        "product": client.v1.products.retrieve(product.id).to_dict(),
+        "price": client.v1.prices.retrieve(price.id).to_dict(),
+        "customer": client.v1.customers.retrieve(customer.id).to_dict(),
+        "setup_intent": done.to_dict(),
+        "payment_method": client.v1.payment_methods.retrieve(done.payment_method).to_dict(),
+        "mandate": client.v1.mandates.retrieve(done.mandate).to_dict(),
+        "attempts": client.v1.setup_attempts.list(params={"setup_intent": intent.id}).to_dict(),
+    }
+    count = process.health(proc.url)["objects"]
+
+    proc.kill()  # SIGKILL: no shutdown handler runs
+    assert proc.process.returncode == -9
+    again = own(db)
+    client = make_client(again.url)
+    after = {
+        "product": client.v1.products.retrieve(product.id).to_dict(),
+        "price": client.v1.prices.retrieve(price.id).to_dict(),
+        "customer": client.v1.customers.retrieve(customer.id).to_dict(),
+        "setup_intent": client.v1.setup_intents.retrieve(intent.id).to_dict(),
+        "payment_method": client.v1.payment_methods.retrieve(done.payment_method).to_dict(),
+        "mandate": client.v1.mandates.retrieve(done.mandate).to_dict(),
+        "attempts": client.v1.setup_attempts.list(params={"setup_intent": intent.id}).to_dict(),
+    }
+    assert after == before
+    assert process.health(again.url)["objects"] == count
+    # Idempotency keys survive too: the replay returns the customer created before the kill.
+    replay = client.v1.customers.create(params={"email": "durable@example.com"}, options={"idempotency_key": "durable-1"})
+    assert replay.id == customer.id
+    assert replay.last_response.headers["idempotent-replayed"] == "true"
+
+
+def test_kill_9_during_a_write_storm_leaves_a_consistent_database(own, tmp_path):
+    """Kill the server while clients are writing: every acknowledged create is still there."""
+    db = tmp_path / "storm.sqlite3"
+    proc = own(db)
+    acknowledged: list[str] = []
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def writer() -> None:
+        with httpx.Client(base_url=proc.url, auth=(SECRET, ""), timeout=5) as http:
+            while not stop.is_set():
+                try:
+                    response = http.post("/v1/customers", data={"name": "storm"})
+                except httpx.HTTPError:
+                    return
+                if response.status_code == 200:
+                    with lock:
+                        acknowledged.append(response.json()["id"])
+
+    threads = [threading.Thread(target=writer) for _ in range(4)]
+    for t in threads:
+        t.start()
+    while len(acknowledged) < 100:
+        threading.Event().wait(0.01)
+    proc.kill()
+    stop.set()
+    for t in threads:
+        t.join(10)
+    again = own(db)
+    client = make_client(again.url)
+    stored = {c.id for c in client.v1.customers.list(params={"limit": 100}).auto_paging_iter()}
+    assert set(acknowledged) <= stored
+    assert len(stored) - len(acknowledged) <= 4  # at most the requests in flight at the kill
+
+
+# --------------------------------------------------------------------------- concurrency
+
+
+def test_concurrent_writers_lose_nothing(sandbox):
+    threads, per_thread = 8, 25
+    email = f"{uuid.uuid4().hex[:12]}@example.com"
+    created: list[list[str]] = [[] for _ in range(threads)]
+    errors: list[str] = []
+    barrier = threading.Barrier(threads)
+
+    def writer(index: int) -> None:
+        client = make_client(sandbox.url)
+        barrier.wait()
+        for n in range(per_thread):
+            try:
+                customer = client.v1.customers.create(params={"email": email, "metadata": {"thread": str(index), "n": str(n)}})
+            except Exception as error:  # noqa: BLE001 - collected and asserted below
+                errors.append(repr(error))
+                continue
+            created[index].append(customer.id)
+
+    workers = [threading.Thread(target=writer, args=(i,)) for i in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(120)
+    assert errors == []
+    ids = [i for chunk in created for i in chunk]
+    assert len(ids) == threads * per_thread
+    assert len(set(ids)) == len(ids)
+    client = make_client(sandbox.url)
+    listed = [c for c in client.v1.customers.list(params={"email": email, "limit": 100}).auto_paging_iter()]
+    assert len(listed) == threads * per_thread
+    assert {c.id for c in listed} == set(ids)
+    # Each thread's writes are intact and in its own order (newest first within the list).
+    for index in range(threads):
+        mine = [c.metadata["n"] for c in listed if c.metadata["thread"] == str(index)]
+        assert mine == [str(n) for n in reversed(range(per_thread))]
+
+
+def test_concurrent_updates_to_one_object(sandbox):
+    """Parallel metadata updates of one customer: every key lands (no lost update)."""
+    client = make_client(sandbox.url)
+    customer = client.v1.customers.create()
+    threads, per_thread = 8, 5  # 40 keys: within Stripe's 50-key metadata limit
+    barrier = threading.Barrier(threads)
+
+    def updater(index: int) -> None:
+        own_client = make_client(sandbox.url)
+        barrier.wait()
+        for n in range(per_thread):
+            own_client.v1.customers.update(customer.id, params={"metadata": {f"t{index}_{n}": "1"}})
+
+    workers = [threading.Thread(target=updater, args=(i,)) for i in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(120)
+    metadata = client.v1.customers.retrieve(customer.id).metadata.to_dict()
+    assert len(metadata) == threads * per_thread
