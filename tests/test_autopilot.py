@@ -6,8 +6,8 @@ import asyncio
 import concurrent.futures
 
 import pytest
-from conftest import PUBLISHABLE
 
+from conftest import PUBLISHABLE
 from helpers import autopilot
 from helpers.checkout import CheckoutServer
 

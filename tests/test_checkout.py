@@ -10,9 +10,9 @@ import urllib.request
 
 import pytest
 import stripe
-from conftest import PUBLISHABLE, SECRET, chromium_path
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from conftest import PUBLISHABLE, SECRET, chromium_path
 from helpers import autopilot
 from helpers.checkout import (
     CheckoutServer,

@@ -5,11 +5,11 @@ from __future__ import annotations
 import urllib.parse
 
 import pytest
-from conftest import PUBLISHABLE, chromium_path
 from starlette.applications import Starlette
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
+from conftest import PUBLISHABLE, chromium_path
 from helpers import autopilot
 from helpers.checkout.runner import BackgroundServer
 
