@@ -33,7 +33,7 @@ def _check(node: Any, expanded: set[str]) -> None:
     if not isinstance(node, dict):
         return
     kind = node.get("object")
-    if kind and kind not in ("list", "search_result") and kind in schema.OBJECT_CLASSES:
+    if isinstance(kind, str) and kind not in ("list", "search_result") and kind in schema.OBJECT_CLASSES:
         declared = schema.object_fields(kind) - {"deleted"}
         includable = schema.INCLUDABLE.get(kind, set())
         per_type = schema.per_type_fields(kind)
@@ -320,3 +320,31 @@ def test_void_open_invoice(client):
     assert pi.status == "canceled" and pi.cancellation_reason == "void_invoice"
     with pytest.raises(stripe.InvalidRequestError):
         client.v1.invoices.pay(voided.id)
+
+
+# --------------------------------------------------------------------------- events and customer deletion
+
+def test_events_filters_and_shape(client):
+    customer, si = authorized_customer(client)
+    sub = subscribe(client, customer.id, monthly_price(client).id, si.payment_method)
+    invoice_events = client.v1.events.list(params={"type": "invoice.*", "limit": 5}).data
+    assert {e.type for e in invoice_events} == {
+        "invoice.created", "invoice.finalized", "invoice.updated", "invoice.paid", "invoice.payment_succeeded",
+    }
+    pair = client.v1.events.list(params={"types": ["charge.succeeded", "customer.subscription.created"], "limit": 2}).data
+    assert [e.type for e in pair] == ["charge.succeeded", "customer.subscription.created"]
+    assert pair[1].data.object.id == sub.id and pair[1].request.id
+    created = pair[1].created
+    newer = client.v1.events.list(params={"created": {"gt": created}, "limit": 100}).data
+    assert all(e.created > created for e in newer)
+    for event in pair:
+        check_shape(client.v1.events.retrieve(event.id))
+
+
+def test_deleting_the_customer_cancels_its_subscriptions(client):
+    customer, si = authorized_customer(client)
+    sub = subscribe(client, customer.id, monthly_price(client).id, si.payment_method)
+    client.v1.customers.delete(customer.id)
+    assert client.v1.subscriptions.retrieve(sub.id).status == "canceled"
+    event = client.v1.events.list(params={"type": "customer.subscription.deleted", "limit": 1}).data[0]
+    assert event.data.object.id == sub.id

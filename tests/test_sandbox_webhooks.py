@@ -10,9 +10,9 @@ from collections.abc import Iterator
 
 import pytest
 import stripe
-from conftest import make_client
 from test_sandbox_billing import authorized_customer, check_shape, monthly_price, subscribe
 
+from conftest import make_client
 from helpers.sandbox import process, webhooks
 from helpers.sandbox.store import Store
 
