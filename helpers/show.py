@@ -221,7 +221,7 @@ def log(last: int | None = None) -> pd.DataFrame:
     from helpers.client import request_log
 
     frame = request_log().drop(columns=["error_message"])
-    frame["duration"] = [f"{ms:.1f} ms" for ms in frame.pop("duration_ms")]
+    frame["duration"] = [f"{ms:8.1f} ms" for ms in frame.pop("duration_ms")]  # fixed width
     return frame.tail(last) if last else frame
 
 
