@@ -65,13 +65,14 @@ def checkout_page(
 
 def complete_page(outcome: Any) -> str:
     """The return_url page: what came back in the query and what the SetupIntent says now."""
+    title = "Setup complete" if outcome.status == "succeeded" else "Setup not completed"
     if outcome.status == "succeeded":
         verdict = '<p id="outcome" class=ok>Amazon Pay is set up: the SetupIntent is <code>succeeded</code>.</p>'
     else:
         reason = outcome.error_message or f"the SetupIntent is {outcome.status}"
         verdict = f'<p id="outcome" class=error>The setup did not succeed: {escape(reason)}</p>'
     body = (
-        "<h1>Setup complete?</h1>"
+        f"<h1>{title}</h1>"
         f"{verdict}<ul>"
         f"<li>setup_intent: <code>{escape(outcome.setup_intent)}</code></li>"
         f"<li>redirect_status: <code id=redirect-status>{escape(outcome.redirect_status)}</code></li>"
@@ -79,7 +80,7 @@ def complete_page(outcome: Any) -> str:
         "</ul><p class=muted>The notebook has been told; go back to it. "
         '<a href="./">Back to the checkout page</a></p>'
     )
-    return _doc("Setup complete", "", body)
+    return _doc(title, "", body)
 
 
 def problem_page(title: str, message: str) -> str:
