@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
-import uuid
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest

@@ -27,10 +27,15 @@ def serve(args: argparse.Namespace) -> int:
 
     from ..urls import public_base
     from .app import create_app
+    from .errors import StripeError
     from .store import Store
     from .versions import LATEST, check
 
-    version = check(args.api_version or LATEST)
+    try:
+        version = check(args.api_version or LATEST)
+    except StripeError as error:
+        print(error.message, file=sys.stderr)
+        return 2
     public = os.environ.get("SANDBOX_PUBLIC_URL")
     if not public and os.environ.get("JUPYTERHUB_SERVICE_PREFIX"):
         public = public_base(f"http://{args.host}:{args.port}")

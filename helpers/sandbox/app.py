@@ -159,7 +159,14 @@ class Sandbox:
         if kind == "publishable" and not client_secret:
             raise StripeError(PUBLISHABLE, status=403, code="secret_key_required")
         inferred = _pop_path(raw, INFER_FROM_CLIENT) if route.publishable else None
-        params = schema.validate(raw, route.params) if route.params else {}
+        try:
+            params = schema.validate(raw, route.params) if route.params else {}
+        except StripeError as error:  # name the parameter as the client sent it
+            for new_name, old_name in private.get("_renamed", {}).items():
+                if error.param and error.param.startswith(new_name):
+                    error.param = old_name + error.param[len(new_name):]
+                    error.message = error.message.replace(new_name, old_name)
+            raise
         if inferred is not None:
             if inferred not in ("true", "false"):
                 raise StripeError(

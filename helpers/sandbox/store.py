@@ -46,8 +46,15 @@ _ALPHABET = string.ascii_letters + string.digits
 NAMES = {"payment_method": "PaymentMethod", "setup_intent": "setupintent", "test_helpers.test_clock": "test clock"}
 
 
+_RANDOM = secrets.SystemRandom()
+
+
+def random_token(length: int) -> str:
+    return "".join(_RANDOM.choices(_ALPHABET, k=length))
+
+
 def new_id(prefix: str, length: int = 24) -> str:
-    return f"{prefix}_{''.join(secrets.choice(_ALPHABET) for _ in range(length))}"
+    return f"{prefix}_{random_token(length)}"
 
 
 class Store:

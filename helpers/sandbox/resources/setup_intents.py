@@ -3,7 +3,6 @@ outcome (authorize / fail on the hosted page), cancel; and their SetupAttempts."
 
 from __future__ import annotations
 
-import secrets
 import urllib.parse
 from typing import Any
 
@@ -11,7 +10,7 @@ from .. import events
 from ..context import ApiRequest
 from ..errors import StripeError
 from ..router import api
-from ..store import new_id
+from ..store import new_id, random_token
 from .common import apply_updates, created_filter, metadata
 from .payment_methods import attach, new_mandate, new_payment_method
 
@@ -85,7 +84,7 @@ def create(req: ApiRequest) -> dict[str, Any]:
             "Invalid usage: must be one of off_session or on_session", param="usage",
             code="parameter_invalid_string",
         )
-    secret_tail = "".join(secrets.choice("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") for _ in range(32))
+    secret_tail = random_token(32)
     si_id = new_id("seti", 24)
     intent = req.shape("setup_intent", {
         "id": si_id,

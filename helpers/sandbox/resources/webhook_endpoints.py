@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
-import string
 import urllib.parse
 from typing import Any
 
@@ -11,10 +9,8 @@ from .. import versions, webhooks
 from ..context import ApiRequest
 from ..errors import StripeError
 from ..router import api
-from ..store import new_id
+from ..store import new_id, random_token
 from .common import deleted, metadata
-
-_ALPHABET = string.ascii_letters + string.digits
 
 
 def _checked_url(url: str) -> str:
@@ -30,7 +26,7 @@ def create(req: ApiRequest) -> dict[str, Any]:
     if p.get("connect"):
         raise StripeError("The offline sandbox has no connected accounts; leave connect out.", param="connect")
     api_version = versions.check(p["api_version"]) if p.get("api_version") else None
-    secret = "whsec_" + "".join(secrets.choice(_ALPHABET) for _ in range(32))
+    secret = "whsec_" + random_token(32)
     endpoint = req.shape("webhook_endpoint", {
         "id": new_id("we", 24),
         "object": "webhook_endpoint",

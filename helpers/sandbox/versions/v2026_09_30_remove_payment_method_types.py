@@ -53,6 +53,7 @@ class RemovePaymentMethodTypes(VersionChange):
         # The newest code knows only allowed_payment_method_types; keep the old, strict meaning.
         params["allowed_payment_method_types"] = params.pop("payment_method_types")
         params["_strict_payment_method_types"] = True
+        params["_renamed"] = {"allowed_payment_method_types": "payment_method_types"}
 
 
 CHANGE = RemovePaymentMethodTypes(
