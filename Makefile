@@ -35,7 +35,7 @@ stop: venv
 
 reset: venv
 	$(PY) -m helpers.sandbox reset
-	$(PY) -c "from helpers import progress; progress.reset_all(); print('Progress cleared.')"
+	$(PY) -c "from helpers import progress; progress.reset(); print('Progress cleared.')"
 
 test: venv test-unit test-notebooks lint
 

@@ -162,7 +162,7 @@ def json_tree(obj: Any, label: str = "JSON") -> str:
         note = f" <i>{utc(value)}</i>" if is_timestamp(path.rstrip("."), value) else ""
         return f"<div>{name}: <code>{html.escape(shown)}</code>{note}</div>"
 
-    return node(label, to_plain(obj), "", open_=True)
+    return node(label, to_plain(obj), "", open_=False)  # closed: the summary comes first
 
 
 def show(obj: Any) -> None:
