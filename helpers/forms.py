@@ -19,14 +19,11 @@ from urllib.parse import urlsplit
 import ipywidgets as widgets
 import stripe
 
-# Amazon Pay's presentment currencies, with their number of decimals.
-CURRENCIES: dict[str, int] = {
-    "usd": 2, "aud": 2, "gbp": 2, "dkk": 2, "eur": 2, "hkd": 2,
-    "jpy": 0, "nzd": 2, "nok": 2, "zar": 2, "sek": 2, "chf": 2,
-}
+from helpers.limits import AMAZON_PAY_CURRENCIES, MAX_AMOUNT, MAX_INTERVAL_COUNT
+
+CURRENCIES = AMAZON_PAY_CURRENCIES
 INTERVALS = ("month", "year", "week", "day")
-MAX_INTERVAL_COUNT = {"day": 365, "week": 52, "month": 12, "year": 1}  # at most one year
-MAX_UNIT_AMOUNT = 99_999_999  # Stripe's limit in minor units (8 digits)
+MAX_UNIT_AMOUNT = MAX_AMOUNT
 GUIDE_DESCRIPTION = "My First Test Customer (created for API docs)"
 ENDIVE = "2026-09-30"  # first API version without payment_method_types on SetupIntent create
 
@@ -122,7 +119,7 @@ class ProductPriceForm(Form):
         unit_amount = to_minor_units(self.amount.value, self.currency.value)
         interval, count = self.interval.value, self.interval_count.value
         if count > MAX_INTERVAL_COUNT[interval]:
-            raise FormError(f"At most {MAX_INTERVAL_COUNT[interval]} {interval}s: Stripe bills at least once a year.")
+            raise FormError(f"At most {MAX_INTERVAL_COUNT[interval]} {interval}s: Stripe bills at least every three years.")
         recurring: dict[str, Any] = {"interval": interval}
         if count != 1:
             recurring["interval_count"] = count

@@ -2,21 +2,32 @@
 
 One JSON file per mode and account under the state dir (``.tutorial/progress/``): ``sandbox.json``
 offline, ``acct-<hash>.json`` in Stripe test mode (a hash of the key, never the key). Writes are
-atomic (temporary file + ``os.replace``), so a reader never sees half a file.
+atomic (temporary file + ``os.replace``), so a reader never sees half a file, and each
+read-modify-write holds an exclusive lock on a sibling ``.lock`` file, so two kernels writing at
+once do not lose each other's IDs.
 
-:func:`catch_up` creates a skipped step's objects with the guide's defaults.
+:func:`catch_up` creates a skipped step's objects with the guide's defaults, tagged with
+:data:`TUTORIAL_TAG`, and checks that the IDs it reuses still exist.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import json
 import os
+import re
 import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # Windows: no flock; writes stay atomic, only concurrent writers may race
+    fcntl = None  # type: ignore[assignment]
 
 import stripe
 
@@ -48,22 +59,48 @@ GUIDE_RETURN_URL = "https://www.stripe.com"
 GUIDE_MANDATE = {"customer_acceptance": {
     "type": "online", "online": {"ip_address": "127.0.0.0", "user_agent": "device"}}}
 
+# metadata[tutorial] on what the tutorial creates: clean-up (notebook 07) deletes only tagged
+# customers, and catch_up adopts only a tagged customer found by email.
+TUTORIAL_TAG = ("tutorial", "amazon-pay-subscriptions-hands-on")
+
+# JupyterHub's proxy path in front of a local port: /user/<name>/proxy/<port>/<rest>.
+_PROXY_PATH = re.compile(r"/proxy/(\d+)/(.*)$")
+
+
+def _loopback(url: str) -> str | None:
+    """The direct 127.0.0.1 URL of the sandbox page ``url`` points at, or None if it is not one.
+
+    The sandbox behind JupyterHub hands out path-absolute URLs through the proxy
+    (``/user/<name>/proxy/<port>/pm-redirects/…``, no host); the kernel reaches the same
+    server directly on loopback.
+    """
+    parts = urllib.parse.urlsplit(url)
+    if parts.hostname == "127.0.0.1":
+        return url
+    if not parts.scheme and not parts.netloc:
+        found = _PROXY_PATH.search(parts.path)
+        if found:
+            direct = f"http://127.0.0.1:{found.group(1)}/{found.group(2)}"
+            return urllib.parse.urlunsplit(urllib.parse.urlsplit(direct)._replace(query=parts.query))
+    return None
 
 
 def authorize_on_sandbox_page(url: str) -> None:
     """Click "Authorize test setup" on the sandbox's hosted page (a form POST, no browser).
 
-    Only the sandbox's own page (on 127.0.0.1) is clicked this way; Stripe's real test page needs
-    a browser (notebook 04, or helpers.autopilot).
+    Only the sandbox's own page (on 127.0.0.1, or its JupyterHub proxy path
+    ``/user/<name>/proxy/<port>/…``, posted to directly on 127.0.0.1) is clicked this way; Stripe's
+    real test page needs a browser (notebook 04, or helpers.autopilot).
     """
-    if urllib.parse.urlsplit(url).hostname != "127.0.0.1":
+    direct = _loopback(url)
+    if direct is None:
         raise CatchUpError(
             f"The customer must authorize Amazon Pay in a browser: open {url} and click "
             "'Authorize test setup' (or run notebooks/04_redirect_with_stripe_js.ipynb), then run "
             "catch_up again."
         )
     body = urllib.parse.urlencode({"action": "authorize"}).encode()
-    request = urllib.request.Request(url, data=body, method="POST")
+    request = urllib.request.Request(direct, data=body, method="POST")
     opener = urllib.request.build_opener(_NoRedirect)
     try:
         opener.open(request, timeout=10)  # noqa: S310 - the sandbox on loopback
@@ -117,10 +154,27 @@ def _write(file: Path, data: dict[str, str]) -> None:
         raise
 
 
+@contextlib.contextmanager
+def _locked(file: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``<file>.lock`` (other kernels wait) for a read-modify-write."""
+    file.parent.mkdir(parents=True, exist_ok=True)
+    if fcntl is None:
+        yield
+        return
+    # The lock file is never deleted: removing it could hand two writers two different locks.
+    with open(file.with_name(file.name + ".lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def remember(name: str, object_id: str) -> str:
     """Store an ID under ``name`` (e.g. ``remember("customer", customer.id)``); returns it."""
     file = path()
-    _write(file, {**_read(file), name: object_id})
+    with _locked(file):
+        _write(file, {**_read(file), name: object_id})
     return object_id
 
 
@@ -148,9 +202,10 @@ def require(name: str) -> str:
 
 def forget(name: str) -> None:
     file = path()
-    data = _read(file)
-    if data.pop(name, None) is not None:
-        _write(file, data)
+    with _locked(file):
+        data = _read(file)
+        if data.pop(name, None) is not None:
+            _write(file, data)
 
 
 def reset() -> None:
@@ -160,17 +215,31 @@ def reset() -> None:
 
 # --- catch-up ---------------------------------------------------------------------------------
 
+def _tagged(obj: object) -> bool:
+    key, value = TUTORIAL_TAG
+    metadata = getattr(obj, "metadata", None)
+    if isinstance(metadata, stripe.StripeObject):  # not a dict in stripe-python 13+
+        metadata = metadata.to_dict()
+    return isinstance(metadata, dict) and metadata.get(key) == value
+
+
 def _product(client: stripe.StripeClient) -> str:
-    return client.v1.products.create(params=GUIDE_PRODUCT).id
+    return client.v1.products.create(params={**GUIDE_PRODUCT, "metadata": dict([TUTORIAL_TAG])}).id
 
 
 def _price(client: stripe.StripeClient) -> str:
-    return client.v1.prices.create(params={"product": _ensure("product", client), **GUIDE_PRICE}).id
+    return client.v1.prices.create(params={
+        "product": _ensure("product", client), **GUIDE_PRICE, "metadata": dict([TUTORIAL_TAG])}).id
 
 
 def _customer(client: stripe.StripeClient) -> str:
-    found = client.v1.customers.list(params={"email": GUIDE_CUSTOMER["email"], "limit": 1}).data
-    return found[0].id if found else client.v1.customers.create(params=GUIDE_CUSTOMER).id
+    # Adopt only a customer the tutorial made: another one with the guide's email is not ours
+    # (and clean-up would then keep it, or worse, delete it).
+    found = client.v1.customers.list(params={"email": GUIDE_CUSTOMER["email"], "limit": 100}).data
+    for customer in found:
+        if _tagged(customer):
+            return customer.id
+    return client.v1.customers.create(params={**GUIDE_CUSTOMER, "metadata": dict([TUTORIAL_TAG])}).id
 
 
 def _setup_intent(client: stripe.StripeClient) -> str:
@@ -183,6 +252,7 @@ def _setup_intent(client: stripe.StripeClient) -> str:
         "usage": "off_session",
         "mandate_data": GUIDE_MANDATE,
         "return_url": GUIDE_RETURN_URL,
+        "metadata": dict([TUTORIAL_TAG]),
     }).id
 
 
@@ -224,6 +294,7 @@ def _subscription(client: stripe.StripeClient) -> str:
         "items": [{"price": _ensure("price", client)}],
         "default_payment_method": _ensure("payment_method", client),
         "off_session": True,
+        "metadata": dict([TUTORIAL_TAG]),
     })
     if subscription.latest_invoice:
         remember("invoice", subscription.latest_invoice)
@@ -241,15 +312,52 @@ CREATORS: dict[str, Callable[[stripe.StripeClient], str]] = {
 }
 
 
+# How catch_up checks that a stored ID still exists (a sandbox reset, or another account, leaves
+# IDs that answer 404 resource_missing).
+RETRIEVERS: dict[str, Callable[[stripe.StripeClient, str], object]] = {
+    "product": lambda client, id_: client.v1.products.retrieve(id_),
+    "price": lambda client, id_: client.v1.prices.retrieve(id_),
+    "customer": lambda client, id_: client.v1.customers.retrieve(id_),
+    "setup_intent": lambda client, id_: client.v1.setup_intents.retrieve(id_),
+    "payment_method": lambda client, id_: client.v1.payment_methods.retrieve(id_),
+    "mandate": lambda client, id_: client.v1.mandates.retrieve(id_),
+    "subscription": lambda client, id_: client.v1.subscriptions.retrieve(id_),
+}
+
+# Names whose stored ID this catch_up call has already checked (one retrieve per ID per call).
+_checked: contextvars.ContextVar[set[str] | None] = contextvars.ContextVar("_checked", default=None)
+
+
+def _still_there(name: str, object_id: str, client: stripe.StripeClient) -> bool:
+    checked = _checked.get()
+    if name not in RETRIEVERS or (checked is not None and name in checked):
+        return True
+    try:
+        found = RETRIEVERS[name](client, object_id)
+    except stripe.InvalidRequestError as error:
+        if error.code != "resource_missing":
+            raise
+        return False
+    if checked is not None:
+        checked.add(name)
+    return not getattr(found, "deleted", False)  # a deleted customer still answers, as deleted
+
+
 def _ensure(name: str, client: stripe.StripeClient) -> str:
     found = recall(name)
     if found:
-        return found
+        if _still_there(name, found, client):
+            return found
+        forget(name)  # gone (e.g. after `python -m helpers.sandbox reset`): make a new one
     if name not in CREATORS:
         raise CatchUpError(
             f"catch_up cannot create a {name}: it is made in notebooks/{NOTEBOOKS.get(name, '?')}.ipynb."
         )
-    return remember(name, CREATORS[name](client))
+    created = remember(name, CREATORS[name](client))
+    checked = _checked.get()
+    if checked is not None:
+        checked.add(name)  # just made: no need to look it up again in this call
+    return created
 
 
 def catch_up(*names: str, client: stripe.StripeClient | None = None) -> dict[str, str]:
@@ -261,4 +369,8 @@ def catch_up(*names: str, client: stripe.StripeClient | None = None) -> dict[str
         from helpers.client import get_client
 
         client = get_client()
-    return {name: _ensure(name, client) for name in names}
+    token = _checked.set(set())
+    try:
+        return {name: _ensure(name, client) for name in names}
+    finally:
+        _checked.reset(token)

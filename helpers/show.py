@@ -182,10 +182,13 @@ def show(obj: Any) -> None:
 def diff(before: Any, after: Any) -> pd.DataFrame:
     """Fields that changed between two versions of an object: path, before, after."""
     old, new = flat(before), flat(after)
-    paths = [p for p in _ordered_paths(old, new) if old.get(p) != new.get(p)]
+    paths = [p for p in _ordered_paths(old, new) if (p in old, old.get(p)) != (p in new, new.get(p))]
+
+    def shown(values: dict[str, Any], path: str) -> str:  # JSON's words: null, or absent
+        return _cell(_with_time(path, values[path])) if path in values else "(absent)"
+
     return pd.DataFrame(
-        [(p, _with_time(p, old.get(p)), _with_time(p, new.get(p))) for p in paths],
-        columns=["field", "before", "after"],
+        [(p, shown(old, p), shown(new, p)) for p in paths], columns=["field", "before", "after"]
     )
 
 

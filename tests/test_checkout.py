@@ -201,6 +201,10 @@ def test_authorize_through_checkout_page(page, checkout, client):
     assert after.status == "succeeded"
     assert client.v1.payment_methods.retrieve(after.payment_method).customer == intent.customer
     assert client.v1.mandates.retrieve(after.mandate).status == "active"
+    # Stripe.js confirmed with the PaymentMethod of the server-side confirm, not a second one.
+    assert after.payment_method == intent.payment_method
+    attached = client.v1.customers.payment_methods.list(intent.customer, params={"type": "amazon_pay"})
+    assert [pm.id for pm in attached.data] == [intent.payment_method]
 
 
 @browser_test

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
+import urllib.parse
 import uuid
 from pathlib import Path
 
@@ -72,7 +74,32 @@ def test_file_per_mode_and_account_without_the_key(state, monkeypatch):
 def test_writes_leave_no_temporary_files(state):
     for i in range(5):
         progress.remember(f"thing{i}", f"id_{i}")
-    assert [p.name for p in (state / "progress").iterdir()] == ["sandbox.json"]
+    progress.forget("thing0")
+    # The lock file stays on purpose (deleting it would let two writers hold different locks).
+    assert sorted(p.name for p in (state / "progress").iterdir()) == ["sandbox.json", "sandbox.json.lock"]
+
+
+def test_concurrent_writers_lose_nothing(state):
+    """Several kernels remembering at the same moment: every name survives."""
+    writers, names_each = 6, 25
+    start = time.time() + 3  # after every child has imported helpers
+    code = (
+        "import sys, time\n"
+        "from helpers import progress\n"
+        "w, n, start = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])\n"
+        "time.sleep(max(0.0, start - time.time()))\n"
+        "for i in range(n):\n"
+        "    progress.remember(f'w{w}_{i}', f'id_{w}_{i}')\n"
+        "progress.forget(f'w{w}_0')\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    children = [
+        subprocess.Popen([sys.executable, "-c", code, str(w), str(names_each), str(start)], cwd=ROOT, env=env)
+        for w in range(writers)
+    ]
+    assert [child.wait(timeout=60) for child in children] == [0] * writers
+    expected = {f"w{w}_{i}": f"id_{w}_{i}" for w in range(writers) for i in range(1, names_each)}
+    assert progress.recorded() == expected
 
 
 def test_progress_survives_across_processes(state):
@@ -128,3 +155,89 @@ def test_catch_up_payment_method_waits_for_authorization(state, client, monkeypa
     assert intent.status == "requires_action"
     assert seen == [intent.next_action.redirect_to_url.url]
     assert progress.recall("payment_method") is None
+
+
+# --- the sandbox page through JupyterHub's proxy ----------------------------------------------
+
+
+def guide_setup_intent(client):
+    customer = client.v1.customers.create(params={"email": "jenny.rosen@example.com"})
+    return client.v1.setup_intents.create(params={
+        "confirm": True, "customer": customer.id, "payment_method_data": {"type": "amazon_pay"},
+        "usage": "off_session", "mandate_data": progress.GUIDE_MANDATE, "return_url": progress.GUIDE_RETURN_URL,
+    })
+
+
+def test_authorize_through_the_jupyterhub_proxy_path(state, client, sandbox):
+    intent = guide_setup_intent(client)
+    direct = urllib.parse.urlsplit(intent.next_action.redirect_to_url.url)
+    assert direct.path.startswith("/pm-redirects/authorize/")
+    # What the sandbox hands out behind JupyterHub: a path through the proxy, no host.
+    proxied = f"/user/jenny/proxy/{sandbox.port}{direct.path}"
+    progress.authorize_on_sandbox_page(proxied)
+    assert client.v1.setup_intents.retrieve(intent.id).status == "succeeded"
+
+
+def test_authorize_refuses_pages_that_are_not_the_sandbox(state):
+    for url in ("https://hooks.stripe.com/redirect/authenticate/src_1", "/user/jenny/lab/tree/x",
+                "https://hub.example.com/user/jenny/proxy/12111/pm-redirects/authorize/setatt_1"):
+        with pytest.raises(progress.CatchUpError, match="in a browser"):
+            progress.authorize_on_sandbox_page(url)
+
+
+# --- stale IDs and the tutorial's tag ---------------------------------------------------------
+
+
+@pytest.fixture
+def own_email(monkeypatch):
+    """An email of this test's own: the sandbox is shared by the whole session."""
+    email = f"jenny.rosen+{uuid.uuid4().hex[:8]}@example.com"
+    monkeypatch.setitem(progress.GUIDE_CUSTOMER, "email", email)
+    return email
+
+
+def test_catch_up_replaces_a_stale_id(state, client, own_email):
+    progress.remember("customer", "cus_gone_after_a_sandbox_reset")
+    customer = progress.catch_up("customer", client=client)["customer"]
+    assert customer != "cus_gone_after_a_sandbox_reset"
+    assert client.v1.customers.retrieve(customer).email == own_email
+    assert progress.recall("customer") == customer
+
+
+def test_catch_up_replaces_a_deleted_customer(state, client, own_email):
+    first = progress.catch_up("customer", client=client)["customer"]
+    client.v1.customers.delete(first)
+    second = progress.catch_up("customer", client=client)["customer"]
+    assert second != first and not getattr(client.v1.customers.retrieve(second), "deleted", False)
+
+
+def test_catch_up_checks_each_stored_id_once_per_call(state, client, monkeypatch):
+    progress.catch_up("price", client=client)
+    calls: list[str] = []
+    for name, retrieve in list(progress.RETRIEVERS.items()):
+        monkeypatch.setitem(progress.RETRIEVERS, name,
+                            lambda c, id_, name=name, retrieve=retrieve: calls.append(name) or retrieve(c, id_))
+    progress.catch_up("price", "product", "price", client=client)
+    assert sorted(calls) == ["price", "product"]
+    progress.catch_up("product", client=client)  # a new call checks again
+    assert sorted(calls) == ["price", "product", "product"]
+
+
+def test_catch_up_tags_the_customer_it_creates(state, client, own_email):
+    customer = client.v1.customers.retrieve(progress.catch_up("customer", client=client)["customer"])
+    key, value = progress.TUTORIAL_TAG
+    assert customer.metadata.to_dict() == {key: value}
+    assert progress.TUTORIAL_TAG == ("tutorial", "amazon-pay-subscriptions-hands-on")
+
+
+def test_catch_up_does_not_adopt_an_untagged_customer(state, client, own_email):
+    theirs = client.v1.customers.create(params={"email": own_email, "name": "Jenny Rosen"})
+    ours = progress.catch_up("customer", client=client)["customer"]
+    assert ours != theirs.id
+    assert client.v1.customers.retrieve(theirs.id).metadata.to_dict() == {}
+
+
+def test_catch_up_adopts_a_tagged_customer(state, client, own_email):
+    tagged = client.v1.customers.create(params={"email": own_email, "metadata": dict([progress.TUTORIAL_TAG])})
+    client.v1.customers.create(params={"email": own_email})  # newer, untagged: skipped
+    assert progress.catch_up("customer", client=client)["customer"] == tagged.id

@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 # The only keys a notebook may show: the guide's own published sample keys.
 GUIDE_SAMPLE_KEYS = {"sk_test_BQokikJOvBiI2HlWgH4olfQ2", "pk_test_TYooMQauvdEDq54NiTphI7jx"}
-KEY = re.compile(r"\b(?:sk|rk|pk)_(?:test|live)_[A-Za-z0-9]{10,}")
+KEY = re.compile(r"\b(?:(?:sk|rk|pk)_(?:test|live)_[A-Za-z0-9]{10,}|whsec_[A-Za-z0-9]{10,})")
 MACHINE_PATH = re.compile(r"(?<![\w.])/(?:home|root|Users|tmp|work|var/folders)/[\w.-]+")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -22,13 +23,23 @@ def new_clock(client, frozen_time: int = JAN_31) -> stripe.test_helpers.TestCloc
     return clock
 
 
-def advance(client, clock, frozen_time: int) -> stripe.test_helpers.TestClock:
-    client.v1.test_helpers.test_clocks.advance(clock.id, params={"frozen_time": frozen_time})
-    for _ in range(100):  # poll as a stripe-python user would
-        clock = client.v1.test_helpers.test_clocks.retrieve(clock.id)
-        if clock.status == "ready":
+def wait_ready(client, clock_id: str, timeout: float = 20.0) -> stripe.test_helpers.TestClock:
+    """Poll ``retrieve`` until the clock is ready, as a stripe-python user must."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        clock = client.v1.test_helpers.test_clocks.retrieve(clock_id)
+        if clock.status != "advancing":
+            assert clock.status == "ready", clock
             return clock
-    raise AssertionError("the clock never became ready")
+        time.sleep(0.02)
+    raise AssertionError(f"the clock was still advancing after {timeout} s")
+
+
+def advance(client, clock, frozen_time: int) -> stripe.test_helpers.TestClock:
+    started = client.v1.test_helpers.test_clocks.advance(clock.id, params={"frozen_time": frozen_time})
+    assert started.status == "advancing"
+    assert started.status_details.advancing.target_frozen_time == frozen_time
+    return wait_ready(client, clock.id)
 
 
 def cycle_invoices(client, sub_id: str) -> list[stripe.Invoice]:

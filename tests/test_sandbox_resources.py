@@ -187,8 +187,10 @@ def test_customer_crud(client):
     assert client.v1.customers.retrieve(customer.id).name == "Jenny R."
     gone = client.v1.customers.delete(customer.id)
     assert gone.deleted is True
+    stub = client.v1.customers.retrieve(customer.id)  # Stripe answers a deleted customer with a stub
+    assert stub.to_dict() == {"id": customer.id, "object": "customer", "deleted": True}
     with pytest.raises(stripe.InvalidRequestError, match=f"No such customer: '{customer.id}'"):
-        client.v1.customers.retrieve(customer.id)
+        client.v1.customers.update(customer.id, params={"name": "x"})
     with pytest.raises(stripe.InvalidRequestError):
         client.v1.customers.delete(customer.id)
 

@@ -90,7 +90,7 @@ def test_diff_lists_changed_fields(client):
     changes = show.diff(before, after)
     rows = {r.field: (r.before, r.after) for r in changes.itertuples()}
     assert rows["name"] == ("Jenny Rosen", "Jenny R.")
-    assert rows["metadata.k"] == (None, "v")
+    assert rows["metadata.k"] == ("(absent)", "v")  # absent before, not null
     assert "email" not in rows and "id" not in rows
 
 

@@ -133,3 +133,75 @@ def test_api_error_resolves_with_error(page, shop):
     assert "setupIntent" not in result or result["setupIntent"] is None
     assert result["error"]["type"] == "invalid_request_error"
     assert result["error"]["message"]
+
+
+def test_confirm_reuses_the_payment_method_of_the_server_side_confirm(page, shop, client, sandbox):
+    """The guide's flow: the server confirmed with payment_method_data, the page confirms again
+    with no payment_method. Stripe.js uses the attached PaymentMethod instead of making another."""
+    intent = setup_intent(client, shop + "return")
+    assert intent.status == "requires_action" and intent.payment_method
+    sent: list[tuple[str, str, dict[str, str], str]] = []
+    page.on("request", lambda r: r.url.startswith(sandbox.url + "/v1/") and sent.append(
+        (r.method, r.url, r.headers, r.post_data or "")))
+
+    query = confirm_and_decide(page, shop, intent.client_secret, "Authorize test setup")
+
+    assert query["redirect_status"] == "succeeded"
+    after = client.v1.setup_intents.retrieve(intent.id)
+    assert after.status == "succeeded"
+    assert after.payment_method == intent.payment_method
+    attached = client.v1.customers.payment_methods.list(intent.customer, params={"type": "amazon_pay"})
+    assert [pm.id for pm in attached.data] == [intent.payment_method]
+
+    # Retrieve, then confirm with payment_method=<the attached one>; the key as `key`, no header.
+    assert [(method, urllib.parse.urlsplit(url).path) for method, url, _, _ in sent] == [
+        ("GET", f"/v1/setup_intents/{intent.id}"),
+        ("POST", f"/v1/setup_intents/{intent.id}/confirm"),
+    ]
+    (_, get_url, get_headers, _), (_, _, post_headers, post_body) = sent
+    assert dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(get_url).query))["key"] == PUBLISHABLE
+    form = dict(urllib.parse.parse_qsl(post_body))
+    assert form["key"] == PUBLISHABLE
+    assert form["payment_method"] == intent.payment_method
+    assert not any(name.startswith("payment_method_data") for name in form)
+    for headers in (get_headers, post_headers):
+        assert "authorization" not in {name.lower() for name in headers}
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        (None, {"payment_method_data[type]": "amazon_pay"}),
+        ({"billing_details": {"name": "Jenny Rosen"}},
+         {"payment_method_data[type]": "amazon_pay", "payment_method_data[billing_details][name]": "Jenny Rosen"}),
+    ],
+)
+def test_confirm_without_attached_payment_method_creates_one(page, shop, client, sandbox, given, expected):
+    customer = client.v1.customers.create(params={"email": "jenny.rosen@example.com"})
+    intent = client.v1.setup_intents.create(params={"customer": customer.id, "usage": "off_session"})
+    assert intent.payment_method is None
+    bodies: list[str] = []
+    page.on("request", lambda r: r.url.endswith("/confirm") and bodies.append(r.post_data or ""))
+    page.goto(shop)
+    page.evaluate(
+        """([cs, pm]) => { window.stripe.confirmAmazonPaySetup(cs,
+             Object.assign({return_url: new URL('return', location.href).href}, pm ? {payment_method: pm} : {})); }""",
+        [intent.client_secret, given],
+    )
+    page.wait_for_url("**/pm-redirects/authorize/**")
+    form = dict(urllib.parse.parse_qsl(bodies[0]))
+    assert {k: v for k, v in form.items() if k.startswith("payment_method")} == expected
+    assert client.v1.setup_intents.retrieve(intent.id).payment_method is not None
+
+
+def test_confirm_with_a_payment_method_id(page, shop, client):
+    intent = setup_intent(client, shop + "return")
+    other = client.v1.payment_methods.create(params={"type": "amazon_pay"})
+    page.goto(shop)
+    page.evaluate(
+        """([cs, pm]) => { window.stripe.confirmAmazonPaySetup(cs,
+             {return_url: new URL('return', location.href).href, payment_method: pm}); }""",
+        [intent.client_secret, other.id],
+    )
+    page.wait_for_url("**/pm-redirects/authorize/**")
+    assert client.v1.setup_intents.retrieve(intent.id).payment_method == other.id

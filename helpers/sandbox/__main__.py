@@ -13,8 +13,8 @@ from . import process
 
 
 def serve(args: argparse.Namespace) -> int:
-    if args.host not in ("127.0.0.1", "localhost", "::1"):
-        print("The sandbox binds to loopback only (127.0.0.1).", file=sys.stderr)
+    if args.host not in process.LOOPBACK:
+        print("The sandbox binds to loopback only (127.0.0.1, localhost or ::1).", file=sys.stderr)
         return 2
     if not process.port_is_free(args.port, args.host):
         print(
@@ -36,11 +36,12 @@ def serve(args: argparse.Namespace) -> int:
     except StripeError as error:
         print(error.message, file=sys.stderr)
         return 2
+    address = f"http://[{args.host}]:{args.port}" if ":" in args.host else f"http://{args.host}:{args.port}"
     public = os.environ.get("SANDBOX_PUBLIC_URL")
     if not public and os.environ.get("JUPYTERHUB_SERVICE_PREFIX"):
-        public = public_base(f"http://{args.host}:{args.port}")
+        public = public_base(address)
     app = create_app(Store(args.db), version, public)
-    print(f"Stripe sandbox on http://{args.host}:{args.port} (API version {version}, state {args.db})", flush=True)
+    print(f"Stripe sandbox on {address} (API version {version}, state {args.db})", flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
     return 0
 
@@ -58,7 +59,9 @@ def status(args: argparse.Namespace) -> int:
 def reset(args: argparse.Namespace) -> int:
     url = args.url or process.running_url()
     if url and process.health(url):
-        request = urllib.request.Request(f"{url}/_sandbox/reset", method="POST")
+        request = urllib.request.Request(
+            f"{url}/_sandbox/reset", method="POST", headers=dict([process.RESET_HEADER])
+        )
         with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
             print(response.read().decode())
         return 0

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
 import threading
 import traceback
 import urllib.parse
@@ -25,7 +26,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from . import schema, versions, wire
-from .context import ApiRequest
+from .context import ApiRequest, check_client_expand
 from .errors import StripeError
 from .router import api
 from .store import Store, new_id
@@ -42,6 +43,11 @@ LIVE_KEY = (
 PUBLISHABLE = (
     "This API call cannot be made with a publishable API key. Please use a secret API key. You can "
     "find a list of your API keys at https://dashboard.stripe.com/account/apikeys."
+)
+KEY_IN_URL = (
+    "Only a publishable key (pk_test_…) may be sent as the `key` parameter, as Stripe.js does. Send a "
+    "secret or restricted key in the Authorization header ('Authorization: Bearer sk_test_…'), never in "
+    "a URL or a form body, where logs and browser history keep it."
 )
 
 
@@ -73,6 +79,8 @@ def _api_key(request: Request, form: list[tuple[str, str]]) -> str:
             return ""
     for name, val in form:  # Stripe.js style: key=pk_test_… in the body or query
         if name == "key":
+            if not val.startswith("pk_"):
+                raise StripeError(KEY_IN_URL, status=401)
             return val
     return ""
 
@@ -177,12 +185,15 @@ class Sandbox:
             for part in INFER_FROM_CLIENT[:-1]:
                 node = node.setdefault(part, {})
             node[INFER_FROM_CLIENT[-1]] = inferred == "true"
+        if kind == "publishable":
+            check_client_expand(params.get("expand", []))
         if client_secret is not None:
             params["client_secret"] = client_secret
         raw.update(private)
 
+        # The same key at another API version is another request (its answer has another shape).
         fingerprint = hashlib.sha256(
-            json.dumps([method, path, sorted(pairs)], sort_keys=True).encode()
+            json.dumps([method, path, version, sorted(pairs)], sort_keys=True).encode()
         ).hexdigest()
         if idem:
             with self.in_flight_lock:
@@ -240,8 +251,10 @@ def create_app(store: Store, account_version: str | None = None, public_url: str
 
     sandbox = Sandbox(store, account_version or versions.LATEST, public_url)
     from . import webhooks
+    from .resources import test_clocks
 
     webhooks.start(store)  # the background webhook delivery thread
+    test_clocks.start(store, sandbox.account_version)  # the thread that advances test clocks
 
     async def health(request: Request) -> Response:
         return JSONResponse(
@@ -250,6 +263,7 @@ def create_app(store: Store, account_version: str | None = None, public_url: str
                 "service": "stripe-sandbox",
                 "api_version": sandbox.account_version,
                 "objects": store.count_all(),
+                "pid": os.getpid(),  # lets `stop` check that a recorded pid is still this sandbox
             }
         )
 
@@ -258,10 +272,12 @@ def create_app(store: Store, account_version: str | None = None, public_url: str
         *pages.routes(sandbox),
         Route("/v1/{path:path}", sandbox.handle, methods=["GET", "POST", "DELETE"]),
     ]
-    # Stripe.js calls the API from the merchant's page (another origin), as it does at Stripe.
+    # Stripe.js calls the API from the merchant's page (another origin), as it does at Stripe. It
+    # sends the publishable key as ``key=`` in the body, so no page may send an Authorization
+    # header (a secret key) cross-origin.
     cors = Middleware(
         CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST", "DELETE"],
-        allow_headers=["Authorization", "Content-Type", "Stripe-Version", "Idempotency-Key"],
+        allow_headers=["Content-Type", "Stripe-Version", "Idempotency-Key"],
         expose_headers=["Request-Id", "Stripe-Version"],
     )
     app = Starlette(routes=routes, middleware=[cors])

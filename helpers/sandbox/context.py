@@ -37,7 +37,57 @@ CLIENT_VISIBLE = {
         "last_payment_error", "livemode", "next_action", "payment_method", "payment_method_types",
         "receipt_email", "setup_future_usage", "shipping", "status",
     },
+    # An intent's PaymentMethod (expand[]=payment_method), plus its own per-type hash (amazon_pay).
+    "payment_method": {
+        "id", "object", "allow_redisplay", "billing_details", "created", "customer", "livemode", "type",
+    },
 }
+
+
+# What a publishable key may expand (Stripe.js reads the intent's PaymentMethod, nothing else).
+CLIENT_EXPANDABLE = {"payment_method"}
+
+
+def not_expandable(path: list[str]) -> StripeError:
+    return StripeError(f"This property cannot be expanded ({'.'.join(path)}).", param="expand")
+
+
+def check_client_expand(paths: list[str]) -> None:
+    """A publishable key may expand only what Stripe.js needs."""
+    for path in paths:
+        if path not in CLIENT_EXPANDABLE:
+            raise StripeError(
+                f"This property cannot be expanded ({path}) with a publishable key. Expand it in a request "
+                "made with your secret key.",
+                param="expand",
+            )
+
+
+def client_view(value: Any) -> Any:
+    """What a publishable key may see, nested objects included: the client-visible fields of
+    the objects in CLIENT_VISIBLE, only the ID of any other object."""
+    if isinstance(value, list):
+        return [client_view(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    kind = value.get("object")
+    if isinstance(kind, str) and "id" in value:
+        visible = CLIENT_VISIBLE.get(kind)
+        if visible is None:
+            return value["id"]
+        own = {value.get("type")} if kind in schema.PER_TYPE_OBJECTS else set()
+        return {k: client_view(v) for k, v in value.items() if k in visible or k in own}
+    return {k: client_view(v) for k, v in value.items()}
+
+
+def page_limit(params: dict[str, Any]) -> int:
+    """``limit`` of a list or search: 1-100, 10 by default."""
+    limit = params.get("limit", 10)
+    if not 1 <= limit <= 100:
+        raise StripeError(
+            "Invalid limit: must be between 1 and 100", code="parameter_invalid_integer", param="limit"
+        )
+    return limit
 
 
 @dataclass
@@ -70,45 +120,59 @@ class ApiRequest:
     def render(self, obj: dict[str, Any], expand: list[str] | None = None) -> dict[str, Any]:
         """The response body: expanded, includable fields added, in the request's version."""
         paths = self.params.get("expand", []) if expand is None else expand
-        out = self._expand(obj, [p.split(".") for p in paths], 0)
-        if self.publishable and out.get("object") in CLIENT_VISIBLE:
-            visible = CLIENT_VISIBLE[out["object"]]
-            out = {k: v for k, v in out.items() if k in visible}
+        out = self._expand(obj, [p.split(".") for p in paths], 0, None, [])
+        if self.publishable:
+            out = client_view(out)
         return versions.downgrade_response(self.api_version, out)
 
-    def _expand(self, obj: Any, paths: list[list[str]], depth: int) -> Any:
+    def _expand(self, obj: Any, paths: list[list[str]], depth: int, cls: type | None, at: list[str]) -> Any:
+        """``obj`` with ``paths`` expanded. ``cls``: stripe-python's class of a nested hash
+        (objects name theirs in ``object``); ``at``: the path so far, for error messages."""
         if isinstance(obj, list):
-            return [self._expand(o, paths, depth) for o in obj]
+            return [self._expand(o, paths, depth, cls, at) for o in obj]
         if not isinstance(obj, dict):
             return obj
         out = {k: v for k, v in obj.items() if not k.startswith("_")}
         if out.get("object") in ("list", "search_result"):
-            inner = [p[1:] for p in paths if p and p[0] == "data" and len(p) > 1]
-            out["data"] = [self._expand(o, inner, depth) for o in out.get("data", [])]
+            for path in paths:
+                if len(path) < 2 or path[0] != "data":
+                    raise not_expandable([*at, *path])
+            inner = [p[1:] for p in paths]
+            out["data"] = [self._expand(o, inner, depth, None, [*at, "data"]) for o in out.get("data", [])]
             return out
+        object_type = out.get("object")
+        cls = schema.class_of(object_type) or cls
         heads: dict[str, list[list[str]]] = {}
         for path in paths:
-            if path:
-                heads.setdefault(path[0], []).append(path[1:])
+            heads.setdefault(path[0], []).append(path[1:])
         for name, rest in heads.items():
             if depth >= MAX_EXPAND_DEPTH:
                 raise StripeError(
                     "You cannot expand more than 4 levels of a property.", param="expand"
                 )
-            object_type = out.get("object")
+            value, inner_cls = out.get(name), None
             loader = INCLUDERS.get((object_type, name))
-            value = out.get(name)
             if loader is not None:
                 value = loader(self, obj)
-            elif isinstance(value, str):
-                found = self.store.find(value)
-                if found is None:
-                    raise StripeError(f"This property cannot be expanded ({name}).", param="expand")
-                value = found
-            elif name not in out or value is None and name not in out:
-                raise StripeError(f"This property cannot be expanded ({name}).", param="expand")
-            out[name] = self._expand(value, [r for r in rest if r], depth + 1)
+            elif cls is not None and name in schema.expandable_fields(cls):
+                value = self._load(value)
+            elif rest and all(rest) and (
+                isinstance(value, dict) and "object" in value  # an object or a list inside this one
+                or cls is not None and isinstance(value, dict | list) and (inner_cls := schema.nested_class(cls, name))
+            ):
+                pass  # on the way to an expandable field (items.data.price.product, invoice_settings.…)
+            else:
+                raise not_expandable([*at, name])
+            out[name] = self._expand(value, [r for r in rest if r], depth + 1, inner_cls, [*at, name])
         return out
+
+    def _load(self, value: Any) -> Any:
+        """An expandable field's object(s) for its ID(s); a dangling ID stays an ID."""
+        if isinstance(value, list):
+            return [self._load(v) for v in value]
+        if isinstance(value, str):
+            return self.store.find(value) or value
+        return value
 
     # ------------------------------------------------------------------ lists
 
@@ -121,11 +185,7 @@ class ApiRequest:
         accept=None,
     ) -> dict[str, Any]:
         """A Stripe list: newest first, ``limit`` 1-100, ``starting_after``/``ending_before``."""
-        limit = self.params.get("limit", 10)
-        if not 1 <= limit <= 100:
-            raise StripeError(
-                "Invalid limit: must be between 1 and 100", code="parameter_invalid_integer", param="limit"
-            )
+        limit = page_limit(self.params)
         after, before = self.params.get("starting_after"), self.params.get("ending_before")
         if after and before:
             raise StripeError(

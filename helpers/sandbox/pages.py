@@ -7,11 +7,13 @@ import html
 import urllib.parse
 from pathlib import Path
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from .context import Actor
+from .process import RESET_HEADER
 from .resources import setup_intents
 
 STATIC = Path(__file__).parent / "static"
@@ -65,7 +67,7 @@ def routes(sandbox) -> list[Route]:
         parts = [customer.get("name"), customer.get("email"), customer["id"]]
         return " · ".join(p for p in parts if p)
 
-    async def authorize_page(request: Request) -> Response:
+    def authorize_page(request: Request) -> Response:  # sync: Starlette runs it in a thread
         attempt_id = request.path_params["attempt"]
         found = setup_intents.attempt_for_page(store, attempt_id)
         if found is None:
@@ -78,10 +80,7 @@ def routes(sandbox) -> list[Route]:
             usage=html.escape(intent["usage"]),
         ))
 
-    async def authorize_decide(request: Request) -> Response:
-        form = dict(urllib.parse.parse_qsl((await request.body()).decode()))
-        action = form.get("action")
-        attempt_id = request.path_params["attempt"]
+    def decide(attempt_id: str, action: str | None, ip: str, user_agent: str) -> Response:
         actor = Actor(store, sandbox.account_version)
         with store.transaction():
             found = setup_intents.attempt_for_page(store, attempt_id)
@@ -89,17 +88,30 @@ def routes(sandbox) -> list[Route]:
                 return HTMLResponse(GONE, status_code=410)
             attempt, intent = found
             if action == "authorize":
-                ip = request.client.host if request.client else "127.0.0.1"
-                target = setup_intents.authorize(actor, attempt, intent, ip, request.headers.get("user-agent", ""))
+                target = setup_intents.authorize(actor, attempt, intent, ip, user_agent)
             elif action == "fail":
                 target = setup_intents.fail(actor, attempt, intent)
             else:
                 return HTMLResponse("Choose Authorize or Fail.", status_code=400)
         return RedirectResponse(target, status_code=303)
 
-    async def reset(request: Request) -> Response:
+    async def authorize_decide(request: Request) -> Response:
+        form = dict(urllib.parse.parse_qsl((await request.body()).decode()))
+        ip = request.client.host if request.client else "127.0.0.1"
+        # The store's lock and SQLite block: off the event loop, as API requests are.
+        return await run_in_threadpool(
+            decide, request.path_params["attempt"], form.get("action"), ip, request.headers.get("user-agent", "")
+        )
+
+    def reset(request: Request) -> Response:  # sync: Starlette runs it in a thread
         if request.client and request.client.host not in ("127.0.0.1", "::1", "localhost"):
             return JSONResponse({"error": {"message": "reset is local only"}}, status_code=403)
+        name, value = RESET_HEADER
+        if request.headers.get(name) != value:
+            return JSONResponse(
+                {"error": {"message": f"reset needs the header '{name}: {value}' (use python -m helpers.sandbox reset)"}},
+                status_code=403,
+            )
         store.reset()
         return JSONResponse({"reset": True, "objects": store.count_all()})
 

@@ -7,6 +7,7 @@ recorded in ``.tutorial/sandbox.json`` beside its database.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import signal
@@ -21,6 +22,10 @@ from pathlib import Path
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 12111
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+# ``POST /_sandbox/reset`` needs this header: a cross-site form, or a ``fetch`` without the CORS
+# preflight the sandbox does not grant for it, cannot send a custom header.
+RESET_HEADER = ("X-Sandbox-Control", "reset")
 
 
 class SandboxError(RuntimeError):
@@ -38,7 +43,9 @@ def state_dir() -> Path:
 
 
 def port_is_free(port: int, host: str = HOST) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+    """Whether ``host:port`` can be bound (IPv4 or IPv6, as ``host`` is)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
@@ -134,31 +141,45 @@ def running_url() -> str | None:
 
 
 def ensure_running() -> str:
-    """The tutorial's sandbox address, starting it (detached, state in ``.tutorial/``) if needed."""
+    """The tutorial's sandbox address, starting it (detached, state in ``.tutorial/``) if needed.
+
+    Kernels started together (Run All in two notebooks) take turns: a file lock around the
+    check-and-start, and a fresh check once it is held, so only the first one starts it."""
     url = running_url()
     if url:
         return url
+    directory = state_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    with open(directory / "sandbox.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+        return running_url() or _start_or_adopt(directory)
+
+
+def _start_or_adopt(directory: Path) -> str:
     port = int(os.environ.get("TUTORIAL_SANDBOX_PORT", DEFAULT_PORT))
     candidate = f"http://{HOST}:{port}"
     if health(candidate):  # started by `make sandbox` or another checkout's kernel
         _record().parent.mkdir(parents=True, exist_ok=True)
         _record().write_text(json.dumps({"url": candidate, "port": port}))
         return candidate
-    directory = state_dir()
     proc = start(directory / "sandbox.sqlite3", port, log=directory / "sandbox.log", detached=True)
     _record().write_text(json.dumps({"url": proc.url, "port": port, "pid": proc.process.pid}))
     return proc.url
 
 
 def stop_recorded() -> bool:
-    """Stop the background sandbox that ``ensure_running`` started (by its recorded pid)."""
+    """Stop the background sandbox that ``ensure_running`` started (by its recorded pid).
+
+    Only when the recorded address still answers as a sandbox with that pid: after a reboot
+    the pid may belong to another program, which must never get the signal."""
     try:
         info = json.loads(_record().read_text())
     except (OSError, ValueError):
         return False
     pid = info.get("pid")
     _record().unlink(missing_ok=True)
-    if not pid:
+    doc = health(info["url"]) if pid and isinstance(info.get("url"), str) else None
+    if doc is None or doc.get("pid") != pid:
         return False
     try:
         os.kill(pid, signal.SIGTERM)

@@ -10,11 +10,14 @@
 
 from __future__ import annotations
 
+import ast
 import functools
 import importlib
+import inspect
 import re
 import sys
 import typing
+from decimal import Decimal, InvalidOperation
 from typing import Any, Literal, NotRequired, Union
 from typing import NotRequired as NotRequiredExt
 
@@ -195,6 +198,14 @@ def _coerce(value: Any, tp: Any, path: list[Any]) -> Any:
             return float(value)
         except (TypeError, ValueError):
             raise param_invalid(name, f"Invalid decimal: {value}", "parameter_invalid_decimal") from None
+    if tp is Decimal:
+        try:
+            number = Decimal(value) if isinstance(value, str | int) and not isinstance(value, bool) else None
+        except InvalidOperation:
+            number = None
+        if number is None or not number.is_finite():
+            raise param_invalid(name, f"Invalid decimal: {value}", "parameter_invalid_decimal")
+        return number
     if tp is str:
         if not isinstance(value, str):
             raise param_invalid(name, f"Invalid string: {value}", "parameter_invalid_string")
@@ -240,6 +251,56 @@ def per_type_fields(object_name: str) -> frozenset[str]:
     text = ann if isinstance(ann, str) else repr(ann)
     values = set(re.findall(r"['\"]([a-z_0-9]+)['\"]", text))
     return frozenset(values & object_fields(object_name))
+
+
+@functools.cache
+def _class_nodes(module_name: str) -> dict[str, ast.ClassDef]:
+    """Every class statement of a stripe-python module, by qualified name (``Customer.InvoiceSettings``)."""
+    found: dict[str, ast.ClassDef] = {}
+
+    def visit(body: list[ast.stmt], prefix: str) -> None:
+        for node in body:
+            if isinstance(node, ast.ClassDef):
+                found[prefix + node.name] = node
+                visit(node.body, f"{prefix}{node.name}.")
+
+    visit(ast.parse(inspect.getsource(sys.modules[module_name])).body, "")
+    return found
+
+
+@functools.cache
+def expandable_fields(cls: type) -> frozenset[str]:
+    """The fields ``cls`` annotates as ``ExpandableField[...]`` in its source: an ID that
+    ``expand[]`` may replace by the object. (At runtime the annotation is a plain ``Union``.)"""
+    node = _class_nodes(cls.__module__).get(cls.__qualname__)
+    if node is None:
+        return frozenset()
+    return frozenset(
+        stmt.target.id
+        for stmt in node.body
+        if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name)
+        and "ExpandableField[" in ast.unparse(stmt.annotation)
+    )
+
+
+def nested_class(cls: type, field_name: str) -> type | None:
+    """The stripe-python class of a nested hash field (``Customer.invoice_settings`` ->
+    ``Customer.InvoiceSettings``), or None when the field is no such hash."""
+    pending = [getattr(cls, "__annotations__", {}).get(field_name)]
+    while pending:
+        tp = pending.pop()
+        if (
+            isinstance(tp, type) and issubclass(tp, stripe.StripeObject)
+            and tp.__module__ == cls.__module__ and "." in tp.__qualname__
+        ):
+            return tp
+        pending.extend(typing.get_args(tp))
+    return None
+
+
+def class_of(object_name: Any) -> type | None:
+    """The resource class of an ``object`` value, or None (lists, unknown names)."""
+    return resource_class(object_name) if isinstance(object_name, str) and object_name in OBJECT_CLASSES else None
 
 
 def shape(object_name: str, data: dict[str, Any]) -> dict[str, Any]:

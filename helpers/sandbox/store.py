@@ -122,6 +122,14 @@ class Store:
         with self.transaction() as db:
             db.execute("DELETE FROM objects WHERE id = ?", (object_id,))
 
+    def tombstone(self, stub: dict[str, Any]) -> None:
+        """Replace a deleted object by Stripe's stub ``{"id", "object", "deleted": true}``: found
+        by ``find`` (a retrieve answers it), but no longer of its type (``query``, ``get``)."""
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE objects SET type = 'deleted_object', data = ? WHERE id = ?", (json.dumps(stub), stub["id"])
+            )
+
     def find(self, object_id: str) -> dict[str, Any] | None:
         row = self._connect().execute("SELECT data FROM objects WHERE id = ?", (object_id,)).fetchone()
         return json.loads(row[0]) if row else None
@@ -129,7 +137,7 @@ class Store:
     def get(self, object_type: str, object_id: Any, param: str = "id") -> dict[str, Any]:
         """The object, or Stripe's 404 ``resource_missing`` naming ``param``."""
         obj = self.find(object_id) if isinstance(object_id, str) else None
-        if obj is None or obj["object"] != object_type:
+        if obj is None or obj["object"] != object_type or obj.get("deleted"):
             raise missing(NAMES.get(object_type, object_type), str(object_id), param)
         return obj
 

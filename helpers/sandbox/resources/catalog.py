@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from .. import events
@@ -9,7 +10,7 @@ from ..context import ApiRequest
 from ..errors import StripeError
 from ..router import api
 from ..store import new_id
-from .common import apply_updates, created_filter, deleted, metadata
+from .common import MAX_AMOUNT, apply_updates, check_currency, created_filter, deleted, metadata
 
 PRODUCT_UPDATABLE = ("active", "description", "name", "statement_descriptor", "unit_label", "url", "images")
 
@@ -98,6 +99,38 @@ def list_products(req: ApiRequest) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------- prices
 
+def unit_amount(params: dict[str, Any]) -> tuple[int | None, str | None]:
+    """(unit_amount, unit_amount_decimal) as Stripe stores them. A whole ``unit_amount_decimal``
+    sets both; a fractional one (``"12.5"``) keeps its decimal string and leaves
+    ``unit_amount`` null, as Stripe does."""
+    name = "unit_amount" if "unit_amount" in params else "unit_amount_decimal"
+    given: int | Decimal | None = params.get(name)
+    if given is None:
+        return None, None
+    if given < 0:
+        raise StripeError(
+            "This value must be greater than or equal to 0.",
+            code="parameter_invalid_integer" if name == "unit_amount" else "parameter_invalid_decimal", param=name,
+        )
+    if given > MAX_AMOUNT:
+        raise StripeError(
+            f"This value must be less than or equal to {MAX_AMOUNT} (amounts are in the currency's smallest "
+            "unit: 99999999 is 999,999.99 USD).",
+            code="parameter_invalid_integer" if name == "unit_amount" else "parameter_invalid_decimal", param=name,
+        )
+    if isinstance(given, int):
+        return given, str(given)
+    exponent = given.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -12:
+        raise StripeError(
+            "Invalid decimal: unit_amount_decimal may have at most 12 decimal places.",
+            code="parameter_invalid_decimal", param=name,
+        )
+    if given == given.to_integral_value():
+        return int(given), str(int(given))
+    return None, format(given.normalize(), "f")
+
+
 def new_price(req: ApiRequest, params: dict[str, Any]) -> dict[str, Any]:
     if "product" in params and "product_data" in params:
         raise StripeError(
@@ -114,11 +147,13 @@ def new_price(req: ApiRequest, params: dict[str, Any]) -> dict[str, Any]:
         raise StripeError(
             "Missing required param: unit_amount.", code="parameter_missing", param="unit_amount"
         )
-    amount = params.get("unit_amount")
-    if amount is None and params.get("unit_amount_decimal") is not None:
-        amount = int(float(params["unit_amount_decimal"]))
-    if amount is not None and amount < 0:
-        raise StripeError("Invalid non-negative integer", code="parameter_invalid_integer", param="unit_amount")
+    if "unit_amount" in params and "unit_amount_decimal" in params:
+        raise StripeError(
+            "You may only specify one of these parameters: unit_amount, unit_amount_decimal.",
+            code="parameters_exclusive", param="unit_amount_decimal",
+        )
+    currency = check_currency(params["currency"])
+    amount, amount_decimal = unit_amount(params)
     recurring = params.get("recurring")
     if recurring is not None:
         count = recurring.get("interval_count", 1)
@@ -154,7 +189,7 @@ def new_price(req: ApiRequest, params: dict[str, Any]) -> dict[str, Any]:
         "active": params.get("active", True),
         "billing_scheme": params.get("billing_scheme", "per_unit"),
         "created": req.now(),
-        "currency": params["currency"].lower(),
+        "currency": currency,
         "custom_unit_amount": None,
         "livemode": False,
         "lookup_key": lookup_key,
@@ -167,7 +202,7 @@ def new_price(req: ApiRequest, params: dict[str, Any]) -> dict[str, Any]:
         "transform_quantity": None,
         "type": "recurring" if recurring else "one_time",
         "unit_amount": amount,
-        "unit_amount_decimal": None if amount is None else str(amount),
+        "unit_amount_decimal": amount_decimal,
     })
     req.store.insert(price)
     events.emit(req, "price.created", price)

@@ -7,6 +7,38 @@ from typing import Any
 from ..context import ApiRequest
 from ..errors import StripeError
 
+# The largest amount Stripe charges, in the currency's smallest unit (999,999.99 USD).
+MAX_AMOUNT = 99_999_999
+
+# The ISO 4217 currencies Stripe accepts for prices (lowercase, as the API sends them).
+CURRENCIES = frozenset("""
+aed afn all amd ang aoa ars aud awg azn bam bbd bdt bgn bhd bif bmd bnd bob brl bsd bwp byn bzd cad cdf
+chf clp cny cop crc cve czk djf dkk dop dzd egp etb eur fjd fkp gbp gel gip gmd gnf gtq gyd hkd hnl htg
+huf idr ils inr isk jmd jod jpy kes kgs khr kmf krw kwd kyd kzt lak lbp lkr lrd lsl mad mdl mga mkd mmk
+mnt mop mur mvr mwk mxn myr mzn nad ngn nio nok npr nzd omr pab pen pgk php pkr pln pyg qar ron rsd rub
+rwf sar sbd scr sek sgd shp sle sos srd std szl thb tjs tnd top try ttd twd tzs uah ugx usd uyu uzs vnd
+vuv wst xaf xcd xof xpf yer zar zmw
+""".split())
+
+ADDRESS_FIELDS = ("city", "country", "line1", "line2", "postal_code", "state")
+
+
+def address(given: dict[str, Any] | None) -> dict[str, Any]:
+    """An address hash as Stripe sends it: every field, null where not given."""
+    return {k: (given or {}).get(k) for k in ADDRESS_FIELDS}
+
+
+def check_currency(currency: str, param: str = "currency") -> str:
+    """The currency, lowercased; Stripe's error for one it does not support."""
+    code = currency.lower()
+    if code not in CURRENCIES:
+        raise StripeError(
+            f"Invalid currency: {currency}. Stripe currently supports these currencies: "
+            f"{', '.join(sorted(CURRENCIES))}",
+            param=param,
+        )
+    return code
+
 
 def metadata(current: dict[str, str] | None, given: Any) -> dict[str, str]:
     """Stripe's metadata update: keys merge; ``""`` unsets a key; ``metadata=""`` clears all."""

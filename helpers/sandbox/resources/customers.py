@@ -6,11 +6,11 @@ import re
 from typing import Any
 
 from .. import events
-from ..context import ApiRequest, includer
+from ..context import ApiRequest, includer, page_limit
 from ..errors import StripeError
 from ..router import api
 from ..store import new_id
-from .common import apply_updates, created_filter, deleted, metadata
+from .common import address, apply_updates, created_filter, deleted, metadata
 
 UPDATABLE = ("address", "balance", "description", "email", "name", "phone", "preferred_locales", "shipping")
 
@@ -25,10 +25,7 @@ def clock_time(req: ApiRequest, customer: dict[str, Any] | None) -> int:
 
 
 def _address(given: dict[str, Any] | None) -> dict[str, Any] | None:
-    """Stripe sends every address field, null where not given."""
-    if given is None:
-        return None
-    return {k: given.get(k) for k in ("city", "country", "line1", "line2", "postal_code", "state")}
+    return None if given is None else address(given)
 
 
 def _shipping(given: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -92,10 +89,11 @@ def create(req: ApiRequest) -> dict[str, Any]:
 
 @api.route("GET", "/v1/customers/{id}", "CustomerRetrieveParams")
 def retrieve(req: ApiRequest) -> dict[str, Any]:
-    customer = req.store.find(req.args["id"])
-    if customer is None or customer["object"] != "customer":
-        raise StripeError(f"No such customer: '{req.args['id']}'", status=404, code="resource_missing", param="id")
-    return customer
+    """A deleted customer still answers, as ``{"id", "object", "deleted": true}`` (Stripe does)."""
+    found = req.store.find(req.args["id"])
+    if found is not None and found["object"] == "customer" and found.get("deleted"):
+        return found
+    return req.store.get("customer", req.args["id"])
 
 
 @api.route("POST", "/v1/customers/{id}", "CustomerUpdateParams")
@@ -126,9 +124,10 @@ def delete(req: ApiRequest) -> dict[str, Any]:
     customer = req.store.get("customer", req.args["id"])
     for hook in ON_DELETE:
         hook(req, customer)
-    req.store.delete(customer["id"])
+    gone = deleted("customer", customer["id"])
+    req.store.tombstone(gone)  # retrieve answers it; lists, search and updates no longer see it
     events.emit(req, "customer.deleted", customer)
-    return deleted("customer", customer["id"])
+    return gone
 
 
 ON_DELETE: list = []  # part 2 cancels the customer's subscriptions here
@@ -188,7 +187,7 @@ def parse_query(query: str):
 @api.route("GET", "/v1/customers/search", "CustomerSearchParams")
 def search(req: ApiRequest) -> dict[str, Any]:
     accept = parse_query(req.params["query"])
-    limit = req.params.get("limit", 10)
+    limit = page_limit(req.params)
     start = int(req.params["page"]) if str(req.params.get("page", "")).isdigit() else 0
     found = [c for c in req.store.query("customer") if accept(c)]
     page = found[start:start + limit]

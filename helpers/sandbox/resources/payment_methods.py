@@ -10,7 +10,7 @@ from ..errors import StripeError
 from ..router import api
 from ..schema import shape
 from ..store import new_id
-from .common import apply_updates, metadata
+from .common import address, apply_updates, metadata
 
 # What the sandbox can emulate end to end: Amazon Pay's redirect and off-session charges.
 SUPPORTED_TYPES = ("amazon_pay",)
@@ -18,9 +18,8 @@ SUPPORTED_TYPES = ("amazon_pay",)
 
 def blank_billing_details(given: dict[str, Any] | None = None) -> dict[str, Any]:
     given = given or {}
-    address = given.get("address") or {}
     return {
-        "address": {k: address.get(k) for k in ("city", "country", "line1", "line2", "postal_code", "state")},
+        "address": address(given.get("address")),
         "email": given.get("email"),
         "name": given.get("name"),
         "phone": given.get("phone"),
@@ -127,7 +126,7 @@ def detach(req: Any, pm: dict[str, Any]) -> None:
         req.store.save(mandate)
         events.emit(req, "mandate.updated", mandate, {"status": "active"})
     customer = req.store.find(customer_id)
-    if customer and customer["invoice_settings"]["default_payment_method"] == pm["id"]:
+    if customer and not customer.get("deleted") and customer["invoice_settings"]["default_payment_method"] == pm["id"]:
         customer["invoice_settings"]["default_payment_method"] = None
         req.store.save(customer)
     events.emit(req, "payment_method.detached", pm, {"customer": customer_id})

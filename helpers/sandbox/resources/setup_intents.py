@@ -78,12 +78,7 @@ def create(req: ApiRequest) -> dict[str, Any]:
     if "return_url" in p and not p.get("confirm"):
         raise StripeError("You can only pass return_url when confirm=true.", param="return_url")
     types, automatic = _payment_method_types(req, p)
-    usage = p.get("usage", "off_session")
-    if usage not in ("off_session", "on_session"):
-        raise StripeError(
-            "Invalid usage: must be one of off_session or on_session", param="usage",
-            code="parameter_invalid_string",
-        )
+    usage = p.get("usage", "off_session")  # the params class allows off_session | on_session only
     secret_tail = random_token(32)
     si_id = new_id("seti", 24)
     intent = req.shape("setup_intent", {

@@ -13,7 +13,7 @@ from ..router import api
 from ..schema import shape
 from ..store import new_id
 from . import customers, invoices, payments
-from .common import created_filter, metadata
+from .common import MAX_AMOUNT, created_filter, metadata
 from .periods import DAY, period_end
 
 MAX_TRIAL_DAYS = 730
@@ -65,6 +65,12 @@ def checked_price(req: Any, price_id: str | None, param: str) -> dict[str, Any]:
             "`type=recurring`.",
             param=param,
         )
+    if price["unit_amount"] is None:
+        raise StripeError(
+            f"The price {price['id']} has a fractional unit_amount_decimal ({price['unit_amount_decimal']}); "
+            "the offline sandbox bills whole amounts only. Use a price with a whole unit_amount.",
+            param=param,
+        )
     product = req.store.find(price["product"])
     if product is not None and not product["active"]:
         raise StripeError(
@@ -73,6 +79,27 @@ def checked_price(req: Any, price_id: str | None, param: str) -> dict[str, Any]:
             code="product_inactive", param=param,
         )
     return price
+
+
+def checked_quantity(item: dict[str, Any], param: str) -> int:
+    quantity = item.get("quantity")
+    if quantity is None:
+        return 1
+    if quantity < 0:
+        raise StripeError(
+            "This value must be greater than or equal to 0.", code="parameter_invalid_integer", param=param
+        )
+    return quantity
+
+
+def check_total(total: int, currency: str, param: str) -> None:
+    """An invoice may not charge more than Stripe's maximum amount."""
+    if total > MAX_AMOUNT:
+        raise StripeError(
+            f"Amount must be no more than {MAX_AMOUNT} in the currency's smallest unit ({MAX_AMOUNT / 100:,.2f} "
+            f"{currency.upper()}); this subscription's invoice would total {total}.",
+            code="amount_too_large", param=param,
+        )
 
 
 def check_compatible(prices: list[tuple[dict[str, Any], str]]) -> None:
@@ -269,7 +296,9 @@ def create(req: ApiRequest) -> dict[str, Any]:
             "payment_behavior=pending_if_incomplete is only available when updating a subscription.",
             param="payment_behavior",
         )
-    total = sum(pr["unit_amount"] * (item.get("quantity") or 1) for (pr, _), item in zip(prices, given, strict=True))
+    quantities = [checked_quantity(item, f"items[{i}][quantity]") for i, item in enumerate(given)]
+    total = sum(pr["unit_amount"] * q for (pr, _), q in zip(prices, quantities, strict=True))
+    check_total(total, currency, "items")
     decline = None
     if trial_end:
         status = "trialing"
@@ -290,8 +319,8 @@ def create(req: ApiRequest) -> dict[str, Any]:
     anchor = trial_end or now
     recurring = prices[0][0]["recurring"]
     period = (now, trial_end or period_end(anchor, recurring, 1))
-    items = [new_item(sub_id, pr, item.get("quantity") or 1, item.get("metadata"), now, period)
-             for (pr, _), item in zip(prices, given, strict=True)]
+    items = [new_item(sub_id, pr, q, item.get("metadata"), now, period)
+             for (pr, _), q, item in zip(prices, quantities, given, strict=True)]
     billing_mode = (p.get("billing_mode") or {}).get("type", "flexible")
     sub = shape("subscription", {
         "id": sub_id,
@@ -409,20 +438,32 @@ def _update_items(req: ApiRequest, sub: dict[str, Any], given: list[dict[str, An
                 param=f"items[{i}][id]",
             )
         if change.get("deleted"):
-            items.pop(change["id"], None)
+            if not change.get("id"):
+                raise StripeError(
+                    f"Missing required param: items[{i}][id]. Name the item to delete by its id (si_…).",
+                    code="parameter_missing", param=f"items[{i}][id]",
+                )
+            items.pop(change["id"])
             continue
+        if not change.get("id") and not change.get("price"):
+            raise StripeError(
+                f"Missing required param: items[{i}][price]. Each item needs an id (to change an existing "
+                "item) or a price (to add one).",
+                code="parameter_missing", param=f"items[{i}][price]",
+            )
         price = checked_price(req, change["price"], f"items[{i}][price]") if change.get("price") else None
+        quantity = checked_quantity(change, f"items[{i}][quantity]")
         if change.get("id"):
             item = items[change["id"]]
             if price:
                 item.update({"price": copy.deepcopy(price), "plan": plan_of(price)})
             if change.get("quantity") is not None:
-                item["quantity"] = change["quantity"]
+                item["quantity"] = quantity
             if "metadata" in change:
                 item["metadata"] = metadata(item["metadata"], change["metadata"])
         elif price:
             period = (current["current_period_start"], current["current_period_end"])
-            item = new_item(sub["id"], price, change.get("quantity") or 1, change.get("metadata"), now, period)
+            item = new_item(sub["id"], price, quantity, change.get("metadata"), now, period)
             items[item["id"]] = item
     if not items:
         raise StripeError("A subscription must keep at least one item.", param="items")
@@ -443,6 +484,7 @@ def _update_items(req: ApiRequest, sub: dict[str, Any], given: list[dict[str, An
             param="items",
         )
     sub["items"] = items_list(sub["id"], data)
+    check_total(amount_of(sub), sub["currency"], "items")
 
 
 @api.route("POST", "/v1/subscriptions/{id}", "SubscriptionUpdateParams")

@@ -1,9 +1,16 @@
-"""Test clocks: frozen time for the customers on them. Advancing runs, synchronously and in
-time order, everything that falls due (renewals, trial ends, cancellations) and answers once
-the clock is ``ready`` again."""
+"""Test clocks: frozen time for the customers on them.
+
+As at Stripe, advancing is asynchronous: the request sets the clock ``advancing`` and answers
+at once; a background thread (:func:`start`) then runs, in time order and in one transaction,
+everything that falls due (renewals, trial ends, cancellations) and sets the clock ``ready``.
+Clients poll ``retrieve`` until then. While a clock advances, advancing it again and deleting
+it are refused (400); a clock whose simulation failed ends ``internal_failure``.
+"""
 
 from __future__ import annotations
 
+import threading
+import traceback
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,13 +18,14 @@ from .. import events
 from ..context import Actor, ApiRequest
 from ..errors import StripeError
 from ..router import api
-from ..store import new_id
+from ..store import Store, new_id
 from . import renewals
 from .common import deleted
 from .periods import DAY, two_years
 
 KIND = "test_helpers.test_clock"
 DELETES_AFTER = 7 * DAY
+POLL_SECONDS = 0.05  # how often the worker looks for clocks to finish advancing
 # What belongs to a customer on a clock, and goes when the clock is deleted.
 OWNED = ("subscription", "invoice", "payment_intent", "charge", "setup_intent", "setup_attempt", "payment_method")
 
@@ -70,10 +78,7 @@ def list_clocks(req: ApiRequest) -> dict[str, Any]:
 def advance(req: ApiRequest) -> dict[str, Any]:
     clock = req.store.get(KIND, req.args["id"])
     target = req.params["frozen_time"]
-    if clock["status"] != "ready":
-        raise StripeError(
-            f"The test clock {clock['id']} is {clock['status']}; wait until its status is ready.",
-        )
+    _check_ready(clock, "advance")
     if target <= clock["frozen_time"]:
         raise StripeError(
             f"The frozen_time must be after the test clock's current frozen time ({clock['frozen_time']}, "
@@ -87,22 +92,92 @@ def advance(req: ApiRequest) -> dict[str, Any]:
             f"most {why} at a time. Advance in smaller steps.",
             param="frozen_time",
         )
-    before = clock["frozen_time"]
-    clock["status"] = "advancing"
+    clock.update({"status": "advancing", "status_details": {"advancing": {"target_frozen_time": target}}})
     req.store.save(clock)
-    events.emit(req, "test_helpers.test_clock.advancing", clock, {"status": "ready"}, created=before)
-    renewals.run_until(req.store, req.account_version, clock["id"], target)
-    clock.update({"frozen_time": target, "status": "ready"})
-    req.store.save(clock)
-    actor = Actor(req.store, req.account_version, clock=target)
-    events.emit(actor, "test_helpers.test_clock.ready", clock, {"status": "advancing", "frozen_time": before})
-    return clock
+    events.emit(
+        req, "test_helpers.test_clock.advancing", clock, {"status": "ready", "status_details": {}},
+        created=clock["frozen_time"],
+    )
+    return clock  # the worker thread finishes the advance
+
+
+def _check_ready(clock: dict[str, Any], action: str) -> None:
+    if clock["status"] == "advancing":
+        target = clock["status_details"]["advancing"]["target_frozen_time"]
+        raise StripeError(
+            f"The test clock {clock['id']} is currently advancing (to {target}, {_iso(target)}); you cannot "
+            f"{action} it until it has finished. Retrieve it until its status is ready.",
+        )
+    if clock["status"] != "ready":
+        raise StripeError(f"The test clock {clock['id']} is {clock['status']}; you cannot {action} it.")
+
+
+def finish_advance(store: Store, account_version: str, clock_id: str) -> None:
+    """Run everything due up to the clock's target time, then set it ready (one transaction).
+    If that fails, nothing of it stays and the clock ends ``internal_failure``."""
+    try:
+        with store.transaction():
+            clock = store.find(clock_id)
+            if clock is None or clock["object"] != KIND or clock["status"] != "advancing":
+                return
+            before, target = clock["frozen_time"], clock["status_details"]["advancing"]["target_frozen_time"]
+            previous = {"status": "advancing", "status_details": clock["status_details"], "frozen_time": before}
+            renewals.run_until(store, account_version, clock_id, target)
+            clock.update({"frozen_time": target, "status": "ready", "status_details": {}})
+            store.save(clock)
+            events.emit(Actor(store, account_version, clock=target), "test_helpers.test_clock.ready", clock, previous)
+    except Exception:  # noqa: BLE001 - a sandbox bug: the clock says so instead of advancing forever
+        traceback.print_exc()
+        with store.transaction():
+            clock = store.find(clock_id)
+            if clock is not None and clock["status"] == "advancing":
+                clock.update({"status": "internal_failure", "status_details": {}})
+                store.save(clock)
+                actor = Actor(store, account_version, clock=clock["frozen_time"])
+                events.emit(actor, "test_helpers.test_clock.internal_failure", clock, {"status": "advancing"})
+
+
+class Worker(threading.Thread):
+    """Finishes the advances that requests start, until the process ends."""
+
+    def __init__(self, store: Store, account_version: str) -> None:
+        super().__init__(name="sandbox-test-clocks", daemon=True)
+        self.store = store
+        self.account_version = account_version
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                for clock in self.store.query(KIND, {"status": "advancing"}, newest_first=False):
+                    finish_advance(self.store, self.account_version, clock["id"])
+            except Exception as error:  # noqa: BLE001 - the worker must outlive any one failure
+                print(f"test clock worker: {error!r}", flush=True)
+            self.stopping.wait(POLL_SECONDS)
+
+
+_workers: dict[int, Worker] = {}
+_lock = threading.Lock()
+
+
+def start(store: Store, account_version: str) -> Worker:
+    """Start the store's test clock thread (once). It also finishes advances that a stopped
+    sandbox left ``advancing``."""
+    with _lock:
+        worker = _workers.get(id(store))
+        if worker is None or not worker.is_alive():
+            worker = _workers[id(store)] = Worker(store, account_version)
+            worker.start()
+    return worker
 
 
 @api.route("DELETE", "/v1/test_helpers/test_clocks/{id}", "TestClockDeleteParams")
 def delete(req: ApiRequest) -> dict[str, Any]:
-    """Delete the clock with its customers and everything they own, as Stripe does."""
+    """Delete the clock with its customers and everything they own, as Stripe does (not while
+    it advances: refused, like a second advance)."""
     clock = req.store.get(KIND, req.args["id"])
+    if clock["status"] == "advancing":
+        _check_ready(clock, "delete")
     for customer in req.store.query("customer", {"test_clock": clock["id"]}):
         _delete_customer_objects(req, customer["id"])
         req.store.delete(customer["id"])

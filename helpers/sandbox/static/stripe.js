@@ -5,8 +5,8 @@
  * confirmAmazonPaySetup(clientSecret, data) and retrieveSetupIntent(clientSecret),
  * with the signatures and result shapes of @stripe/stripe-js. Requests go to the
  * server this script was loaded from, authenticated like Stripe.js does it: the
- * publishable key travels as `key` in the form body (no custom headers, so the
- * browser sends no CORS preflight).
+ * publishable key travels as `key` in the query (GET) or the form body (POST), never in
+ * an Authorization header (no custom headers, so the browser sends no CORS preflight).
  */
 (function () {
   "use strict";
@@ -102,12 +102,27 @@
         return_url: data.return_url,
         mandate_data: data.mandate_data || { customer_acceptance: { type: "online", online: { infer_from_client: true } } },
       };
-      if (typeof data.payment_method === "string") {
-        params.payment_method = data.payment_method;
-      } else {
-        params.payment_method_data = Object.assign({}, data.payment_method || {}, { type: "amazon_pay" });
-      }
-      return request("POST", "/v1/setup_intents/" + id + "/confirm", params).then(function (result) {
+      // Which PaymentMethod to confirm with: the one passed (an ID, or the fields of a new one),
+      // else the one already attached to the intent (the guide's server-side confirm made it),
+      // else a new Amazon Pay one. Looking at the intent first keeps a second PaymentMethod from
+      // being created for an intent that already has one.
+      var chosen = request("GET", "/v1/setup_intents/" + id, { key: key, client_secret: clientSecret })
+        .then(function (result) {
+          if (result.error) return result;
+          if (typeof data.payment_method === "string") {
+            params.payment_method = data.payment_method;
+          } else if (data.payment_method && typeof data.payment_method === "object") {
+            params.payment_method_data = Object.assign({}, data.payment_method, { type: "amazon_pay" });
+          } else if (typeof result.body.payment_method === "string" && result.body.payment_method) {
+            params.payment_method = result.body.payment_method;
+          } else if (result.body.payment_method && result.body.payment_method.id) {
+            params.payment_method = result.body.payment_method.id; // expanded
+          } else {
+            params.payment_method_data = { type: "amazon_pay" };
+          }
+          return request("POST", "/v1/setup_intents/" + id + "/confirm", params);
+        });
+      return chosen.then(function (result) {
         if (result.error) return { error: result.error };
         var intent = result.body;
         var action = intent.next_action;

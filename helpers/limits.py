@@ -1,0 +1,18 @@
+"""Stripe's and Amazon Pay's limits that both the forms and the sandbox enforce."""
+
+from __future__ import annotations
+
+# Amazon Pay's presentment currencies, with the number of decimals of each (docs: Amazon Pay).
+# A business in the US can charge USD only; in the EU, the UK and Switzerland, all of them.
+AMAZON_PAY_CURRENCIES: dict[str, int] = {
+    "usd": 2, "aud": 2, "gbp": 2, "dkk": 2, "eur": 2, "hkd": 2,
+    "jpy": 0, "nzd": 2, "nok": 2, "zar": 2, "sek": 2, "chf": 2,
+}
+# The sandbox account is a US business.
+SANDBOX_ACCOUNT_CURRENCIES = ("usd",)
+
+# A recurring price bills at least every three years.
+MAX_INTERVAL_COUNT = {"day": 1095, "week": 156, "month": 36, "year": 3}
+
+# The largest amount Stripe accepts, in minor units (eight digits).
+MAX_AMOUNT = 99_999_999
