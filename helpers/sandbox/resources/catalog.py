@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from ...limits import MAX_INTERVAL_COUNT
 from .. import events
 from ..context import ApiRequest
 from ..errors import StripeError
@@ -157,7 +158,7 @@ def new_price(req: ApiRequest, params: dict[str, Any]) -> dict[str, Any]:
     recurring = params.get("recurring")
     if recurring is not None:
         count = recurring.get("interval_count", 1)
-        limits = {"day": 1095, "week": 156, "month": 36, "year": 3}
+        limits = MAX_INTERVAL_COUNT
         if not 1 <= count <= limits[recurring["interval"]]:
             raise StripeError(
                 f"Invalid recurring[interval_count]: the maximum for interval {recurring['interval']} "

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...limits import MAX_AMOUNT  # noqa: F401 - the resources' one import of it
 from ..context import ApiRequest
 from ..errors import StripeError
-
-# The largest amount Stripe charges, in the currency's smallest unit (999,999.99 USD).
-MAX_AMOUNT = 99_999_999
 
 # The ISO 4217 currencies Stripe accepts for prices (lowercase, as the API sends them).
 CURRENCIES = frozenset("""

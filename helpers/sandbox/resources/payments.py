@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from ... import limits
 from .. import events
 from ..context import ApiRequest
 from ..errors import StripeError
@@ -18,10 +19,10 @@ from ..schema import shape
 from ..store import Store, new_id
 from .common import created_filter
 
-# Amazon Pay's presentment currencies, and what a US business may charge (reference §6).
-AMAZON_PAY_CURRENCIES = ("usd", "aud", "gbp", "dkk", "eur", "hkd", "jpy", "nzd", "nok", "zar", "sek", "chf")
+# Amazon Pay's presentment currencies, and what the sandbox account (a US business) may charge.
+AMAZON_PAY_CURRENCIES = tuple(limits.AMAZON_PAY_CURRENCIES)
 ACCOUNT_COUNTRY = "US"
-ACCOUNT_CURRENCIES = ("usd",)
+ACCOUNT_CURRENCIES = limits.SANDBOX_ACCOUNT_CURRENCIES
 
 MANDATE_INVALID = "payment_intent_mandate_invalid"
 NO_PAYMENT_METHOD = "payment_intent_payment_attempt_failed"
