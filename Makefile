@@ -25,7 +25,7 @@ venv: $(STAMP)
 
 lab: venv
 	$(PY) -c "from helpers.sandbox.process import ensure_running; print('Sandbox:', ensure_running())"
-	$(VENV)/bin/jupyter lab notebooks/
+	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 $$([ "$$(id -u)" = 0 ] && echo --allow-root) notebooks/
 
 sandbox: venv
 	$(PY) -m helpers.sandbox serve
