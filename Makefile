@@ -37,7 +37,7 @@ reset: venv
 	$(PY) -m helpers.sandbox reset
 	$(PY) -c "from helpers import progress; progress.reset(); print('Progress cleared.')"
 
-test: venv test-unit test-notebooks lint
+test: venv lint test-notebooks test-unit
 
 test-unit: venv
 	$(PY) -m pytest -q tests

@@ -51,12 +51,21 @@ def checkout_page(
             '<p id="intent" class=error>No SetupIntent registered yet: run the notebook cell that '
             "creates it and calls <code>register_setup_intent(...)</code>.</p>"
         )
+    if mode == "sandbox":
+        webhooks = "<p class=muted>Webhooks: the sandbox posts events to <code>webhooks</code> on this server.</p>"
+    else:  # Stripe cannot reach 127.0.0.1: the Stripe CLI forwards events
+        webhooks = (
+            "<p class=muted>Webhooks: Stripe cannot reach this machine. Forward test-mode events with "
+            "the Stripe CLI: <code>stripe listen --forward-to &lt;this page's address&gt;webhooks</code>, "
+            "and give the notebook the <code>whsec_…</code> it prints.</p>"
+        )
     body = (
         "<h1>Checkout</h1>"
         f"<p class=muted>Mode: <code>{escape(mode)}</code>. Stripe.js from "
         f"<code>{escape(stripe_js_url)}</code>.</p>{about}"
         '<button id="setup" type="button">Set up Amazon Pay</button>'
         '<p id="error" class=error role=alert hidden></p>'
+        f"{webhooks}"
         + _json_script("checkout-config", {"publishableKey": publishable_key})
         + '<script src="static/checkout.js"></script>'
     )
