@@ -101,10 +101,6 @@ def test_setup_intent_with_the_guides_own_customer_id_is_404(sandbox):
     assert body["error"]["message"] == "No such customer: 'cus_ODQluYFNl44ODI'"
 
 
-def _subscriptions_missing(base_url: str) -> bool:
-    response = httpx.get(f"{base_url}/v1/subscriptions", auth=(GUIDE_KEY, ""))
-    return response.status_code == 404 and "Unrecognized request URL" in response.text
-
 
 def test_the_whole_guide_at_dahlia(sandbox):
     status, customer = run_curl(CREATE_CUSTOMER, sandbox.url, DAHLIA)
@@ -132,8 +128,6 @@ def test_the_whole_guide_at_dahlia(sandbox):
     assert done.status == "succeeded" and done.mandate
     assert client.v1.payment_methods.retrieve(done.payment_method).customer == customer["id"]
 
-    if _subscriptions_missing(sandbox.url):
-        pytest.skip("part 2 (subscriptions) is not in the sandbox yet: /v1/subscriptions is 404 Unrecognized request URL")
     # The guide creates its price in the Dashboard: 15 USD a month.
     price = client.v1.prices.create(
         params={"product_data": {"name": "Stock Photo Service"}, "unit_amount": 1500, "currency": "usd",
@@ -153,8 +147,6 @@ def test_the_whole_guide_at_dahlia(sandbox):
 
 def test_subscription_command_on_the_default_version(sandbox):
     """The subscription call itself has nothing the newest version refuses."""
-    if _subscriptions_missing(sandbox.url):
-        pytest.skip("part 2 (subscriptions) is not in the sandbox yet: /v1/subscriptions is 404 Unrecognized request URL")
     status, body = run_curl(
         CREATE_SUBSCRIPTION, sandbox.url,
         **{"{{CUSTOMER_ID}}": "cus_nobody", "{{PRICE_ID}}": "price_nothing", "{{PAYMENT_METHOD_ID}}": "pm_nothing"},
