@@ -263,14 +263,20 @@ def retrieve(req: ApiRequest) -> dict[str, Any]:
     return intent
 
 
-@api.route("POST", "/v1/setup_intents/{id}", "SetupIntentUpdateParams")
-def update(req: ApiRequest) -> dict[str, Any]:
+def _open_intent(req: ApiRequest, verb: str) -> dict[str, Any]:
+    """The SetupIntent of the request, refused once it is final (succeeded or canceled)."""
     intent = req.store.get("setup_intent", req.args["id"])
     if intent["status"] in ("succeeded", "canceled"):
         raise StripeError(
-            f"You cannot update this SetupIntent because it has a status of {intent['status']}.",
+            f"You cannot {verb} this SetupIntent because it has a status of {intent['status']}.",
             code="setup_intent_unexpected_state",
         )
+    return intent
+
+
+@api.route("POST", "/v1/setup_intents/{id}", "SetupIntentUpdateParams")
+def update(req: ApiRequest) -> dict[str, Any]:
+    intent = _open_intent(req, "update")
     p = req.params
     apply_updates(intent, p, ("description",))
     if p.get("customer"):
@@ -288,12 +294,7 @@ def update(req: ApiRequest) -> dict[str, Any]:
 
 @api.route("POST", "/v1/setup_intents/{id}/cancel", "SetupIntentCancelParams")
 def cancel(req: ApiRequest) -> dict[str, Any]:
-    intent = req.store.get("setup_intent", req.args["id"])
-    if intent["status"] in ("succeeded", "canceled"):
-        raise StripeError(
-            f"You cannot cancel this SetupIntent because it has a status of {intent['status']}.",
-            code="setup_intent_unexpected_state",
-        )
+    intent = _open_intent(req, "cancel")
     intent.update({
         "status": "canceled",
         "cancellation_reason": req.params.get("cancellation_reason"),
