@@ -25,7 +25,8 @@ SUMMARY: dict[str, tuple[str, ...]] = {
                      "items.data.0.current_period_start", "items.data.0.current_period_end",
                      "latest_invoice", "default_payment_method", "test_clock"),
     "invoice": ("id", "number", "status", "amount_due", "amount_paid", "currency", "billing_reason",
-                "period_start", "period_end", "subscription", "payment_intent"),
+                "parent.subscription_details.subscription", "lines.data.0.period.start",
+                "lines.data.0.period.end", "payments.data.0.payment.payment_intent"),
     "customer": ("id", "email", "name", "description", "invoice_settings.default_payment_method",
                  "test_clock", "created"),
     "price": ("id", "product", "unit_amount", "currency", "recurring.interval",
@@ -184,8 +185,10 @@ def diff(before: Any, after: Any) -> pd.DataFrame:
     old, new = flat(before), flat(after)
     paths = [p for p in _ordered_paths(old, new) if (p in old, old.get(p)) != (p in new, new.get(p))]
 
-    def shown(values: dict[str, Any], path: str) -> str:  # JSON's words: null, or absent
-        return _cell(_with_time(path, values[path])) if path in values else "(absent)"
+    def shown(values: dict[str, Any], path: str) -> str:  # JSON's words: null, an object, or absent
+        if path in values:
+            return _cell(_with_time(path, values[path]))
+        return "{…}" if any(p.startswith(path + ".") for p in values) else "(absent)"
 
     return pd.DataFrame(
         [(p, shown(old, p), shown(new, p)) for p in paths], columns=["field", "before", "after"]
