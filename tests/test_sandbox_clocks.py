@@ -78,6 +78,8 @@ def test_three_renewals_then_a_failed_one(client):
     assert previous["items"]["data"][0]["current_period_end"] == ts(2026, 4, 30)
 
     client.v1.payment_methods.detach(si.payment_method)
+    # Detaching takes the PaymentMethod off the subscription too: the renewal has nothing to charge.
+    assert client.v1.subscriptions.retrieve(sub.id).default_payment_method is None
     advance(client, clock, ts(2026, 5, 31))
     sub = client.v1.subscriptions.retrieve(sub.id)
     assert sub.status == "past_due"
@@ -85,6 +87,8 @@ def test_three_renewals_then_a_failed_one(client):
     assert (failed.status, failed.attempt_count, failed.billing_reason) == ("open", 1, "subscription_cycle")
     failures = client.v1.events.list(params={"type": "invoice.payment_failed", "limit": 5}).data
     assert failures[0].data.object.id == failed.id and failures[0].created == ts(2026, 5, 31)
+    charges = client.v1.charges.list(params={"customer": customer.id, "limit": 100}).data
+    assert charges and all(c.status == "succeeded" for c in charges)  # no PaymentMethod: no Charge
 
 
 def test_trial_ends_into_a_paid_invoice(client):

@@ -116,6 +116,9 @@ def detach_route(req: ApiRequest) -> dict[str, Any]:
     return pm
 
 
+ON_DETACH: list = []  # billing clears the PaymentMethod from subscriptions here
+
+
 def detach(req: Any, pm: dict[str, Any]) -> None:
     """Detach, and deactivate its mandates: off-session charges against it now fail."""
     customer_id = pm["customer"]
@@ -129,6 +132,8 @@ def detach(req: Any, pm: dict[str, Any]) -> None:
     if customer and not customer.get("deleted") and customer["invoice_settings"]["default_payment_method"] == pm["id"]:
         customer["invoice_settings"]["default_payment_method"] = None
         req.store.save(customer)
+    for hook in ON_DETACH:
+        hook(req, pm["id"], customer_id)
     events.emit(req, "payment_method.detached", pm, {"customer": customer_id})
 
 

@@ -12,7 +12,7 @@ from ..errors import StripeError
 from ..router import api
 from ..schema import shape
 from ..store import new_id
-from . import customers, invoices, payments
+from . import customers, invoices, payment_methods, payments
 from .common import MAX_AMOUNT, created_filter, metadata
 from .periods import DAY, period_end
 
@@ -575,3 +575,14 @@ def _cancel_for_deleted_customer(req: ApiRequest, customer: dict[str, Any]) -> N
 
 invoices.AFTER_PAID.append(_activate_after_paid)
 customers.ON_DELETE.append(_cancel_for_deleted_customer)
+
+
+def _forget_detached_payment_method(req: Any, pm_id: str, customer_id: str | None) -> None:
+    """A detached PaymentMethod is no subscription's default any more (renewals then have none)."""
+    for sub in req.store.query("subscription", {"customer": customer_id, "default_payment_method": pm_id}):
+        sub["default_payment_method"] = None
+        req.store.save(sub)
+        events.emit(req, "customer.subscription.updated", sub, {"default_payment_method": pm_id})
+
+
+payment_methods.ON_DETACH.append(_forget_detached_payment_method)
