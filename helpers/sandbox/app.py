@@ -10,12 +10,15 @@ version's response shape.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import os
 import threading
 import traceback
 import urllib.parse
+from collections.abc import Iterator
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -28,6 +31,7 @@ from starlette.routing import Route
 from . import schema, versions, wire
 from .context import ApiRequest, check_client_expand
 from .errors import StripeError
+from .router import Route as ApiRoute
 from .router import api
 from .store import Store, new_id
 
@@ -147,8 +151,49 @@ class Sandbox:
         self, request: Request, pairs: list[tuple[str, str]], kind: str, version: str,
         request_id: str, idem: str | None,
     ) -> tuple[int, str, bool]:
-        path = request.url.path
-        method = request.method
+        """(status, JSON body, replayed) for one API request; raises StripeError before the handler."""
+        route, args, params, raw = self._parse(request, pairs, kind, version)
+        # The same key at another API version is another request (its answer has another shape).
+        fingerprint = hashlib.sha256(
+            json.dumps([request.method, request.url.path, version, sorted(pairs)], sort_keys=True).encode()
+        ).hexdigest()
+        with self._key_in_flight(idem):
+            saved = self.store.idempotent_result(idem) if idem else None
+            if saved is not None:
+                if saved[0] != fingerprint:
+                    raise StripeError(
+                        "Keys for idempotent requests can only be used with the same parameters "
+                        f"they were first used with. Try using a key other than '{idem}' if you "
+                        "meant to execute a different request.",
+                        type="idempotency_error",
+                    )
+                return saved[1], saved[2], True
+            req = ApiRequest(
+                store=self.store, method=request.method, path=request.url.path,
+                route=f"{request.method} {route.pattern}", args=args, params=params, raw=raw,
+                key_kind=kind, api_version=version, account_version=self.account_version,
+                request_id=request_id, idempotency_key=idem,
+                base_url=self.public_url or str(request.base_url).rstrip("/"),
+                client_ip=request.client.host if request.client else "127.0.0.1",
+                user_agent=request.headers.get("user-agent", ""),
+            )
+            try:
+                with self.store.transaction():
+                    result = route.handler(req)
+                    status, payload = 200, json.dumps(req.render(result) if "object" in result else result)
+                    if idem:
+                        self.store.remember(idem, fingerprint, status, payload)
+            except StripeError as error:  # the handler's refusal is the saved answer too
+                status, payload = error.status, json.dumps(error.body(request_id))
+                if idem:
+                    self.store.remember(idem, fingerprint, status, payload)
+            return status, payload, False
+
+    def _parse(
+        self, request: Request, pairs: list[tuple[str, str]], kind: str, version: str
+    ) -> tuple[ApiRoute, dict[str, str], dict[str, Any], dict[str, Any]]:
+        """The route, its path arguments, the validated params and the raw (decoded) params."""
+        method, path = request.method, request.url.path
         found = api.resolve(method, path)
         if found is None:
             raise StripeError(
@@ -160,8 +205,7 @@ class Sandbox:
         if kind == "publishable" and not route.publishable:
             raise StripeError(PUBLISHABLE, status=403, code="secret_key_required")
         raw = wire.decode([(k, v) for k, v in pairs if k != "key"])
-        route_name = f"{method} {route.pattern}"
-        versions.upgrade_request(version, route_name, raw)
+        versions.upgrade_request(version, f"{method} {route.pattern}", raw)
         private = {k: raw.pop(k) for k in list(raw) if k.startswith("_")}
         client_secret = raw.pop("client_secret", None) if route.publishable else None
         if kind == "publishable" and not client_secret:
@@ -175,7 +219,7 @@ class Sandbox:
                     error.param = old_name + error.param[len(new_name):]
                     error.message = error.message.replace(new_name, old_name)
             raise
-        if inferred is not None:
+        if inferred is not None:  # Stripe.js's infer_from_client, which the SDK's params lack
             if inferred not in ("true", "false"):
                 raise StripeError(
                     f"Invalid boolean: {inferred}", code="parameter_invalid_boolean",
@@ -190,58 +234,30 @@ class Sandbox:
         if client_secret is not None:
             params["client_secret"] = client_secret
         raw.update(private)
+        return route, args, params, raw
 
-        # The same key at another API version is another request (its answer has another shape).
-        fingerprint = hashlib.sha256(
-            json.dumps([method, path, version, sorted(pairs)], sort_keys=True).encode()
-        ).hexdigest()
-        if idem:
-            with self.in_flight_lock:
-                if idem in self.in_flight:
-                    raise StripeError(
-                        "There is currently another in-progress request using this Idempotent Key "
-                        "(that probably means you submitted twice, and the other request is still "
-                        f"going through): {idem}. Please try again later.",
-                        status=409,
-                        type="idempotency_error",
-                        code="idempotency_key_in_use",
-                    )
-                self.in_flight.add(idem)
+    @contextlib.contextmanager
+    def _key_in_flight(self, idem: str | None) -> Iterator[None]:
+        """Hold an Idempotency-Key while its request runs; a second one meanwhile gets 409."""
+        if not idem:
+            yield
+            return
+        with self.in_flight_lock:
+            if idem in self.in_flight:
+                raise StripeError(
+                    "There is currently another in-progress request using this Idempotent Key "
+                    "(that probably means you submitted twice, and the other request is still "
+                    f"going through): {idem}. Please try again later.",
+                    status=409,
+                    type="idempotency_error",
+                    code="idempotency_key_in_use",
+                )
+            self.in_flight.add(idem)
         try:
-            if idem:
-                saved = self.store.idempotent_result(idem)
-                if saved is not None:
-                    if saved[0] != fingerprint:
-                        raise StripeError(
-                            "Keys for idempotent requests can only be used with the same parameters "
-                            f"they were first used with. Try using a key other than '{idem}' if you "
-                            "meant to execute a different request.",
-                            type="idempotency_error",
-                        )
-                    return saved[1], saved[2], True
-            req = ApiRequest(
-                store=self.store, method=method, path=path, route=route_name, args=args,
-                params=params, raw=raw, key_kind=kind, api_version=version,
-                account_version=self.account_version, request_id=request_id,
-                idempotency_key=idem, base_url=self.public_url or str(request.base_url).rstrip("/"),
-                client_ip=request.client.host if request.client else "127.0.0.1",
-                user_agent=request.headers.get("user-agent", ""),
-            )
-            try:
-                with self.store.transaction():
-                    result = route.handler(req)
-                    status, payload = 200, json.dumps(req.render(result) if "object" in result else result)
-                    if idem:
-                        self.store.remember(idem, fingerprint, status, payload)
-            except StripeError as error:
-                status, payload = error.status, json.dumps(error.body(request_id))
-                if idem:
-                    self.store.remember(idem, fingerprint, status, payload)
-            return status, payload, False
+            yield
         finally:
-            if idem:
-                with self.in_flight_lock:
-                    self.in_flight.discard(idem)
+            with self.in_flight_lock:
+                self.in_flight.discard(idem)
 
 
 def create_app(store: Store, account_version: str | None = None, public_url: str | None = None) -> Starlette:
