@@ -143,3 +143,13 @@ def test_delete_clock_deletes_its_customers(client):
         with pytest.raises(stripe.InvalidRequestError) as err:
             retrieve(object_id)
         assert err.value.http_status == 404
+
+
+def test_events_of_a_clock_customer_happen_on_the_clock(client):
+    clock = new_clock(client, ts(2026, 3, 1))
+    customer, si = authorized_customer(client, test_clock=clock.id)
+    for event_type in ("customer.created", "setup_intent.created", "setup_intent.succeeded",
+                       "payment_method.attached"):
+        events = client.v1.events.list(params={"type": event_type, "limit": 20}).data
+        mine = [e for e in events if customer.id in (e.data.object.id, getattr(e.data.object, "customer", None))]
+        assert mine and all(e.created == ts(2026, 3, 1) for e in mine), event_type

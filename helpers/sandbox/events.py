@@ -44,7 +44,7 @@ def emit(
             "account": None,
             "api_version": version,
             "context": None,
-            "created": created if created is not None else req.now(),
+            "created": created if created is not None else (clock_time(store, obj) or req.now()),
             "data": data,
             "livemode": False,
             "pending_webhooks": 0,
@@ -59,6 +59,16 @@ def emit(
         event["pending_webhooks"] = sum(subscriber(store, event) for subscriber in SUBSCRIBERS)
         store.insert(event)
     return event
+
+
+def clock_time(store: Store, obj: dict[str, Any]) -> int | None:
+    """The frozen time of the test clock ``obj`` (or its customer) lives on, if any."""
+    clock_id = obj.get("test_clock")
+    if not clock_id and isinstance(obj.get("customer"), str):
+        customer = store.find(obj["customer"])
+        clock_id = customer.get("test_clock") if customer else None
+    clock = store.find(clock_id) if isinstance(clock_id, str) else None
+    return clock["frozen_time"] if clock and clock.get("object") == "test_helpers.test_clock" else None
 
 
 def changed(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
