@@ -21,17 +21,13 @@ import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-
-try:
-    import fcntl
-except ImportError:  # Windows: no flock; writes stay atomic, only concurrent writers may race
-    fcntl = None  # type: ignore[assignment]
 
 import stripe
 
 from helpers import settings as settings_mod
+from helpers.filelock import exclusive
 
 # Which notebook produces which ID.
 NOTEBOOKS: dict[str, str] = {
@@ -154,20 +150,9 @@ def _write(file: Path, data: dict[str, str]) -> None:
         raise
 
 
-@contextlib.contextmanager
-def _locked(file: Path) -> Iterator[None]:
-    """Hold an exclusive lock on ``<file>.lock`` (other kernels wait) for a read-modify-write."""
-    file.parent.mkdir(parents=True, exist_ok=True)
-    if fcntl is None:
-        yield
-        return
-    # The lock file is never deleted: removing it could hand two writers two different locks.
-    with open(file.with_name(file.name + ".lock"), "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+def _locked(file: Path) -> contextlib.AbstractContextManager[None]:
+    """Hold ``<file>.lock`` for a read-modify-write (other kernels wait)."""
+    return exclusive(file.with_name(file.name + ".lock"))
 
 
 def remember(name: str, object_id: str) -> str:

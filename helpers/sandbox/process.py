@@ -7,7 +7,6 @@ recorded in ``.tutorial/sandbox.json`` beside its database.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import signal
@@ -19,6 +18,8 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+
+from ..filelock import exclusive
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 12111
@@ -150,8 +151,7 @@ def ensure_running() -> str:
         return url
     directory = state_dir()
     directory.mkdir(parents=True, exist_ok=True)
-    with open(directory / "sandbox.lock", "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+    with exclusive(directory / "sandbox.lock"):  # two kernels at once start one sandbox
         return running_url() or _start_or_adopt(directory)
 
 
