@@ -38,6 +38,20 @@ def client(sandbox) -> stripe.StripeClient:
     return make_client(sandbox.url)
 
 
+def setup_intent(client: stripe.StripeClient, return_url: str) -> stripe.SetupIntent:
+    """The guide's SetupIntent for a new customer, confirmed on the server (``requires_action``)."""
+    customer = client.v1.customers.create(params={"email": "jenny.rosen@example.com"})
+    return client.v1.setup_intents.create(params={
+        "confirm": True,
+        "customer": customer.id,
+        "payment_method_data": {"type": "amazon_pay"},
+        "usage": "off_session",
+        "return_url": return_url,
+        "mandate_data": {"customer_acceptance": {
+            "type": "online", "online": {"ip_address": "127.0.0.0", "user_agent": "device"}}},
+    })
+
+
 def chromium_path() -> str | None:
     """Chromium for Playwright: CHROMIUM_PATH, else the system's, else Playwright's own (None)."""
     for candidate in (os.environ.get("CHROMIUM_PATH"), shutil.which("chromium"), "/usr/bin/chromium"):

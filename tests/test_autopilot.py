@@ -7,7 +7,7 @@ import concurrent.futures
 
 import pytest
 
-from conftest import PUBLISHABLE
+from conftest import PUBLISHABLE, setup_intent
 from helpers import autopilot
 from helpers.checkout import CheckoutServer
 
@@ -25,22 +25,7 @@ def checkout(sandbox):
 
 
 def registered_intent(client, checkout: CheckoutServer):
-    customer = client.v1.customers.create(params={"email": "jenny.rosen@example.com"})
-    intent = client.v1.setup_intents.create(
-        params={
-            "confirm": True,
-            "customer": customer.id,
-            "payment_method_data": {"type": "amazon_pay"},
-            "usage": "off_session",
-            "return_url": checkout.url + "complete",
-            "mandate_data": {
-                "customer_acceptance": {
-                    "type": "online",
-                    "online": {"ip_address": "127.0.0.0", "user_agent": "device"},
-                }
-            },
-        }
-    )
+    intent = setup_intent(client, checkout.url + "complete")
     checkout.register_setup_intent(intent)
     return intent
 

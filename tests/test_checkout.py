@@ -12,7 +12,7 @@ import pytest
 import stripe
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from conftest import PUBLISHABLE, SECRET, chromium_path
+from conftest import PUBLISHABLE, SECRET, chromium_path, setup_intent
 from helpers import autopilot
 from helpers.checkout import (
     CheckoutServer,
@@ -62,25 +62,6 @@ def post(url: str, body: str, headers: dict[str, str]) -> tuple[int, dict]:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read())
-
-
-def setup_intent(client, return_url: str):
-    customer = client.v1.customers.create(params={"email": "jenny.rosen@example.com"})
-    return client.v1.setup_intents.create(
-        params={
-            "confirm": True,
-            "customer": customer.id,
-            "payment_method_data": {"type": "amazon_pay"},
-            "usage": "off_session",
-            "return_url": return_url,
-            "mandate_data": {
-                "customer_acceptance": {
-                    "type": "online",
-                    "online": {"ip_address": "127.0.0.0", "user_agent": "device"},
-                }
-            },
-        }
-    )
 
 
 def click_through(page, checkout: CheckoutServer, button: str) -> None:

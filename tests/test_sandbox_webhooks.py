@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import http.server
 import json
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
 
+import httpx
 import pytest
 import stripe
 from test_sandbox_billing import authorized_customer, check_shape, monthly_price, subscribe
@@ -190,3 +192,20 @@ def test_failing_receiver_is_retried(wh_client, fast_sandbox):
     finally:
         wh_client.v1.webhook_endpoints.delete(endpoint.id)
         receiver.stop()
+
+
+def test_reset_forgets_pending_deliveries_too(tmp_path):
+
+    proc = process.start(tmp_path / "db.sqlite3")
+    try:
+        client = make_client(proc.url)
+        client.v1.webhook_endpoints.create(params={"url": "http://127.0.0.1:9/nobody", "enabled_events": ["*"]})
+        client.v1.customers.create()
+        db = sqlite3.connect(tmp_path / "db.sqlite3")
+        assert db.execute("SELECT count(*) FROM webhook_deliveries").fetchone()[0] > 0
+        answer = httpx.post(f"{proc.url}/_sandbox/reset", headers=dict([process.RESET_HEADER]))
+        assert answer.status_code == 200
+        assert db.execute("SELECT count(*) FROM webhook_deliveries").fetchone()[0] == 0
+        assert db.execute("SELECT count(*) FROM objects").fetchone()[0] == 0
+    finally:
+        proc.stop()

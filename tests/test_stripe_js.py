@@ -9,7 +9,7 @@ from starlette.applications import Starlette
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
-from conftest import PUBLISHABLE, chromium_path
+from conftest import PUBLISHABLE, chromium_path, setup_intent
 from helpers import autopilot
 from helpers.checkout.runner import BackgroundServer
 
@@ -41,25 +41,6 @@ def shop(sandbox):
     server = BackgroundServer(app).start()
     yield server.url
     server.stop()
-
-
-def setup_intent(client, return_url: str):
-    customer = client.v1.customers.create(params={"email": "jenny.rosen@example.com"})
-    return client.v1.setup_intents.create(
-        params={
-            "confirm": True,
-            "customer": customer.id,
-            "payment_method_data": {"type": "amazon_pay"},
-            "usage": "off_session",
-            "return_url": return_url,
-            "mandate_data": {
-                "customer_acceptance": {
-                    "type": "online",
-                    "online": {"ip_address": "127.0.0.0", "user_agent": "device"},
-                }
-            },
-        }
-    )
 
 
 CONFIRM = """cs => {

@@ -44,10 +44,6 @@ PER_TYPE_OBJECTS = {"payment_method", "mandate"}
 # --------------------------------------------------------------------------- parameters
 
 
-def _camel(name: str) -> str:
-    return "".join(p.capitalize() for p in name.split("_"))
-
-
 @functools.cache
 def params_class(name: str) -> type:
     """``"SetupIntentCreateParams"`` -> the TypedDict, from ``stripe.params`` (or test_helpers)."""
@@ -100,10 +96,6 @@ def _is_typeddict(tp: Any) -> bool:
 def validate(params: dict[str, Any], class_name: str, *, ignore: tuple[str, ...] = ()) -> dict[str, Any]:
     """Check ``params`` against a stripe-python params class; return them coerced."""
     return _object(params, params_class(class_name), [], ignore)
-
-
-def known_params(class_name: str) -> set[str]:
-    return set(_fields(params_class(class_name)))
 
 
 def _object(value: Any, cls: type, path: list[Any], ignore: tuple[str, ...] = ()) -> dict[str, Any]:

@@ -37,7 +37,6 @@ CREATE TABLE IF NOT EXISTS idempotency (
     body TEXT NOT NULL,
     created INTEGER NOT NULL
 );
-CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 _ALPHABET = string.ascii_letters + string.digits
@@ -182,8 +181,6 @@ class Store:
     def count_all(self) -> int:
         return self._connect().execute("SELECT count(*) FROM objects").fetchone()[0]
 
-    def count(self, object_type: str) -> int:
-        return self._connect().execute("SELECT count(*) FROM objects WHERE type = ?", (object_type,)).fetchone()[0]
 
     # ------------------------------------------------------------------ idempotency
 
@@ -200,22 +197,11 @@ class Store:
                 (key, fingerprint, status, body, int(time.time())),
             )
 
-    # ------------------------------------------------------------------ settings
-
-    def setting(self, key: str, default: str | None = None) -> str | None:
-        row = self._connect().execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
-        return row[0] if row else default
-
-    def set_setting(self, key: str, value: str) -> None:
-        with self.transaction() as db:
-            db.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", (key, value))
-
     def reset(self) -> None:
+        """Empty every table (objects, idempotency keys, webhook deliveries …)."""
         with self.transaction() as db:
-            for table in ("objects", "idempotency"):
-                db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
-
-
-def require_state(condition: bool, message: str, code: str, param: str | None = None) -> None:
-    if not condition:
-        raise StripeError(message, code=code, param=param)
+            tables = [row[0] for row in db.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            )]
+            for table in tables:
+                db.execute(f'DELETE FROM "{table}"')  # noqa: S608 - names from sqlite_master

@@ -77,5 +77,3 @@ def deleted(object_type: str, object_id: str) -> dict[str, Any]:
     return {"id": object_id, "object": object_type, "deleted": True}
 
 
-def unexpected_state(message: str, code: str, **extra: Any) -> StripeError:
-    return StripeError(message, code=code, **extra)
