@@ -4,15 +4,31 @@ atomic idempotency (15), a bounded webhook worker (16), indexed filters and sear
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
+import uuid
+import warnings
+from pathlib import Path
 
 import pytest
 import stripe
 from test_sandbox_billing import unique
 
-from helpers.sandbox import search
+from conftest import SECRET
+from helpers.sandbox import process, search
+from helpers.sandbox.app import create_app
 from helpers.sandbox.errors import StripeError
+from helpers.sandbox.resources import test_clocks
 from helpers.sandbox.resources.customers import SEARCH_FIELDS
+from helpers.sandbox.store import Store
+
+with warnings.catch_warnings():  # starlette 1.x would rather have httpx2 drive its TestClient
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def finishes(fn, seconds: float = 10.0) -> bool:
@@ -109,3 +125,63 @@ def test_negation_and_numeric_clauses(client):
     since = client.v1.customers.search(params={"query": f"name:'Neg {tag}' created>={first.created}"})
     assert {c.id for c in since.data} == {first.id, second.id}
     assert client.v1.customers.search(params={"query": f"name:'Neg {tag}' created<{first.created}"}).data == []
+
+
+# --------------------------------------------------------------------------- 15. one process per database
+
+
+def test_a_second_sandbox_on_the_same_database_is_refused(tmp_path):
+    db = tmp_path / "shared.sqlite3"
+    first = process.start(db, log=tmp_path / "first.log")
+    try:
+        done = subprocess.run(  # noqa: S603
+            [sys.executable, "-m", "helpers.sandbox", "serve", "--port", str(process.free_port()), "--db", str(db)],
+            capture_output=True, text=True, timeout=30, cwd=ROOT, check=False,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
+        assert done.returncode == 2
+        assert "Another sandbox" in done.stderr and f"pid {first.process.pid}" in done.stderr
+        assert "Traceback" not in done.stderr
+        with pytest.raises(process.SandboxError, match="exited at start"):
+            process.start(db, log=tmp_path / "second.log")
+    finally:
+        first.stop()
+    again = process.start(db, log=tmp_path / "third.log")  # the lock went with the first process
+    again.stop()
+
+
+def test_the_lock_outlives_nothing_after_kill_9(tmp_path):
+    db = tmp_path / "killed.sqlite3"
+    proc = process.start(db, log=tmp_path / "killed.log")
+    proc.kill()
+    again = process.start(db, log=tmp_path / "killed.log")
+    again.stop()
+
+
+def test_idempotency_check_and_write_are_one_transaction(tmp_path, monkeypatch):
+    """Two apps on one database (as two processes were): the same Idempotency-Key sent to both
+    at once makes one customer, and the other request replays it."""
+    monkeypatch.setattr(test_clocks, "start", lambda store, version: None)
+    db = tmp_path / "two.sqlite3"
+    headers = {"Authorization": f"Bearer {SECRET}"}
+    with TestClient(create_app(Store(db)), headers=headers) as a, TestClient(create_app(Store(db)), headers=headers) as b:
+        for trial in range(10):
+            key = f"idem-{trial}-{uuid.uuid4()}"
+            barrier = threading.Barrier(2)
+            answers = []
+
+            def send(session, key=key, barrier=barrier, answers=answers):
+                barrier.wait()
+                answers.append(session.post("/v1/customers", data={"email": f"{key}@example.com"},
+                                            headers={"Idempotency-Key": key}))
+
+            threads = [threading.Thread(target=send, args=(s,)) for s in (a, b)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            assert [r.status_code for r in answers] == [200, 200]
+            assert answers[0].json()["id"] == answers[1].json()["id"]
+            assert sorted(r.headers.get("Idempotent-Replayed", "") for r in answers) == ["", "true"]
+            listed = a.get("/v1/customers", params={"email": f"{key}@example.com"}).json()
+            assert len(listed["data"]) == 1

@@ -157,7 +157,9 @@ class Sandbox:
         fingerprint = hashlib.sha256(
             json.dumps([request.method, request.url.path, version, sorted(pairs)], sort_keys=True).encode()
         ).hexdigest()
-        with self._key_in_flight(idem):
+        with self._key_in_flight(idem), self.store.transaction():
+            # The check, the handler and the saved answer in one write transaction: another
+            # request with this key (another thread, or another process) waits, then replays.
             saved = self.store.idempotent_result(idem) if idem else None
             if saved is not None:
                 if saved[0] != fingerprint:
@@ -178,15 +180,15 @@ class Sandbox:
                 user_agent=request.headers.get("user-agent", ""),
             )
             try:
-                with self.store.transaction():
+                with self.store.attempt():
                     result = route.handler(req)
                     status, payload = 200, json.dumps(req.render(result) if "object" in result else result)
-                    if idem:
-                        self.store.remember(idem, fingerprint, status, payload)
             except StripeError as error:  # the handler's refusal is the saved answer too
+                if not idem:
+                    raise
                 status, payload = error.status, json.dumps(error.body(request_id))
-                if idem:
-                    self.store.remember(idem, fingerprint, status, payload)
+            if idem:
+                self.store.remember(idem, fingerprint, status, payload)
             return status, payload, False
 
     def _parse(

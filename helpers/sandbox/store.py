@@ -100,6 +100,25 @@ class Store:
             else:
                 db.execute("COMMIT")
 
+    @contextlib.contextmanager
+    def attempt(self) -> Iterator[None]:
+        """Inside a transaction: a StripeError undoes what the block wrote (unless it says to
+        keep it) and propagates; the transaction itself goes on (to save the answer)."""
+        db = self._connect()
+        db.execute("SAVEPOINT attempt")
+        try:
+            yield
+        except StripeError as error:
+            if not error.keep_state:
+                db.execute("ROLLBACK TO attempt")
+            db.execute("RELEASE attempt")
+            raise
+        except BaseException:
+            db.execute("ROLLBACK TO attempt")
+            db.execute("RELEASE attempt")
+            raise
+        db.execute("RELEASE attempt")
+
     # ------------------------------------------------------------------ objects
 
     def insert(self, obj: dict[str, Any]) -> dict[str, Any]:
@@ -192,8 +211,8 @@ class Store:
 
     def remember(self, key: str, fingerprint: str, status: int, body: str) -> None:
         with self.transaction() as db:
-            db.execute(
-                "INSERT OR REPLACE INTO idempotency VALUES (?, ?, ?, ?, ?)",
+            db.execute(  # a plain INSERT: a key is saved once, by the request that checked it
+                "INSERT INTO idempotency VALUES (?, ?, ?, ?, ?)",
                 (key, fingerprint, status, body, int(time.time())),
             )
 
