@@ -4,10 +4,13 @@ atomic idempotency (15), a bounded webhook worker (16), indexed filters and sear
 
 from __future__ import annotations
 
+import http.server
+import json
 import os
 import subprocess
 import sys
 import threading
+import time
 import uuid
 import warnings
 from pathlib import Path
@@ -15,9 +18,11 @@ from pathlib import Path
 import pytest
 import stripe
 from test_sandbox_billing import unique
+from test_sandbox_protocol import unique_email
+from test_sandbox_webhooks import Receiver
 
-from conftest import SECRET
-from helpers.sandbox import process, search
+from conftest import SECRET, make_client
+from helpers.sandbox import process, search, webhooks
 from helpers.sandbox.app import create_app
 from helpers.sandbox.errors import StripeError
 from helpers.sandbox.resources import test_clocks
@@ -185,3 +190,159 @@ def test_idempotency_check_and_write_are_one_transaction(tmp_path, monkeypatch):
             assert sorted(r.headers.get("Idempotent-Replayed", "") for r in answers) == ["", "true"]
             listed = a.get("/v1/customers", params={"email": f"{key}@example.com"}).json()
             assert len(listed["data"]) == 1
+
+
+# --------------------------------------------------------------------------- 16. the webhook worker
+
+
+class SlowReceiver:
+    """A webhook listener that misbehaves in one way: ``endless`` answers 200 with a 64 MB body
+    (as much as the sandbox reads); ``drip`` sends its body one byte at a time, forever;
+    ``held`` answers only when the test releases it."""
+
+    LIMIT = 64 << 20
+
+    def __init__(self, mode: str) -> None:
+        self.mode = mode
+        self.release = threading.Event()
+        self.received: list[str] = []
+        self.sent = 0
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", process.free_port()), self._handler())
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/webhook"
+
+    def _handler(self):
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+                body = self.rfile.read(int(self.headers["Content-Length"])).decode()
+                receiver.received.append(json.loads(body)["id"])
+                if receiver.mode == "held":
+                    receiver.release.wait(60)
+                self.send_response(200)
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                chunk = b"x" * (1 << 20) if receiver.mode == "endless" else b"x"
+                try:
+                    while not receiver.release.is_set() and receiver.mode != "held" and receiver.sent < receiver.LIMIT:
+                        self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                        receiver.sent += len(chunk)
+                        if receiver.mode == "drip":
+                            time.sleep(0.2)
+                    self.wfile.write(b"0\r\n\r\n")
+                except OSError:  # the sandbox hung up: what it should do
+                    pass
+
+            def log_message(self, *args) -> None:
+                pass
+
+        return Handler
+
+    def stop(self) -> None:
+        self.release.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture(scope="module")
+def quick_webhooks(tmp_path_factory):
+    """A sandbox whose webhook attempts end after 2 s in total."""
+    directory = tmp_path_factory.mktemp("quick-webhooks")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("SANDBOX_WEBHOOK_TIMEOUT", "2")
+    mp.setenv("SANDBOX_WEBHOOK_ATTEMPTS", "1")
+    proc = process.start(directory / "sandbox.sqlite3", log=directory / "sandbox.log")
+    mp.undo()
+    yield proc
+    proc.stop()
+
+
+def attempts_when_recorded(proc, event_id: str, endpoint_id: str, wait: float = 20.0) -> list[dict]:
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        found = webhooks.attempts_for(Store(proc.db), event_id, endpoint_id)
+        if found:
+            return found
+        time.sleep(0.1)
+    return []
+
+
+def customer_event(client, receiver_url: str) -> tuple[str, str]:
+    endpoint = client.v1.webhook_endpoints.create(params={"url": receiver_url, "enabled_events": ["customer.created"]})
+    customer = client.v1.customers.create(params={"email": unique_email()})
+    event = client.v1.events.list(params={"type": "customer.created", "limit": 1}).data[0]
+    assert event.data.object.id == customer.id
+    return event.id, endpoint.id
+
+
+def test_an_endless_answer_is_not_read_to_its_end(quick_webhooks):
+    """It used to be read whole (300 MB of answer took the sandbox to 944 MB): now the sandbox
+    hangs up after 64 KB, so the listener cannot get more than its socket buffers out."""
+    client = make_client(quick_webhooks.url)
+    receiver = SlowReceiver("endless")
+    try:
+        event_id, endpoint_id = customer_event(client, receiver.url)
+        attempts = attempts_when_recorded(quick_webhooks, event_id, endpoint_id)
+        assert [(a["status_code"], a["error"]) for a in attempts] == [(200, None)]
+        assert receiver.sent < 16 << 20
+    finally:
+        receiver.stop()
+        client.v1.webhook_endpoints.delete(endpoint_id)
+
+
+def test_a_dripping_answer_ends_at_the_total_timeout(quick_webhooks):
+    """One byte every 0.2 s kept a per-read timeout from ever firing."""
+    client = make_client(quick_webhooks.url)
+    receiver = SlowReceiver("drip")
+    try:
+        event_id, endpoint_id = customer_event(client, receiver.url)
+        attempts = attempts_when_recorded(quick_webhooks, event_id, endpoint_id)
+        assert len(attempts) == 1
+        assert attempts[0]["status_code"] is None and "Timed out" in attempts[0]["error"]
+    finally:
+        receiver.stop()
+        client.v1.webhook_endpoints.delete(endpoint_id)
+
+
+def test_a_slow_endpoint_does_not_hold_the_others(fast_webhooks_pair):
+    client, held, quick = fast_webhooks_pair
+    slow = client.v1.webhook_endpoints.create(params={"url": held.url, "enabled_events": ["customer.created"]})
+    fast = client.v1.webhook_endpoints.create(params={"url": quick.url, "enabled_events": ["customer.created"]})
+    try:
+        client.v1.customers.create(params={"email": unique_email()})
+        first = client.v1.events.list(params={"type": "customer.created", "limit": 1}).data[0]
+        wait_until(lambda: held.received == [first.id])  # the slow one is now holding its delivery
+        client.v1.customers.create(params={"email": unique_email()})
+        second = client.v1.events.list(params={"type": "customer.created", "limit": 1}).data[0]
+        quick.wait_for({first.id, second.id})  # the other endpoint gets both meanwhile
+        assert held.received == [first.id]
+    finally:
+        held.release.set()
+        client.v1.webhook_endpoints.delete(slow.id)
+        client.v1.webhook_endpoints.delete(fast.id)
+
+
+@pytest.fixture
+def fast_webhooks_pair(tmp_path):
+    proc = process.start(tmp_path / "pair.sqlite3", log=tmp_path / "pair.log")
+    held, quick = SlowReceiver("held"), Receiver().start()
+    try:
+        yield make_client(proc.url), held, quick
+    finally:
+        held.stop()
+        quick.stop()
+        proc.stop()
+
+
+def wait_until(condition, seconds: float = 15.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "the condition never held"
+        time.sleep(0.05)

@@ -197,6 +197,10 @@ class Store:
         rows = self._connect().execute(" ".join(sql), args).fetchall()
         return [json.loads(r[0]) for r in rows]
 
+    def read(self, sql: str, args: tuple = ()) -> list[tuple]:
+        """The rows of a read-only statement; no lock (WAL readers never wait for the writer)."""
+        return self._connect().execute(sql, args).fetchall()
+
     def count_all(self) -> int:
         return self._connect().execute("SELECT count(*) FROM objects").fetchone()[0]
 
