@@ -9,6 +9,7 @@ from ..context import ApiRequest, includer, page_limit
 from ..errors import StripeError
 from ..router import api
 from ..store import new_id
+from . import clock_limits
 from .common import address, apply_updates, created_filter, deleted, metadata
 
 UPDATABLE = ("address", "balance", "description", "email", "name", "phone", "preferred_locales", "shipping")
@@ -42,6 +43,7 @@ def create(req: ApiRequest) -> dict[str, Any]:
     clock = None
     if p.get("test_clock"):
         clock = req.store.get("test_helpers.test_clock", p["test_clock"], "test_clock")
+        clock_limits.check_room_for_customer(req, clock)
     settings = p.get("invoice_settings") or {}
     if settings.get("default_payment_method"):
         raise StripeError(

@@ -12,7 +12,7 @@ from ..errors import StripeError
 from ..router import api
 from ..schema import shape
 from ..store import new_id
-from . import customers, invoices, payment_methods, payments
+from . import clock_limits, customers, invoices, payment_methods, payments
 from .common import MAX_AMOUNT, created_filter, metadata
 from .periods import DAY, period_end
 
@@ -270,6 +270,7 @@ def create(req: ApiRequest) -> dict[str, Any]:
     if not p.get("customer"):
         raise StripeError("Missing required param: customer.", code="parameter_missing", param="customer")
     customer = req.store.get("customer", p["customer"], "customer")
+    clock_limits.check_room_for_subscription(req, customer)
     now = customers.clock_time(req, customer)
     given = p.get("items") or []
     if not given:
