@@ -157,6 +157,18 @@ class Sandbox:
         fingerprint = hashlib.sha256(
             json.dumps([request.method, request.url.path, version, sorted(pairs)], sort_keys=True).encode()
         ).hexdigest()
+        req = ApiRequest(
+            store=self.store, method=request.method, path=request.url.path,
+            route=f"{request.method} {route.pattern}", args=args, params=params, raw=raw,
+            key_kind=kind, api_version=version, account_version=self.account_version,
+            request_id=request_id, idempotency_key=idem,
+            base_url=self.public_url or str(request.base_url).rstrip("/"),
+            client_ip=request.client.host if request.client else "127.0.0.1",
+            user_agent=request.headers.get("user-agent", ""),
+        )
+        if request.method == "GET":  # reads take no lock: they never wait for writes, nor writes for them
+            with self.store.snapshot():
+                return 200, self._answer(route, req), False
         with self._key_in_flight(idem), self.store.transaction():
             # The check, the handler and the saved answer in one write transaction: another
             # request with this key (another thread, or another process) waits, then replays.
@@ -170,19 +182,9 @@ class Sandbox:
                         type="idempotency_error",
                     )
                 return saved[1], saved[2], True
-            req = ApiRequest(
-                store=self.store, method=request.method, path=request.url.path,
-                route=f"{request.method} {route.pattern}", args=args, params=params, raw=raw,
-                key_kind=kind, api_version=version, account_version=self.account_version,
-                request_id=request_id, idempotency_key=idem,
-                base_url=self.public_url or str(request.base_url).rstrip("/"),
-                client_ip=request.client.host if request.client else "127.0.0.1",
-                user_agent=request.headers.get("user-agent", ""),
-            )
             try:
                 with self.store.attempt():
-                    result = route.handler(req)
-                    status, payload = 200, json.dumps(req.render(result) if "object" in result else result)
+                    status, payload = 200, self._answer(route, req)
             except StripeError as error:  # the handler's refusal is the saved answer too
                 if not idem:
                     raise
@@ -190,6 +192,11 @@ class Sandbox:
             if idem:
                 self.store.remember(idem, fingerprint, status, payload)
             return status, payload, False
+
+    @staticmethod
+    def _answer(route: ApiRoute, req: ApiRequest) -> str:
+        result = route.handler(req)
+        return json.dumps(req.render(result) if "object" in result else result)
 
     def _parse(
         self, request: Request, pairs: list[tuple[str, str]], kind: str, version: str

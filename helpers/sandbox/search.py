@@ -188,31 +188,25 @@ def parse(query: str, fields: dict[str, Field]) -> Query:
     return _Parser(_tokens(query), fields).query()
 
 
-def _value_of(obj: dict[str, Any], clause: Clause) -> Any:
-    if clause.key is not None:
-        return (obj.get("metadata") or {}).get(clause.key)
-    return obj.get(clause.field)
-
-
-def _holds(obj: dict[str, Any], clause: Clause) -> bool:
-    value = _value_of(obj, clause)
-    if clause.value is None:
-        result = value is None
-    elif value is None:
-        result = False
-    elif isinstance(clause.value, int):
-        result = isinstance(value, int) and {
-            ":": value == clause.value, "=": value == clause.value,
-            ">": value > clause.value, "<": value < clause.value,
-            ">=": value >= clause.value, "<=": value <= clause.value,
-        }[clause.operator]
-    elif clause.operator == "~":
-        result = clause.value.lower() in str(value).lower()
-    else:
-        result = str(value).lower() == clause.value.lower()
-    return result != clause.negated
-
-
-def matches(query: Query, obj: dict[str, Any]) -> bool:
-    combine = any if query.joiner == "OR" else all
-    return combine(_holds(obj, clause) for clause in query.clauses)
+def to_sql(query: Query, object_type: str) -> tuple[str, list[Any]]:
+    """A condition over ``objects o`` with its arguments. String fields are looked up in the
+    store's ``search_terms`` (lowercased copies, indexed by field and value), so that exact
+    matches are index lookups and a substring scans one field's index, never the objects."""
+    parts, args = [], []
+    for clause in query.clauses:
+        field = f"metadata:{clause.key}" if clause.key is not None else clause.field
+        if isinstance(clause.value, int):
+            operator = "=" if clause.operator == ":" else clause.operator
+            sql, values = f"o.created {operator} ?", [clause.value]
+        elif clause.value is None:
+            sql = "o.seq NOT IN (SELECT seq FROM search_terms WHERE type = ? AND field = ?)"
+            values = [object_type, field]
+        elif clause.operator == "~":
+            sql = "o.seq IN (SELECT seq FROM search_terms WHERE type = ? AND field = ? AND instr(value, ?) > 0)"
+            values = [object_type, field, clause.value.lower()]
+        else:
+            sql = "o.seq IN (SELECT seq FROM search_terms WHERE type = ? AND field = ? AND value = ?)"
+            values = [object_type, field, clause.value.lower()]
+        parts.append(f"NOT ({sql})" if clause.negated else sql)
+        args += values
+    return f" {query.joiner} ".join(parts), args

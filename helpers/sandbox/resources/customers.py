@@ -161,12 +161,12 @@ def search_customers(req: ApiRequest) -> dict[str, Any]:
     query = search.parse(req.params["query"], SEARCH_FIELDS)
     limit = page_limit(req.params)
     start = int(req.params["page"]) if str(req.params.get("page", "")).isdigit() else 0
-    found = [c for c in req.store.query("customer") if search.matches(query, c)]
-    page = found[start:start + limit]
-    more = len(found) > start + limit
+    condition, args = search.to_sql(query, "customer")
+    found = req.store.search("customer", condition, args, limit=limit + 1, offset=start)
+    more = len(found) > limit
     return {
         "object": "search_result",
-        "data": page,
+        "data": found[:limit],
         "has_more": more,
         "next_page": str(start + limit) if more else None,
         "url": "/v1/customers/search",
