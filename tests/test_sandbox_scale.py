@@ -24,6 +24,8 @@ from test_sandbox_webhooks import Receiver
 
 from conftest import SECRET, make_client
 from helpers.sandbox import process, search, webhooks
+from helpers.sandbox import store as store_module
+from helpers.sandbox.accounts import Accounts
 from helpers.sandbox.app import create_app
 from helpers.sandbox.errors import StripeError
 from helpers.sandbox.resources import renewals, test_clocks
@@ -454,8 +456,10 @@ def plans(store: Store, statements: list[str]) -> list[str]:
     ("/v1/events", {"types[]": "customer.upd*"}, "objects_by_type"),
     ("/v1/subscriptions", {"customer": "cus_x"}, "objects_by_customer"),
     ("/v1/customers/search", {"query": "email:'jenny@example.com'"}, "search_terms_lookup"),
-    ("/v1/customers/search", {"query": "name~'jen' OR metadata['ref']:'x'"}, "search_terms_lookup"),
-    ("/v1/customers/search", {"query": "-phone:null created>1700000000"}, "search_terms_lookup"),
+    ("/v1/customers/search", {"query": "metadata['ref']:'x' OR email:'a@b.c'"}, "search_terms_lookup"),
+    # broad queries test the newest customers one by one, through their own terms
+    ("/v1/customers/search", {"query": "name~'jen' OR metadata['ref']:'x'"}, "search_terms_seq"),
+    ("/v1/customers/search", {"query": "-phone:null created>1700000000"}, "search_terms_seq"),
 ])
 def test_filters_and_search_use_indexes(traced, path, params, index):
     """At 50,000 customers these took 0.3-2.4 s each, reading every object of the type."""
@@ -467,6 +471,39 @@ def test_filters_and_search_use_indexes(traced, path, params, index):
     found = plans(store, statements)
     assert any(index in plan for plan in found), found
     assert not any("SCAN objects" in plan or "SCAN o " in plan or plan.startswith("SCAN o") for plan in found), found
+
+
+def test_a_sparse_substring_beyond_the_newest_uses_the_trigram_index(traced, monkeypatch):
+    store, session, statements = traced
+    monkeypatch.setattr(store_module, "RECENT_WINDOW", 3)
+    rare = session.post("/v1/customers", data={"name": "Zyxwv Rare"}).json()["id"]
+    for i in range(5):
+        session.post("/v1/customers", data={"name": f"Common {i}"})
+    statements.clear()
+    found = session.get("/v1/customers/search", params={"query": "name~'xwv r'"}).json()["data"]
+    assert [c["id"] for c in found] == [rare]
+    assert any("search_fts VIRTUAL TABLE" in plan for plan in plans(store, statements))
+
+
+def test_broad_search_pages_are_the_same_either_way(traced, monkeypatch):
+    store, session, _ = traced
+    ids = [session.post("/v1/customers", data={"name": f"Paged zzq {i}"}).json()["id"] for i in range(7)]
+    session.post("/v1/customers", data={"name": "Other"})
+
+    def pages():
+        seen, page = [], None
+        while True:
+            params = {"query": "name~'zzq'", "limit": 2, **({"page": page} if page else {})}
+            answer = session.get("/v1/customers/search", params=params).json()
+            seen += [c["id"] for c in answer["data"]]
+            if not answer["has_more"]:
+                return seen
+            page = answer["next_page"]
+
+    everything = pages()
+    assert everything == ids[::-1]
+    monkeypatch.setattr(store_module, "RECENT_WINDOW", 3)  # most pages now come from the indexes
+    assert pages() == everything
 
 
 def test_search_finds_what_it_should(client):
@@ -498,14 +535,16 @@ def test_an_older_database_is_migrated_with_its_search_terms(tmp_path):
     db.commit()
     db.close()
     store = Store(tmp_path / "old.sqlite3")
-    condition, args = search.to_sql(search.parse("email:'old@example.com'", SEARCH_FIELDS), "customer")
-    assert [c["id"] for c in store.search("customer", condition, args, limit=10, offset=0)] == ["cus_old"]
+    demo = store.for_account(Accounts(store).for_key(SECRET, "secret"))  # what was there is the demo key's
+    query = search.parse("email:'old@example.com'", SEARCH_FIELDS)
+    assert [c["id"] for c in demo.search("customer", query, limit=10, offset=0)] == ["cus_old"]
     assert Store(tmp_path / "old.sqlite3").count_all() == 1  # opening it again changes nothing
 
 
 def test_reads_do_not_wait_for_a_write(traced):
     """A GET used to take the write lock: 8 concurrent searches made a create wait 11 s."""
     store, session, _ = traced
+    session.get("/v1/customers")  # the key's first request opens its account (a write)
     holding, release = threading.Event(), threading.Event()
 
     def long_write():

@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import threading
+import time
 import traceback
 import urllib.parse
 from collections.abc import Iterator
@@ -29,11 +30,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from . import schema, versions, wire
+from .accounts import Accounts, Activity, RequestRecord
 from .context import ApiRequest, check_client_expand
 from .errors import StripeError
 from .router import Route as ApiRoute
 from .router import api
-from .store import Store, new_id
+from .store import Store, new_id, random_token
 
 NO_KEY = (
     "You did not provide an API key. You need to provide your API key in the Authorization header, "
@@ -89,6 +91,19 @@ def _api_key(request: Request, form: list[tuple[str, str]]) -> str:
     return ""
 
 
+def _record_of(request: Request, response: Response, request_id: str, started: float) -> RequestRecord:
+    error: dict[str, Any] = {}
+    if response.status_code >= 400:
+        with contextlib.suppress(ValueError, KeyError, TypeError):
+            error = json.loads(response.body)["error"]
+    return RequestRecord(
+        time=time.time(), method=request.method, path=request.url.path, status=response.status_code,
+        request_id=request_id, duration_ms=round((time.perf_counter() - started) * 1000, 1),
+        error_type=error.get("type"), error_code=error.get("code"), error_message=error.get("message"),
+        error_param=error.get("param"),
+    )
+
+
 # Stripe.js sends this one; stripe-python's params classes do not declare it (servers never may).
 INFER_FROM_CLIENT = ("mandate_data", "customer_acceptance", "online", "infer_from_client")
 
@@ -101,17 +116,33 @@ def _pop_path(raw: dict, path: tuple[str, ...]):
 
 
 class Sandbox:
-    """Holds the store and the state shared between requests (idempotency keys in flight)."""
+    """Holds the store, its accounts, and the state shared between requests (idempotency keys
+    in flight, each account's recent requests)."""
 
-    def __init__(self, store: Store, account_version: str, public_url: str | None = None) -> None:
+    def __init__(
+        self, store: Store, account_version: str, public_url: str | None = None, *, classroom: bool = False,
+        trainer_token: str | None = None,
+    ) -> None:
         self.store = store
         self.account_version = account_version
         self.public_url = public_url  # the base browsers use, when not the request's own
-        self.in_flight: set[str] = set()
+        self.accounts = Accounts(store, classroom=classroom)
+        self.activity = Activity()
+        self.classroom = classroom
+        self.trainer_token = trainer_token or random_token(32)  # lists accounts, resets them all
+        self.in_flight: set[tuple[str, str]] = set()
         self.in_flight_lock = threading.Lock()
 
     async def handle(self, request: Request) -> Response:
         request_id = new_id("req", 14)
+        started = time.perf_counter()
+        named: dict[str, str] = {}  # the account, once the key has named one
+        response = await self._respond(request, request_id, named)
+        if "account" in named:
+            self.activity.record(named["account"], _record_of(request, response, request_id, started))
+        return response
+
+    async def _respond(self, request: Request, request_id: str, named: dict[str, str]) -> Response:
         version = self.account_version
         headers = {"Request-Id": request_id}
         try:
@@ -123,14 +154,16 @@ class Sandbox:
                 )
             pairs = urllib.parse.parse_qsl(request.url.query, keep_blank_values=True)
             pairs += urllib.parse.parse_qsl(body, keep_blank_values=True)
-            kind = key_kind(_api_key(request, pairs))
+            key = _api_key(request, pairs)
+            kind = key_kind(key)
+            named["account"] = await run_in_threadpool(self.accounts.for_key, key, kind)
             version = versions.check(request.headers.get("stripe-version") or self.account_version)
             headers["Stripe-Version"] = version
             idem = request.headers.get("idempotency-key") if request.method == "POST" else None
             if idem:
                 headers["Idempotency-Key"] = idem
             status, payload, replayed = await run_in_threadpool(
-                self.process, request, pairs, kind, version, request_id, idem
+                self.process, request, pairs, kind, version, request_id, idem, self.store.for_account(named["account"])
             )
             if replayed:
                 headers["Idempotent-Replayed"] = "true"
@@ -149,16 +182,17 @@ class Sandbox:
 
     def process(
         self, request: Request, pairs: list[tuple[str, str]], kind: str, version: str,
-        request_id: str, idem: str | None,
+        request_id: str, idem: str | None, store: Store,
     ) -> tuple[int, str, bool]:
-        """(status, JSON body, replayed) for one API request; raises StripeError before the handler."""
+        """(status, JSON body, replayed) for one API request, in ``store`` (the view of the
+        key's account); raises StripeError before the handler."""
         route, args, params, raw = self._parse(request, pairs, kind, version)
         # The same key at another API version is another request (its answer has another shape).
         fingerprint = hashlib.sha256(
             json.dumps([request.method, request.url.path, version, sorted(pairs)], sort_keys=True).encode()
         ).hexdigest()
         req = ApiRequest(
-            store=self.store, method=request.method, path=request.url.path,
+            store=store, method=request.method, path=request.url.path,
             route=f"{request.method} {route.pattern}", args=args, params=params, raw=raw,
             key_kind=kind, api_version=version, account_version=self.account_version,
             request_id=request_id, idempotency_key=idem,
@@ -167,12 +201,12 @@ class Sandbox:
             user_agent=request.headers.get("user-agent", ""),
         )
         if request.method == "GET":  # reads take no lock: they never wait for writes, nor writes for them
-            with self.store.snapshot():
+            with store.snapshot():
                 return 200, self._answer(route, req), False
-        with self._key_in_flight(idem), self.store.transaction():
+        with self._key_in_flight(store.account, idem), store.transaction():
             # The check, the handler and the saved answer in one write transaction: another
             # request with this key (another thread, or another process) waits, then replays.
-            saved = self.store.idempotent_result(idem) if idem else None
+            saved = store.idempotent_result(idem) if idem else None
             if saved is not None:
                 if saved[0] != fingerprint:
                     raise StripeError(
@@ -183,14 +217,14 @@ class Sandbox:
                     )
                 return saved[1], saved[2], True
             try:
-                with self.store.attempt():
+                with store.attempt():
                     status, payload = 200, self._answer(route, req)
             except StripeError as error:  # the handler's refusal is the saved answer too
                 if not idem:
                     raise
                 status, payload = error.status, json.dumps(error.body(request_id))
             if idem:
-                self.store.remember(idem, fingerprint, status, payload)
+                store.remember(idem, fingerprint, status, payload)
             return status, payload, False
 
     @staticmethod
@@ -246,13 +280,14 @@ class Sandbox:
         return route, args, params, raw
 
     @contextlib.contextmanager
-    def _key_in_flight(self, idem: str | None) -> Iterator[None]:
-        """Hold an Idempotency-Key while its request runs; a second one meanwhile gets 409."""
+    def _key_in_flight(self, account: str, idem: str | None) -> Iterator[None]:
+        """Hold an account's Idempotency-Key while its request runs; a second one meanwhile gets 409."""
         if not idem:
             yield
             return
+        held = (account, idem)
         with self.in_flight_lock:
-            if idem in self.in_flight:
+            if held in self.in_flight:
                 raise StripeError(
                     "There is currently another in-progress request using this Idempotent Key "
                     "(that probably means you submitted twice, and the other request is still "
@@ -261,20 +296,26 @@ class Sandbox:
                     type="idempotency_error",
                     code="idempotency_key_in_use",
                 )
-            self.in_flight.add(idem)
+            self.in_flight.add(held)
         try:
             yield
         finally:
             with self.in_flight_lock:
-                self.in_flight.discard(idem)
+                self.in_flight.discard(held)
 
 
-def create_app(store: Store, account_version: str | None = None, public_url: str | None = None) -> Starlette:
+def create_app(
+    store: Store, account_version: str | None = None, public_url: str | None = None, *, classroom: bool = False,
+    trainer_token: str | None = None,
+) -> Starlette:
     """The app. ``public_url``: the sandbox's address for browsers, when they cannot use the
-    request's own (behind jupyter-server-proxy on JupyterHub: ``/user/<name>/proxy/<port>``)."""
-    from . import pages, resources  # noqa: F401 - registers the routes
+    request's own (behind jupyter-server-proxy on JupyterHub: ``/user/<name>/proxy/<port>``).
+    ``classroom``: one sandbox for a room (the demo key refused); ``trainer_token``: what the
+    trainer's requests carry (made up when not given)."""
+    from . import control, pages, process, resources  # noqa: F401 - registers the routes
 
-    sandbox = Sandbox(store, account_version or versions.LATEST, public_url)
+    sandbox = Sandbox(store, account_version or versions.LATEST, public_url, classroom=classroom,
+                      trainer_token=trainer_token)
     from . import webhooks
     from .resources import test_clocks
 
@@ -289,12 +330,15 @@ def create_app(store: Store, account_version: str | None = None, public_url: str
                 "api_version": sandbox.account_version,
                 "objects": store.count_all(),
                 "pid": os.getpid(),  # lets `stop` check that a recorded pid is still this sandbox
+                "instance": process.instance_id(store.path),  # whose sandbox, on a shared machine
+                "classroom": sandbox.classroom,
             }
         )
 
     routes = [
         Route("/health", health),
         *pages.routes(sandbox),
+        *control.routes(sandbox),
         Route("/v1/{path:path}", sandbox.handle, methods=["GET", "POST", "DELETE"]),
     ]
     # Stripe.js calls the API from the merchant's page (another origin), as it does at Stripe. It

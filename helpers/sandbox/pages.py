@@ -1,5 +1,5 @@
-"""What the sandbox serves to browsers: the Stripe.js stand-in, the hosted Amazon Pay
-authorization page (the redirect target), and a reset route for trainers and tests."""
+"""What the sandbox serves to browsers: the Stripe.js stand-in and the hosted Amazon Pay
+authorization page (the redirect target)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,10 @@ from pathlib import Path
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from .context import Actor
-from .process import RESET_HEADER
 from .resources import setup_intents
 
 STATIC = Path(__file__).parent / "static"
@@ -81,12 +80,12 @@ def routes(sandbox) -> list[Route]:
         ))
 
     def decide(attempt_id: str, action: str | None, ip: str, user_agent: str) -> Response:
-        actor = Actor(store, sandbox.account_version)
         with store.transaction():
             found = setup_intents.attempt_for_page(store, attempt_id)
             if found is None:
                 return HTMLResponse(GONE, status_code=410)
             attempt, intent = found
+            actor = Actor(store.for_account(store.account_of(attempt_id)), sandbox.account_version)
             if action == "authorize":
                 target = setup_intents.authorize(actor, attempt, intent, ip, user_agent)
             elif action == "fail":
@@ -103,22 +102,9 @@ def routes(sandbox) -> list[Route]:
             decide, request.path_params["attempt"], form.get("action"), ip, request.headers.get("user-agent", "")
         )
 
-    def reset(request: Request) -> Response:  # sync: Starlette runs it in a thread
-        if request.client and request.client.host not in ("127.0.0.1", "::1", "localhost"):
-            return JSONResponse({"error": {"message": "reset is local only"}}, status_code=403)
-        name, value = RESET_HEADER
-        if request.headers.get(name) != value:
-            return JSONResponse(
-                {"error": {"message": f"reset needs the header '{name}: {value}' (use python -m helpers.sandbox reset)"}},
-                status_code=403,
-            )
-        store.reset()
-        return JSONResponse({"reset": True, "objects": store.count_all()})
-
     return [
         Route("/js/stripe.js", stripe_js),
         Route("/v3/", stripe_js),
         Route("/pm-redirects/authorize/{attempt}", authorize_page, methods=["GET"]),
         Route("/pm-redirects/authorize/{attempt}", authorize_decide, methods=["POST"]),
-        Route("/_sandbox/reset", reset, methods=["POST"]),
     ]

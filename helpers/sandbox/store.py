@@ -6,6 +6,11 @@ process-wide lock, so concurrent writes never interleave and a ``kill -9`` loses
 the request that was in flight. Reads never take that lock: a GET runs in a
 :meth:`Store.snapshot` (WAL readers do not wait for the writer, nor it for them).
 
+Everything belongs to an account (``accounts.py``): :meth:`Store.for_account` gives the view
+of one account, which reads and writes only its rows, so another account's IDs are simply not
+there. The unscoped store is for the background workers, which look up an object's account
+(:meth:`Store.account_of`) and then act in its view.
+
 What lists filter on is indexed (the fields in ``INDEXED``, ``created`` beside the insertion
 order), and the searchable fields of an object are copied, lowercased, into
 ``search_terms``, so that filters and search stay fast at 50,000 customers.
@@ -14,6 +19,7 @@ order), and the searchable fields of an object are copied, lowercased, into
 from __future__ import annotations
 
 import contextlib
+import copy
 import json
 import re
 import secrets
@@ -48,8 +54,8 @@ SCHEMA = (
 )
 
 # Fields that lists filter by (and the store's own lookups follow), each with an index on
-# (type, field, seq) over the objects that have it. A field outside this list still works
-# as a filter, by reading every object of the type.
+# (account, type, field, seq) over the objects that have it. A field outside this list still
+# works as a filter, by reading every object of the type.
 INDEXED = ("customer", "email", "invoice", "payment_method", "product", "setup_intent", "subscription",
            "test_clock", "type")
 
@@ -61,17 +67,42 @@ def _indexed_expression(field: str) -> str:
     return f"json_extract(data, '$.{field}')"
 
 
+def _field_indexes(leading: str) -> list[str]:
+    return [
+        f"CREATE INDEX objects_by_{f} ON objects({leading}type, {_indexed_expression(f)}, seq) "
+        f"WHERE {_indexed_expression(f)} IS NOT NULL"
+        for f in INDEXED
+    ]
+
+
+# The tables of webhook deliveries (``webhooks.py``) as they were first made.
+WEBHOOK_TABLES = (
+    """CREATE TABLE IF NOT EXISTS webhook_deliveries (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        endpoint TEXT NOT NULL,
+        event TEXT NOT NULL,
+        status TEXT NOT NULL,            -- pending | succeeded | failed | canceled
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at REAL NOT NULL,
+        created REAL NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS webhook_attempts (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        delivery INTEGER NOT NULL,
+        attempted_at REAL NOT NULL,
+        status_code INTEGER,             -- NULL when the receiver could not be reached
+        error TEXT,
+        duration_ms INTEGER NOT NULL
+    )""",
+)
+
 # Each migration brings a database from the previous ``user_version`` to its own number.
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
     # 1: lists by type (with created, for created[…] filters), filters by INDEXED fields, search.
     (
         "DROP INDEX IF EXISTS objects_type_seq",
         "CREATE INDEX objects_list ON objects(type, seq, created)",
-        *(
-            f"CREATE INDEX objects_by_{f} ON objects(type, {_indexed_expression(f)}, seq) "
-            f"WHERE {_indexed_expression(f)} IS NOT NULL"
-            for f in INDEXED
-        ),
+        *_field_indexes(""),
         """CREATE TABLE search_terms (
             seq INTEGER NOT NULL,       -- of the object
             type TEXT NOT NULL,
@@ -81,7 +112,56 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX search_terms_lookup ON search_terms(type, field, value, seq)",
         "CREATE INDEX search_terms_seq ON search_terms(seq)",
     ),
+    # 2: accounts. Every row gets one; what was there before belongs to the demo key's account.
+    (
+        """CREATE TABLE accounts (
+            id TEXT PRIMARY KEY,
+            secret_hash TEXT UNIQUE NOT NULL,      -- SHA-256 of the secret key; the key is never stored
+            publishable_key TEXT UNIQUE NOT NULL,
+            display_name TEXT,
+            created INTEGER NOT NULL
+        )""",
+        *WEBHOOK_TABLES,
+        *(f"ALTER TABLE {table} ADD COLUMN account TEXT NOT NULL DEFAULT ''"
+          for table in ("objects", "search_terms", "webhook_deliveries", "webhook_attempts")),
+        """CREATE TABLE idempotency_by_account (
+            account TEXT NOT NULL,
+            key TEXT NOT NULL,
+            fingerprint TEXT NOT NULL,
+            status INTEGER NOT NULL,
+            body TEXT NOT NULL,
+            created INTEGER NOT NULL,
+            PRIMARY KEY (account, key)
+        )""",
+        "INSERT INTO idempotency_by_account SELECT '', key, fingerprint, status, body, created FROM idempotency",
+        "DROP TABLE idempotency",
+        "ALTER TABLE idempotency_by_account RENAME TO idempotency",
+        "DROP INDEX objects_list",
+        "CREATE INDEX objects_list ON objects(account, type, seq, created)",
+        *(f"DROP INDEX objects_by_{f}" for f in INDEXED),
+        *_field_indexes("account, "),
+        "DROP INDEX search_terms_lookup",
+        "CREATE INDEX search_terms_lookup ON search_terms(account, type, field, value, seq)",
+        "CREATE INDEX IF NOT EXISTS webhook_deliveries_due ON webhook_deliveries(status, next_attempt_at)",
+        "CREATE INDEX webhook_deliveries_account ON webhook_deliveries(account)",
+        "CREATE INDEX webhook_attempts_delivery ON webhook_attempts(delivery)",
+    ),
+    # 3: a trigram index of the search terms, for substring search (kept in step by triggers).
+    (
+        "CREATE VIRTUAL TABLE search_fts USING fts5(value, tokenize = 'trigram')",
+        "CREATE TRIGGER search_terms_indexed AFTER INSERT ON search_terms BEGIN "
+        "INSERT INTO search_fts (rowid, value) VALUES (new.rowid, new.value); END",
+        "CREATE TRIGGER search_terms_unindexed AFTER DELETE ON search_terms BEGIN "
+        "DELETE FROM search_fts WHERE rowid = old.rowid; END",
+        "INSERT INTO search_fts (rowid, value) SELECT rowid, value FROM search_terms",
+    ),
 )
+
+# How many of the newest objects a broad search tries one by one before it uses the indexes.
+RECENT_WINDOW = 1000
+
+# Tables whose rows belong to an account (an account's reset empties them of its rows).
+ACCOUNT_TABLES = ("objects", "search_terms", "idempotency", "webhook_deliveries", "webhook_attempts")
 
 _NAME = re.compile(r"[a-z_]+(\.[a-z_]+)*")
 _OPERATORS = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
@@ -110,6 +190,7 @@ def search_terms(obj: dict[str, Any]) -> list[tuple[str, str]]:
     terms += [(f"metadata:{k}", str(v).lower()) for k, v in (obj.get("metadata") or {}).items() if v is not None]
     return terms
 
+
 _ALPHABET = string.ascii_letters + string.digits
 
 # Human names of object types, for "No such customer: 'cus_…'".
@@ -128,16 +209,29 @@ def new_id(prefix: str, length: int = 24) -> str:
 
 
 class Store:
-    """A thin, typed layer over one SQLite database."""
+    """A thin, typed layer over one SQLite database; ``account`` set: one account's view."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
+        self.account: str | None = None
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self.lock = threading.RLock()
         self._connect().execute("PRAGMA journal_mode=WAL")
         self._migrate()
+        self.fts = self.has_trigram_index
+
+    @property
+    def has_trigram_index(self) -> bool:
+        found = self._connect().execute("SELECT 1 FROM sqlite_master WHERE name = 'search_fts'").fetchone()
+        return found is not None
+
+    def for_account(self, account: str) -> Store:
+        """The view of one account: same database, connections and lock; only its rows."""
+        view = copy.copy(self)
+        view.account = account
+        return view
 
     def _migrate(self) -> None:
         """Create the schema, or bring an older database up to date (in one transaction)."""
@@ -146,12 +240,29 @@ class Store:
                 db.execute(statement)
             version = db.execute("PRAGMA user_version").fetchone()[0]
             for number, statements in enumerate(MIGRATIONS[version:], start=version + 1):
-                for statement in statements:
-                    db.execute(statement)
-                if number == 1:  # search terms for the objects stored before
-                    for seq, data in db.execute("SELECT seq, data FROM objects").fetchall():
-                        self._write_terms(db, seq, json.loads(data))
+                try:
+                    for statement in statements:
+                        db.execute(statement)
+                except sqlite3.OperationalError:  # an SQLite without FTS5's trigram tokenizer (before 3.34)
+                    if number != 3:
+                        raise
+                if number == 2:
+                    self._adopt_rows_of_before_accounts(db)
                 db.execute(f"PRAGMA user_version = {number}")
+
+    def _adopt_rows_of_before_accounts(self, db: sqlite3.Connection) -> None:
+        """What was stored before accounts belongs to the demo key's account; search terms
+        for it (they came with the same step)."""
+        if not any(db.execute(f"SELECT 1 FROM {t} WHERE account = '' LIMIT 1").fetchone() for t in ACCOUNT_TABLES):  # noqa: S608
+            return
+        from . import accounts
+
+        owner = accounts.demo_account(db)
+        for table in ACCOUNT_TABLES:
+            db.execute(f"UPDATE {table} SET account = ? WHERE account = ''", (owner,))  # noqa: S608
+        db.execute("DELETE FROM search_terms")
+        for seq, data in db.execute("SELECT seq, data FROM objects").fetchall():
+            self._write_terms(db, seq, json.loads(data))
 
     def _connect(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)
@@ -161,6 +272,12 @@ class Store:
             db.execute("PRAGMA busy_timeout=30000")
             self._local.db = db
         return db
+
+    def _own(self, alias: str = "") -> tuple[str, list[str]]:
+        """The SQL condition (and its argument) that keeps to this view's account."""
+        if self.account is None:
+            return "1", []
+        return f"{alias}account = ?", [self.account]
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -226,48 +343,62 @@ class Store:
     def _write_terms(self, db: sqlite3.Connection, seq: int, obj: dict[str, Any]) -> None:
         db.execute("DELETE FROM search_terms WHERE seq = ?", (seq,))
         db.executemany(
-            "INSERT INTO search_terms (seq, type, field, value) VALUES (?, ?, ?, ?)",
-            [(seq, obj["object"], field, value) for field, value in search_terms(obj)],
+            "INSERT INTO search_terms (seq, account, type, field, value) "
+            "SELECT seq, account, ?, ?, ? FROM objects WHERE seq = ?",
+            [(obj["object"], field, value, seq) for field, value in search_terms(obj)],
         )
 
     def insert(self, obj: dict[str, Any]) -> dict[str, Any]:
+        if self.account is None:
+            raise RuntimeError("objects are inserted through an account's view (Store.for_account)")
         with self.transaction() as db:
             cur = db.execute(
-                "INSERT INTO objects (id, type, created, data) VALUES (?, ?, ?, ?)",
-                (obj["id"], obj["object"], obj.get("created") or int(time.time()), json.dumps(obj)),
+                "INSERT INTO objects (id, type, created, data, account) VALUES (?, ?, ?, ?, ?)",
+                (obj["id"], obj["object"], obj.get("created") or int(time.time()), json.dumps(obj), self.account),
             )
             if obj["object"] in SEARCHABLE:
                 self._write_terms(db, cur.lastrowid, obj)
         return obj
 
     def save(self, obj: dict[str, Any]) -> dict[str, Any]:
+        own, args = self._own()
         with self.transaction() as db:
-            row = db.execute("UPDATE objects SET data = ? WHERE id = ? RETURNING seq", (json.dumps(obj), obj["id"]))
-            found = row.fetchone()
-            if found is None:
+            row = db.execute(
+                f"UPDATE objects SET data = ? WHERE id = ? AND {own} RETURNING seq",  # noqa: S608
+                [json.dumps(obj), obj["id"], *args],
+            ).fetchone()
+            if row is None:
                 raise KeyError(obj["id"])
             if obj["object"] in SEARCHABLE:
-                self._write_terms(db, found[0], obj)
+                self._write_terms(db, row[0], obj)
         return obj
 
     def delete(self, object_id: str) -> None:
+        own, args = self._own()
         with self.transaction() as db:
-            for (seq,) in db.execute("DELETE FROM objects WHERE id = ? RETURNING seq", (object_id,)).fetchall():
+            rows = db.execute(
+                f"DELETE FROM objects WHERE id = ? AND {own} RETURNING seq", [object_id, *args]  # noqa: S608
+            ).fetchall()
+            for (seq,) in rows:
                 db.execute("DELETE FROM search_terms WHERE seq = ?", (seq,))
 
     def tombstone(self, stub: dict[str, Any]) -> None:
         """Replace a deleted object by Stripe's stub ``{"id", "object", "deleted": true}``: found
         by ``find`` (a retrieve answers it), but no longer of its type (``query``, ``get``)."""
+        own, args = self._own()
         with self.transaction() as db:
             rows = db.execute(
-                "UPDATE objects SET type = 'deleted_object', data = ? WHERE id = ? RETURNING seq",
-                (json.dumps(stub), stub["id"]),
+                f"UPDATE objects SET type = 'deleted_object', data = ? WHERE id = ? AND {own} RETURNING seq",  # noqa: S608
+                [json.dumps(stub), stub["id"], *args],
             ).fetchall()
             for (seq,) in rows:
                 db.execute("DELETE FROM search_terms WHERE seq = ?", (seq,))
 
     def find(self, object_id: str) -> dict[str, Any] | None:
-        row = self._connect().execute("SELECT data FROM objects WHERE id = ?", (object_id,)).fetchone()
+        own, args = self._own()
+        row = self._connect().execute(
+            f"SELECT data FROM objects WHERE id = ? AND {own}", [object_id, *args]  # noqa: S608
+        ).fetchone()
         return json.loads(row[0]) if row else None
 
     def get(self, object_type: str, object_id: Any, param: str = "id") -> dict[str, Any]:
@@ -278,7 +409,15 @@ class Store:
         return obj
 
     def seq_of(self, object_id: str) -> int | None:
-        row = self._connect().execute("SELECT seq FROM objects WHERE id = ?", (object_id,)).fetchone()
+        own, args = self._own()
+        row = self._connect().execute(
+            f"SELECT seq FROM objects WHERE id = ? AND {own}", [object_id, *args]  # noqa: S608
+        ).fetchone()
+        return row[0] if row else None
+
+    def account_of(self, object_id: str) -> str | None:
+        """The account an object belongs to (for the workers, which act in its view)."""
+        row = self._connect().execute("SELECT account FROM objects WHERE id = ?", (object_id,)).fetchone()
         return row[0] if row else None
 
     def query(
@@ -295,14 +434,14 @@ class Store:
         """Objects of a type; ``where`` compares top-level (or dotted) JSON fields for equality,
         ``created`` bounds the creation time (``{"gte": ts, "lt": ts}``, Stripe's operators)."""
         sql, args = self._select_seqs(object_type, where, before_seq, after_seq, created)
-        sql += " ORDER BY seq " + ("DESC" if newest_first else "ASC")
+        order = "DESC" if newest_first else "ASC"
+        sql += f" ORDER BY seq {order}"
         if limit is not None:
             sql += " LIMIT ?"
             args.append(limit)
         # Pick the rows in the indexes first, then read only their JSON.
         rows = self._connect().execute(
-            f"SELECT data FROM objects WHERE seq IN ({sql}) ORDER BY seq {'DESC' if newest_first else 'ASC'}",  # noqa: S608
-            args,
+            f"SELECT data FROM objects WHERE seq IN ({sql}) ORDER BY seq {order}", args  # noqa: S608
         ).fetchall()
         return [json.loads(r[0]) for r in rows]
 
@@ -311,8 +450,8 @@ class Store:
         created: dict[str, int] | None,
     ) -> tuple[str, list[Any]]:
         # Names go into the SQL as text, so that SQLite matches them with their indexes.
-        sql = [f"SELECT seq FROM objects WHERE type = '{_checked(object_type)}'"]
-        args: list[Any] = []
+        own, args = self._own()
+        sql = [f"SELECT seq FROM objects WHERE {own} AND type = '{_checked(object_type)}'"]
         for field, value in (where or {}).items():
             expression = _indexed_expression(_checked(field))
             if value is None:
@@ -334,12 +473,28 @@ class Store:
             args.append(after_seq)
         return " ".join(sql), args
 
-    def search(self, object_type: str, condition: str, args: list[Any], *, limit: int, offset: int) -> list[dict]:
-        """Objects of a type for which ``condition`` holds (SQL over ``objects o``, built by
-        ``search.to_sql``), newest first."""
+    def search(self, object_type: str, query: Any, *, limit: int, offset: int) -> list[dict[str, Any]]:
+        """Objects of a type that match a parsed search query (``search.py``), newest first.
+        A broad query first tries the newest RECENT_WINDOW objects one by one; when they hold
+        the page, that is the answer, else the indexes give it."""
+        from . import search
+
+        own, args = self._own()
+        kind = _checked(object_type)
+        if search.broad(query):
+            condition, more = search.to_sql(query, object_type, self.account, per_row=True)
+            newest = f"SELECT seq FROM objects WHERE {own} AND type = '{kind}' ORDER BY seq DESC LIMIT {RECENT_WINDOW}"
+            found = self._rows(f"o.seq IN ({newest}) AND ({condition})", [*args, *more], limit, offset)
+            scanned = self._connect().execute(f"SELECT count(*) FROM ({newest})", args).fetchone()[0]  # noqa: S608
+            if len(found) == limit or scanned < RECENT_WINDOW:  # the page is full, or that was everything
+                return found
+        own, args = self._own("o.")
+        condition, more = search.to_sql(query, object_type, self.account, fts=self.fts)
+        return self._rows(f"{own} AND o.type = '{kind}' AND ({condition})", [*args, *more], limit, offset)
+
+    def _rows(self, where: str, args: list[Any], limit: int, offset: int) -> list[dict[str, Any]]:
         rows = self._connect().execute(
-            f"SELECT data FROM objects o WHERE o.type = '{_checked(object_type)}' AND ({condition}) "  # noqa: S608
-            "ORDER BY o.seq DESC LIMIT ? OFFSET ?",
+            f"SELECT data FROM objects o WHERE {where} ORDER BY o.seq DESC LIMIT ? OFFSET ?",  # noqa: S608
             [*args, limit, offset],
         ).fetchall()
         return [json.loads(r[0]) for r in rows]
@@ -349,29 +504,35 @@ class Store:
         return self._connect().execute(sql, args).fetchall()
 
     def count_all(self) -> int:
-        return self._connect().execute("SELECT count(*) FROM objects").fetchone()[0]
-
+        own, args = self._own()
+        return self._connect().execute(f"SELECT count(*) FROM objects WHERE {own}", args).fetchone()[0]  # noqa: S608
 
     # ------------------------------------------------------------------ idempotency
 
     def idempotent_result(self, key: str) -> tuple[str, int, str] | None:
         row = self._connect().execute(
-            "SELECT fingerprint, status, body FROM idempotency WHERE key = ?", (key,)
+            "SELECT fingerprint, status, body FROM idempotency WHERE account = ? AND key = ?", (self.account, key)
         ).fetchone()
         return (row[0], row[1], row[2]) if row else None
 
     def remember(self, key: str, fingerprint: str, status: int, body: str) -> None:
         with self.transaction() as db:
             db.execute(  # a plain INSERT: a key is saved once, by the request that checked it
-                "INSERT INTO idempotency VALUES (?, ?, ?, ?, ?)",
-                (key, fingerprint, status, body, int(time.time())),
+                "INSERT INTO idempotency (account, key, fingerprint, status, body, created) VALUES (?, ?, ?, ?, ?, ?)",
+                (self.account, key, fingerprint, status, body, int(time.time())),
             )
 
     def reset(self) -> None:
-        """Empty every table (objects, idempotency keys, webhook deliveries …)."""
+        """Empty the account (its objects, idempotency keys, webhook deliveries …); the
+        unscoped store empties every table, accounts included."""
         with self.transaction() as db:
-            tables = [row[0] for row in db.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            if self.account is not None:
+                for table in ACCOUNT_TABLES:
+                    db.execute(f"DELETE FROM {table} WHERE account = ?", (self.account,))  # noqa: S608
+                return
+            tables = [row[0] for row in db.execute(  # the trigram index's own tables empty with search_terms
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+                "AND name NOT LIKE 'search_fts%'"
             )]
             for table in tables:
                 db.execute(f'DELETE FROM "{table}"')  # noqa: S608 - names from sqlite_master

@@ -161,8 +161,7 @@ def search_customers(req: ApiRequest) -> dict[str, Any]:
     query = search.parse(req.params["query"], SEARCH_FIELDS)
     limit = page_limit(req.params)
     start = int(req.params["page"]) if str(req.params.get("page", "")).isdigit() else 0
-    condition, args = search.to_sql(query, "customer")
-    found = req.store.search("customer", condition, args, limit=limit + 1, offset=start)
+    found = req.store.search("customer", query, limit=limit + 1, offset=start)
     more = len(found) > limit
     return {
         "object": "search_result",
