@@ -40,7 +40,7 @@ import stripe  # noqa: E402
 
 from helpers.sandbox import process  # noqa: E402
 
-KEY = "sk_test_bench"
+KEY = "sk_test_sandbox"  # the demo key: a database filled before accounts belongs to its account
 TARGET_MS = 20.0
 
 
