@@ -10,8 +10,8 @@ help:
 	@echo "make lab        set up (.venv) and start the tutorial on the offline sandbox (JupyterLab)"
 	@echo "make test       set up and run every test (unit, sandbox, browser, notebooks via nbval, lint)"
 	@echo "make sandbox    run the sandbox in the foreground (http://127.0.0.1:12111)"
-	@echo "make stop       stop the tutorial's background sandbox"
-	@echo "make reset      empty the sandbox and forget progress (between training sessions)"
+	@echo "make stop       stop your background sandbox"
+	@echo "make reset      empty your sandbox account and forget progress"
 	@echo "make notebooks  re-execute the notebooks on a fresh sandbox and save their outputs"
 	@echo "make bench      compare the sandbox with localstripe"
 

@@ -454,3 +454,18 @@ def test_a_display_name_is_checked(classroom, monkeypatch, tmp_path):
     monkeypatch.setenv("TUTORIAL_STATE_DIR", str(tmp_path / "someone"))
     with pytest.raises(ValueError, match="1 to 60"):
         learner.set_display_name("x" * 61)
+
+
+def test_the_trainers_reset_empties_every_account_and_keeps_the_names(classroom, monkeypatch, tmp_path):
+    url, token = classroom
+    monkeypatch.setenv("TUTORIAL_SANDBOX_URL", url)
+    monkeypatch.setenv("TUTORIAL_STATE_DIR", str(tmp_path / "Hedy"))
+    key = learner.keys()[0]
+    learner.set_display_name("Hedy")
+    make_client(url, key).v1.customers.create()
+    reset = dict([process.RESET_HEADER])
+    assert httpx.post(f"{url}/_sandbox/reset", headers={**reset, process.TRAINER_HEADER: "wrong"}).status_code == 403
+    answer = httpx.post(f"{url}/_sandbox/reset", headers={**reset, process.TRAINER_HEADER: token})
+    assert answer.status_code == 200 and answer.json()["objects"] == 0
+    assert make_client(url, key).v1.customers.list().data == []  # the key still works
+    assert learner.account()["display_name"] == "Hedy"

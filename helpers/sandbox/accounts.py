@@ -178,7 +178,11 @@ class Activity:
         with self._lock:
             return self._last_error.get(account_id)
 
-    def forget(self, account_id: str) -> None:
+    def forget(self, account_id: str | None = None) -> None:
+        """Drop an account's records (None: every account's)."""
         with self._lock:
+            if account_id is None:
+                self._recent.clear()
+                self._last_error.clear()
             self._recent.pop(account_id, None)
             self._last_error.pop(account_id, None)

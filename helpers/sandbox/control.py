@@ -63,6 +63,7 @@ def routes(sandbox) -> list[Route]:
             return refused("That is not the trainer's token (the sandbox printed it at start).")
         if is_trainer(request):
             sandbox.store.reset()
+            sandbox.activity.forget()
             return JSONResponse({"reset": "all accounts", "objects": sandbox.store.count_all()})
         try:
             account = account_of(request)

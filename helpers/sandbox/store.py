@@ -482,11 +482,19 @@ class Store:
         own, args = self._own()
         kind = _checked(object_type)
         if search.broad(query):
+            # Newest first along the list index, each object's own terms tested, down to the
+            # RECENT_WINDOW-th newest object; SQLite stops once the page is full.
+            floor = self._connect().execute(
+                f"SELECT seq FROM objects WHERE {own} AND type = '{kind}' ORDER BY seq DESC LIMIT 1 OFFSET ?",  # noqa: S608
+                [*args, RECENT_WINDOW - 1],
+            ).fetchone()
             condition, more = search.to_sql(query, object_type, self.account, per_row=True)
-            newest = f"SELECT seq FROM objects WHERE {own} AND type = '{kind}' ORDER BY seq DESC LIMIT {RECENT_WINDOW}"
-            found = self._rows(f"o.seq IN ({newest}) AND ({condition})", [*args, *more], limit, offset)
-            scanned = self._connect().execute(f"SELECT count(*) FROM ({newest})", args).fetchone()[0]  # noqa: S608
-            if len(found) == limit or scanned < RECENT_WINDOW:  # the page is full, or that was everything
+            own_o, args_o = self._own("o.")
+            found = self._rows(
+                f"{own_o} AND o.type = '{kind}' AND o.seq >= ? AND ({condition})",
+                [*args_o, floor[0] if floor else 0, *more], limit, offset,
+            )
+            if len(found) == limit or floor is None:  # the page is full, or that was everything
                 return found
         own, args = self._own("o.")
         condition, more = search.to_sql(query, object_type, self.account, fts=self.fts)
@@ -524,7 +532,8 @@ class Store:
 
     def reset(self) -> None:
         """Empty the account (its objects, idempotency keys, webhook deliveries …); the
-        unscoped store empties every table, accounts included."""
+        unscoped store empties every account (the accounts themselves stay: their keys still
+        work, their display names remain)."""
         with self.transaction() as db:
             if self.account is not None:
                 for table in ACCOUNT_TABLES:
@@ -532,7 +541,7 @@ class Store:
                 return
             tables = [row[0] for row in db.execute(  # the trigram index's own tables empty with search_terms
                 "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
-                "AND name NOT LIKE 'search_fts%'"
+                "AND name NOT LIKE 'search_fts%' AND name != 'accounts'"
             )]
             for table in tables:
                 db.execute(f'DELETE FROM "{table}"')  # noqa: S608 - names from sqlite_master
