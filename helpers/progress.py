@@ -28,6 +28,7 @@ import stripe
 
 from helpers import settings as settings_mod
 from helpers.filelock import exclusive
+from helpers.problems import Problem
 
 # Which notebook produces which ID.
 NOTEBOOKS: dict[str, str] = {
@@ -115,11 +116,11 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 authorize: Callable[[str], None] | None = authorize_on_sandbox_page
 
 
-class MissingStep(LookupError):
+class MissingStep(Problem, LookupError):
     """An ID that an earlier notebook produces is not there yet."""
 
 
-class CatchUpError(RuntimeError):
+class CatchUpError(Problem, RuntimeError):
     """catch_up cannot finish a step on its own; the message says what to do."""
 
 
