@@ -263,7 +263,7 @@ class Sandbox:
 def create_app(store: Store, account_version: str | None = None, public_url: str | None = None) -> Starlette:
     """The app. ``public_url``: the sandbox's address for browsers, when they cannot use the
     request's own (behind jupyter-server-proxy on JupyterHub: ``/user/<name>/proxy/<port>``)."""
-    from . import pages, resources  # noqa: F401 - registers the routes
+    from . import home, pages, resources  # noqa: F401 - registers the routes
 
     sandbox = Sandbox(store, account_version or versions.LATEST, public_url)
     from . import webhooks
@@ -285,6 +285,7 @@ def create_app(store: Store, account_version: str | None = None, public_url: str
 
     routes = [
         Route("/health", health),
+        *home.routes(sandbox),
         *pages.routes(sandbox),
         Route("/v1/{path:path}", sandbox.handle, methods=["GET", "POST", "DELETE"]),
     ]

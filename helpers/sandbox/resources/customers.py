@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ...urls import path_segment
 from .. import events
 from ..context import ApiRequest, includer, page_limit
 from ..errors import StripeError
@@ -204,7 +205,7 @@ def search(req: ApiRequest) -> dict[str, Any]:
 # --------------------------------------------------------------------------- includable fields (expand[])
 
 def _included_list(customer: dict[str, Any], name: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"object": "list", "data": rows, "has_more": False, "url": f"/v1/customers/{customer['id']}/{name}"}
+    return {"object": "list", "data": rows, "has_more": False, "url": f"/v1/customers/{path_segment(customer['id'])}/{name}"}
 
 
 @includer("customer", "sources")
