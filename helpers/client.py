@@ -240,6 +240,10 @@ def request_log() -> pd.DataFrame:
     return frame
 
 
+class NoRequestYet(problems.Problem, LookupError):
+    """``as_curl`` before any request of this kernel."""
+
+
 _UNRESERVED = re.compile(r"^[A-Za-z0-9._~-]*$")  # needs no URL encoding
 _NAME = re.compile(r"^[A-Za-z0-9_\[\]]+$")  # a parameter name as the SDK writes it
 
@@ -262,7 +266,7 @@ def as_curl(entry: LogEntry | int | None = None) -> str:
     """
     if entry is None or isinstance(entry, int):
         if not _LOG:
-            raise LookupError("No request yet: make an API call first.")
+            raise NoRequestYet("No request yet in this kernel: run a cell that calls the API first.")
         entry = _LOG[-1 if entry is None else entry]
     head = "curl -G" if entry.method == "GET" and entry.params else "curl"
     if entry.method not in ("GET", "POST"):

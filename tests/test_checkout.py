@@ -21,7 +21,7 @@ from helpers.checkout import (
     CheckoutServer,
     RedirectOutcome,
     RedirectTimeout,
-    authorized_payment_method,
+    authorized,
     await_redirect,
     public_url,
     publishable_retriever,
@@ -415,6 +415,9 @@ def test_a_declined_setup_is_explained_not_a_crash(client, checkout):
     authorize_on_sandbox_page(intent.next_action.redirect_to_url.url, "fail")
     declined = client.v1.setup_intents.retrieve(intent.id)
     with pytest.raises(NextStep, match="declined.*setup_intent_authentication_failure.*Authorize test setup"):
-        authorized_payment_method(declined)
+        authorized(declined)
+    waiting = setup_intent(client, "https://x.example")
+    with pytest.raises(NextStep, match="has not authorized it yet"):
+        authorized(waiting)
     outcome = RedirectOutcome.from_retrieved(intent.id, "failed", declined.to_dict())
     assert "requires_payment_method" in str(outcome) and "run this cell again" in str(outcome)

@@ -1,7 +1,7 @@
 """"Your server" for the redirect step: the Stripe.js checkout page, ``GET /secret``, the
 return_url page and a webhook receiver, served from a thread of the notebook's kernel."""
 
-from .outcome import RedirectOutcome, authorized_payment_method
+from .outcome import RedirectOutcome, authorized
 from .server import (
     CheckoutServer,
     Link,
@@ -20,7 +20,7 @@ __all__ = [
     "Link",
     "RedirectOutcome",
     "RedirectTimeout",
-    "authorized_payment_method",
+    "authorized",
     "await_redirect",
     "current",
     "public_url",

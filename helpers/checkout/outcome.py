@@ -61,11 +61,12 @@ class RedirectOutcome:
         printer.text(str(self))
 
 
-def authorized_payment_method(intent: Any) -> str:
-    """The PaymentMethod of a succeeded SetupIntent; NextStep saying what to do otherwise."""
+def authorized(intent: Any) -> Any:
+    """The SetupIntent if it succeeded (its PaymentMethod and Mandate can be used); otherwise
+    NextStep, saying what happened and what to do."""
     status = intent["status"]
     if status == "succeeded":
-        return intent["payment_method"]
+        return intent
     if status == "requires_payment_method":
         error = intent["last_setup_error"] or {}
         reason = (f"the customer declined ({error['code']}: {error['message']})" if error

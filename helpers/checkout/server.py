@@ -43,6 +43,7 @@ STATIC = Path(__file__).with_name("static")
 NO_STORE = {"Cache-Control": "no-store"}
 SETTLING = ("requires_action", "processing")  # Amazon Pay intents may lag the redirect briefly
 DECIDED = ("succeeded", "canceled")  # no redirect can change these any more
+RETURN_GRACE = 3.0  # seconds a decided SetupIntent waits for its redirect to arrive at /complete
 KEPT_OUTCOMES = 20  # redirects remembered (the notebook needs the newest)
 KEPT_EVENT_IDS = 10_000  # webhook event IDs remembered to drop redeliveries
 MAX_CHECKS = 4  # /complete requests checking with Stripe at once; more wait for a free slot
@@ -52,6 +53,10 @@ Retrieve = Callable[[str], dict[str, Any]]  # client_secret -> client-visible Se
 
 class RedirectTimeout(Problem, TimeoutError):
     """No customer came back to the return_url in time; the message says what to do."""
+
+
+class WebhookTimeout(Problem, TimeoutError):
+    """An awaited event did not arrive; the message says what to check."""
 
 
 class Link:
@@ -219,7 +224,9 @@ class CheckoutServer:
                 return found
             seen = self.retrieve_registered()
             if seen.get("status") in DECIDED and seen.get("id") == wanted:
-                return RedirectOutcome.from_retrieved(wanted, None, seen)
+                with self._lock:  # the browser may be on its way to /complete right now
+                    self._lock.wait_for(lambda: self._undelivered(wanted), RETURN_GRACE)
+                return self.take_outcome() or RedirectOutcome.from_retrieved(wanted, None, seen)
             elapsed = time.monotonic() - started
             if on_tick is not None:
                 on_tick(elapsed, seen)
@@ -285,12 +292,22 @@ class CheckoutServer:
 
     def wait_for_event(self, event_type: str, timeout: float = 10.0) -> stripe.Event:
         """The first kept event of this type, waiting for it to be delivered if need be."""
-        with self._lock:
-            found = self._lock.wait_for(
-                lambda: next((e for e in self._events if e.type == event_type), None), timeout
-            )
+        from ..status import StatusLine
+
+        def arrived() -> stripe.Event | None:
+            return next((e for e in self._events if e.type == event_type), None)
+
+        with StatusLine() as line:
+            deadline = time.monotonic() + timeout
+            found = None
+            while found is None and time.monotonic() < deadline:
+                line.update(f"Waiting for a {event_type} event at {self.url}webhooks …")
+                with self._lock:
+                    found = self._lock.wait_for(arrived, min(1.0, max(deadline - time.monotonic(), 0)))
         if found is None:
-            raise TimeoutError(f"No {event_type} event reached {self.url}webhooks within {timeout:.0f} s.")
+            raise WebhookTimeout(
+                f"No {event_type} event reached {self.url}webhooks within {timeout:.0f} s. "
+                f"{self.webhook_hint()} Then run this cell again.")
         return found
 
     def events_frame(self):
