@@ -107,6 +107,7 @@ class ApiRequest:
     base_url: str
     client_ip: str = "127.0.0.1"
     user_agent: str = ""
+    webhook_hosts: frozenset[str] = frozenset()  # hosts beyond this machine (``serve --webhook-host``)
 
     @property
     def publishable(self) -> bool:
