@@ -3,6 +3,9 @@ answers to malformed requests. One test (or more) per finding, each failing befo
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
+import logging
 import urllib.parse
 import warnings
 
@@ -13,6 +16,7 @@ from test_sandbox_protocol import error_of, unique_email
 
 from conftest import PUBLISHABLE, SECRET
 from helpers.sandbox import __main__ as cli
+from helpers.sandbox import process
 from helpers.sandbox.app import create_app
 from helpers.sandbox.context import Actor
 from helpers.sandbox.errors import StripeError
@@ -326,3 +330,230 @@ def test_too_many_fields_are_refused(http):
                          headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert response.status_code == 400
     assert "more than 1000 parameters" in error_of(response)["message"]
+
+
+def test_parsing_runs_off_the_event_loop(local, monkeypatch):
+    """Form parsing (and everything after it) runs in a worker thread, where no event loop runs:
+    a large body no longer holds /health and every other request."""
+    from helpers.sandbox import app
+
+    loops = []
+
+    def recording(request, body):
+        try:
+            loops.append(asyncio.get_running_loop())
+        except RuntimeError:
+            loops.append(None)
+        return original(request, body)
+
+    original = app.form_pairs
+    monkeypatch.setattr(app, "form_pairs", recording)
+    assert local().post("/v1/customers", data={"name": "x"}).status_code == 200
+    assert loops == [None]
+
+
+# --------------------------------------------------------------------------- 10. Stripe's documented limits
+
+
+def test_metadata_limits(http):
+    too_many = http.post("/v1/customers", data={f"metadata[k{i}]": "v" for i in range(51)})
+    assert too_many.status_code == 400
+    assert error_of(too_many)["message"] == "Metadata can have up to 50 keys, but you've set 51."
+    assert error_of(too_many)["param"] == "metadata"
+    long_key = http.post("/v1/customers", data={"metadata[" + "k" * 41 + "]": "v"})
+    assert long_key.status_code == 400 and "Invalid key" in error_of(long_key)["message"]
+    long_value = http.post("/v1/customers", data={"metadata[k]": "v" * 501})
+    assert long_value.status_code == 400 and "Invalid val" in error_of(long_value)["message"]
+    exact = http.post("/v1/customers", data={**{f"metadata[k{i}]": "v" * 500 for i in range(49)}, "metadata[" + "k" * 40 + "]": "v"})
+    assert exact.status_code == 200, exact.text
+
+
+def test_metadata_limit_counts_the_merged_keys(http):
+    customer = http.post("/v1/customers", data={f"metadata[a{i}]": "v" for i in range(30)}).json()
+    more = http.post(f"/v1/customers/{customer['id']}", data={f"metadata[b{i}]": "v" for i in range(21)})
+    assert more.status_code == 400
+    assert error_of(more)["message"] == "Metadata can have up to 50 keys, but you've set 51."
+    assert len(http.get(f"/v1/customers/{customer['id']}").json()["metadata"]) == 30
+
+
+def test_strings_are_at_most_5000_characters(http):
+    response = http.post("/v1/customers", data={"description": "x" * 5001})
+    assert response.status_code == 400
+    assert error_of(response)["param"] == "description"
+    assert len(response.text) < 1000  # the value is not echoed in full
+    assert http.post("/v1/customers", data={"description": "x" * 5000}).status_code == 200
+
+
+# --------------------------------------------------------------------------- 11. deep nesting, one log line per error
+
+
+def test_deep_bracket_nesting_is_a_400(http):
+    response = http.post("/v1/customers", data={"metadata" + "[a]" * 500: "1"})
+    assert response.status_code == 400
+    assert error_of(response)["code"] == "parameter_unknown"
+    assert len(response.text) < 1000
+
+
+def test_a_sandbox_bug_logs_one_line(local, caplog, monkeypatch):
+    from helpers.sandbox.resources import customers
+
+    session = local()
+
+    def broken(req):
+        raise RuntimeError("boom " + "x" * 5000)
+
+    route = customers.api.resolve("GET", "/v1/customers")[0]
+    routes = [dataclasses.replace(r, handler=broken) if r is route else r for r in customers.api.routes]
+    monkeypatch.setattr(customers.api, "routes", routes)
+    with caplog.at_level(logging.ERROR, logger="helpers.sandbox"):
+        response = session.get("/v1/customers")
+    assert response.status_code == 500
+    assert error_of(response)["type"] == "api_error"
+    lines = [r.getMessage() for r in caplog.records if r.name == "helpers.sandbox"]
+    assert len(lines) == 1 and "\n" not in lines[0]
+    assert "RuntimeError" in lines[0] and "test_sandbox_hardening.py" in lines[0]
+    assert len(lines[0]) < 800
+
+
+def test_the_log_is_rotated_when_large(tmp_path):
+    log = tmp_path / "sandbox.log"
+    log.write_bytes(b"x" * (process.LOG_MAX_BYTES + 1))
+    process.rotate(log)
+    assert not log.exists() and (tmp_path / "sandbox.log.1").stat().st_size > process.LOG_MAX_BYTES
+    log.write_text("small")
+    process.rotate(log)
+    assert log.read_text() == "small"
+
+
+# --------------------------------------------------------------------------- 12. expand on events
+
+
+def test_expand_on_an_event_is_a_400(http):
+    http.post("/v1/customers")
+    event = http.get("/v1/events", params={"limit": 1}).json()["data"][0]
+    for path in ("data.x", "data.object", "data.object.x"):
+        single = http.get(f"/v1/events/{event['id']}", params={"expand[]": path})
+        assert single.status_code == 400, (path, single.text)
+        assert error_of(single)["param"] == "expand"
+    listed = http.get("/v1/events", params={"expand[]": "data.data.x", "limit": 1})
+    assert listed.status_code == 400, listed.text
+
+
+# --------------------------------------------------------------------------- 13. every answer under /v1 in Stripe's envelope
+
+
+def test_a_non_utf8_post_to_the_hosted_page_is_a_400_page(http):
+    _, url = redirect_page(http)
+    response = httpx.post(url, content=b"action=\xff\xfe", headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("text/html")
+
+
+@pytest.mark.parametrize("method", ["PUT", "PATCH", "TRACE", "OPTIONS"])
+def test_other_methods_get_stripes_envelope(http, method):
+    response = http.request(method, "/v1/customers")
+    assert response.status_code == 404
+    assert f"Unrecognized request URL ({method}: /v1/customers)" in error_of(response)["message"]
+
+
+def test_head_and_double_slash_paths_get_stripes_answers(http, sandbox):
+    head = http.head("/v1/customers")  # read as a GET, without the body
+    assert (head.status_code, head.headers["content-type"], head.content) == (200, "application/json", b"")
+    response = httpx.get(f"{sandbox.url}//v1/customers", auth=(SECRET, ""))
+    assert response.status_code == 404
+    assert "Unrecognized request URL" in error_of(response)["message"]
+
+
+def test_long_ids_are_not_echoed_in_full(http):
+    long_id = "cus_" + "x" * 20_000
+    response = http.get(f"/v1/customers/{long_id}")
+    assert response.status_code == 404
+    assert len(response.text) < 1000
+    unknown = http.get("/v1/" + "y" * 20_000)
+    assert unknown.status_code == 404 and len(unknown.text) < 1000
+
+
+# --------------------------------------------------------------------------- 14. strict parsing, as Stripe's
+
+
+def test_nested_metadata_is_refused(http):
+    response = http.post("/v1/customers", data={"metadata[a][b]": "1"})
+    assert response.status_code == 400
+    assert error_of(response)["message"].startswith("Invalid val: {\"b\": \"1\"}")
+
+
+def test_only_ascii_digits_are_numbers(client, http):
+    product = client.v1.products.create(params={"name": "Digits"})
+    for value in ("٣", "３", "1٣"):
+        response = http.post("/v1/prices", data={"product": product.id, "currency": "usd", "unit_amount": value})
+        assert response.status_code == 400, value
+        assert error_of(response)["code"] == "parameter_invalid_integer"
+        decimal = http.post("/v1/prices", data={"product": product.id, "currency": "usd", "unit_amount_decimal": value})
+        assert error_of(decimal)["code"] == "parameter_invalid_decimal"
+
+
+def test_invalid_utf8_is_refused_not_replaced(http):
+    response = http.post("/v1/customers", content=b"name=%ff", headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert response.status_code == 400
+    assert "UTF-8" in error_of(response)["message"]
+
+
+@pytest.mark.parametrize("body", [
+    "preferred_locales[]=en&preferred_locales[0]=fr", "preferred_locales[0]=fr&preferred_locales[]=en",
+    "name[a]=1&name=x", "name=x&name[a]=1",
+])
+def test_ambiguous_names_are_refused(http, body):
+    response = http.post("/v1/customers", content=body, headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert response.status_code == 400, response.text
+    assert error_of(response)["code"] == "parameter_unknown"
+
+
+def test_a_cursor_of_another_type_is_refused(http):
+    price_id = http.post("/v1/products", data={"name": "Cursor", "default_price_data[currency]": "usd",
+                                                "default_price_data[unit_amount]": "100"}).json()["default_price"]
+    response = http.get("/v1/customers", params={"starting_after": price_id})
+    assert response.status_code == 404
+    assert (error_of(response)["code"], error_of(response)["param"]) == ("resource_missing", "starting_after")
+
+
+@pytest.mark.parametrize("token", ["abc", "-1", "٣", "1" * 40])
+def test_an_invalid_search_page_is_refused(http, token):
+    response = http.get("/v1/customers/search", params={"query": "email:'x@example.com'", "page": token})
+    assert response.status_code == 400
+    assert error_of(response)["param"] == "page"
+
+
+def test_unbounded_numbers_are_refused(client, http):
+    for field, value in (("balance", "100000000000"), ("next_invoice_sequence", "0"),
+                         ("next_invoice_sequence", "10000000000"), ("balance", str(2**64))):
+        response = http.post("/v1/customers", data={field: value})
+        assert response.status_code == 400, (field, value)
+        assert (error_of(response)["code"], error_of(response)["param"]) == ("parameter_invalid_integer", field)
+    customer, si = authorized_customer(client)
+    sub = subscribe(client, customer.id, monthly_price(client).id, si.payment_method)
+    for value in ("99999999999999", str(2**63)):
+        response = http.post(f"/v1/subscriptions/{sub.id}", data={"cancel_at": value})
+        assert response.status_code == 400, value
+        assert error_of(response)["param"] == "cancel_at"
+    assert http.post(f"/v1/subscriptions/{sub.id}", data={"next_invoice_sequence": "1"}).status_code == 400
+
+
+# --------------------------------------------------------------------------- 25. customer email, validated as Stripe does
+
+
+@pytest.mark.parametrize("email", ["not-an-email", "name@com", " jenny@example.com", "x@.example.com", "p＠example.com"])
+def test_an_invalid_email_is_refused(http, email):
+    created = http.post("/v1/customers", data={"email": email})
+    customer = http.post("/v1/customers", data={"email": "jenny.rosen@example.com"}).json()
+    updated = http.post(f"/v1/customers/{customer['id']}", data={"email": email})
+    for response in (created, updated):
+        assert response.status_code == 400, response.text
+        error = error_of(response)
+        assert (error["code"], error["param"]) == ("email_invalid", "email")
+        assert error["message"] == f"Invalid email address: {email}"
+    assert http.get(f"/v1/customers/{customer['id']}").json()["email"] == "jenny.rosen@example.com"
+
+
+def test_valid_emails_are_accepted(http):
+    for email in ("o'brien@example.co.uk", "jenny+test@example.com", "jürgen@münchen.de"):
+        assert http.post("/v1/customers", data={"email": email}).status_code == 200, email

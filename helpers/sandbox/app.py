@@ -212,7 +212,7 @@ class Sandbox:
     ) -> tuple[ApiRoute, dict[str, str], dict[str, Any], dict[str, Any]]:
         """The route, its path arguments, the validated params and the raw (decoded) params."""
         method, path = request.method, request.url.path
-        found = api.resolve(method, path)
+        found = api.resolve("GET" if method == "HEAD" else method, path)  # HEAD: a GET without its body
         if found is None:
             raise StripeError(
                 f"Unrecognized request URL ({method}: {shorten(path)}). Please see https://stripe.com/docs "

@@ -22,7 +22,6 @@ CONFIRMABLE = {"requires_payment_method", "requires_confirmation", "requires_act
 
 # Where a browser must never be sent back to: script and inline-document schemes.
 UNSAFE_SCHEMES = frozenset({"javascript", "data", "vbscript", "blob", "file", "about", "filesystem"})
-MAX_URL_LENGTH = 5000
 
 AUTH_FAILED = (
     "The provided PaymentMethod has failed authentication. You can provide payment_method_data or a "
@@ -182,11 +181,7 @@ def check_return_url(url: str) -> None:
     """``return_url`` as Stripe takes it: an absolute URL (``https://…``), or an application URI
     scheme for a mobile app (``myapp://…``, API reference: "If you'd prefer to redirect to a
     mobile application, you can alternatively supply an application URI scheme"). Anything else
-    gets Stripe's 400 ``url_invalid`` "Not a valid URL"."""
-    if len(url) > MAX_URL_LENGTH:
-        raise StripeError(
-            f"Invalid URL: URL must be {MAX_URL_LENGTH} characters or less.", code="url_invalid", param="return_url"
-        )
+    gets Stripe's 400 ``url_invalid`` "Not a valid URL" (longer than 5000 characters: ``schema``)."""
     try:
         parts = urllib.parse.urlsplit(url)
         web = parts.scheme in ("http", "https")
