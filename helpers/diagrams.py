@@ -48,10 +48,10 @@ def _text(value: Any) -> str:
 
 # --- state diagrams ------------------------------------------------------------------------------
 
-# (from, to, what makes it happen), as Stripe's docs describe each object's life:
-# SetupIntent: docs.stripe.com/payments/setupintents/lifecycle and the API reference of confirm;
-# Subscription: docs.stripe.com/billing/subscriptions/overview (subscription statuses);
-# Invoice: docs.stripe.com/invoicing/overview (invoice statuses).
+# (from, to, what makes it happen), as Stripe describes each object's life:
+# SetupIntent: docs.stripe.com/payments/paymentintents/lifecycle and the API reference of confirm;
+# Subscription: the `status` docstring of stripe-python's Subscription (16.1);
+# Invoice: docs.stripe.com/invoicing/overview (invoice lifecycle).
 STATES: dict[str, tuple[tuple[str, str, str], ...]] = {
     "setup_intent": (
         ("[*]", "requires_payment_method", "created without a payment method"),
@@ -74,10 +74,12 @@ STATES: dict[str, tuple[tuple[str, str, str], ...]] = {
         ("incomplete", "incomplete_expired", "not paid within 23 hours"),
         ("trialing", "active", "trial ends, invoice paid"),
         ("trialing", "paused", "trial ends without a payment method"),
+        ("active", "paused", "paused with the pause endpoint"),
+        ("paused", "active", "resumed"),
         ("active", "past_due", "a renewal payment fails"),
         ("past_due", "active", "the open invoice is paid"),
-        ("past_due", "unpaid", "failed-payment settings"),
-        ("past_due", "canceled", "failed-payment settings, or cancel"),
+        ("past_due", "unpaid", "retries exhausted, per your settings"),
+        ("past_due", "canceled", "retries exhausted, per your settings, or cancel"),
         ("active", "canceled", "cancel"),
         ("canceled", "[*]", ""),
     ),
