@@ -4,7 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv lab sandbox stop reset test test-unit test-notebooks notebooks lint bench clean
+.PHONY: help venv lab sandbox stop reset test test-unit test-notebooks notebooks lint bench clean \
+	preflight clean-notebooks
 
 help:
 	@echo "make lab        set up (.venv) and start the tutorial on the offline sandbox (JupyterLab)"
@@ -14,6 +15,8 @@ help:
 	@echo "make reset      empty the sandbox and forget progress (between training sessions)"
 	@echo "make notebooks  re-execute the notebooks on a fresh sandbox and save their outputs"
 	@echo "make bench      compare the sandbox with localstripe"
+	@echo "make preflight  trainers: is this machine ready for a session? (TRAINING.md)"
+	@echo "make clean-notebooks  copies without explanations, in build/clean-notebooks/"
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -55,6 +58,12 @@ notebooks: venv
 
 bench: venv
 	$(PY) benchmarks/bench_customers.py
+
+preflight: venv
+	$(PY) tests/preflight.py
+
+clean-notebooks: venv
+	$(PY) tests/clean_notebooks.py
 
 clean:
 	rm -rf $(VENV) .tutorial .pytest_cache
