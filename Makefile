@@ -6,7 +6,8 @@ STAMP := $(VENV)/.installed
 LAB_PORT ?= 8888
 SANDBOX_PORT ?= $(or $(TUTORIAL_SANDBOX_PORT),12111)
 
-.PHONY: help venv lab sandbox stop reset test test-unit test-notebooks notebooks lint bench clean browser
+.PHONY: help venv lab sandbox stop reset test test-unit test-notebooks notebooks lint bench clean \
+	preflight clean-notebooks browser
 
 help:
 	@echo "make lab        set up (.venv) and start the tutorial on the offline sandbox (JupyterLab)"
@@ -17,6 +18,8 @@ help:
 	@echo "make reset      empty the sandbox and forget progress (between training sessions)"
 	@echo "make notebooks  re-execute the notebooks on a fresh sandbox and save their outputs"
 	@echo "make bench      compare the sandbox with localstripe"
+	@echo "make preflight  trainers: is this machine ready for a session? (TRAINING.md)"
+	@echo "make clean-notebooks  copies without explanations, in build/clean-notebooks/"
 
 $(STAMP): pyproject.toml
 	@echo "Setting up $(VENV): installing the tutorial's packages (the first time takes a few minutes)."
@@ -65,6 +68,12 @@ notebooks: venv
 
 bench: venv
 	$(PY) benchmarks/bench_customers.py
+
+preflight: venv
+	$(PY) tests/preflight.py
+
+clean-notebooks: venv
+	$(PY) tests/clean_notebooks.py
 
 clean:
 	rm -rf $(VENV) .tutorial .pytest_cache

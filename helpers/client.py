@@ -56,6 +56,7 @@ class LogEntry:
     error_code: str | None
     error_message: str | None
     key: str  # masked (the sandbox's public key is shown as is)
+    object_id: str | None = None  # the ``id`` of the object answered (created, retrieved, updated)
 
 
 _LOG: list[LogEntry] = []
@@ -83,6 +84,18 @@ def _header(headers: Mapping[str, str] | None, name: str) -> str | None:
         if key.lower() == name.lower():
             return value
     return None
+
+
+def _object_id(body: Any, status: int | None) -> str | None:
+    """The answered object's ``id`` (None for errors, lists and bodies that are not JSON)."""
+    if status is None or status >= 400 or not body:
+        return None
+    try:
+        found = json.loads(body)
+    except (TypeError, ValueError):
+        return None
+    object_id = found.get("id") if isinstance(found, dict) and found.get("object") != "list" else None
+    return object_id if isinstance(object_id, str) else None
 
 
 def _error_of(body: Any, status: int) -> tuple[str | None, str | None]:
@@ -161,6 +174,7 @@ class LoggingHTTPClient(HTTPClient):
             error_code=code,
             error_message=message,
             key=_shown_key(_header(headers, "Authorization")),
+            object_id=_object_id(body, status),
         ))
 
 
@@ -185,10 +199,12 @@ def restart_sandbox(base: str) -> Callable[[], bool]:
 
 
 def get_client(stripe_version: str | None = None, *,
-               settings: settings_mod.Settings | None = None) -> stripe.StripeClient:
+               settings: settings_mod.Settings | None = None,
+               logged: bool = True) -> stripe.StripeClient:
     """A StripeClient for the current mode, logging every request.
 
     The API version is the SDK's pin (``stripe.api_version``) unless ``stripe_version`` is given.
+    ``logged=False`` leaves the request log alone (the exercise checkers look without being seen).
     In sandbox mode a sandbox that stopped is started again before a request fails. In a notebook,
     the SDK's errors are shown as one sentence that says what to do (helpers.problems).
     """
@@ -206,7 +222,7 @@ def get_client(stripe_version: str | None = None, *,
     return stripe.StripeClient(
         settings.secret_key,
         stripe_version=stripe_version or stripe.api_version,
-        http_client=LoggingHTTPClient(reconnect=reconnect),
+        http_client=LoggingHTTPClient(reconnect=reconnect, log=None if logged else []),
         **options,
     )
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import html
 import ipaddress
-import re
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -20,7 +19,7 @@ import ipywidgets as widgets
 import stripe
 
 from helpers import search_query
-from helpers.limits import AMAZON_PAY_CURRENCIES, MAX_AMOUNT, MAX_INTERVAL_COUNT
+from helpers.limits import AMAZON_PAY_CURRENCIES, EMAIL, MAX_AMOUNT, MAX_INTERVAL_COUNT
 from helpers.problems import Problem, one_line
 
 CURRENCIES = AMAZON_PAY_CURRENCIES
@@ -29,7 +28,6 @@ MAX_UNIT_AMOUNT = MAX_AMOUNT
 GUIDE_DESCRIPTION = "My First Test Customer (created for API docs)"
 ENDIVE = "2026-09-30"  # first API version without payment_method_types on SetupIntent create
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # Labels get room for the longest one ("Mandate acceptance"); values for the longest option.
 _STYLE = {"description_width": "160px"}
 _WIDE = {"width": "640px"}
@@ -169,7 +167,7 @@ class CustomerForm(Form):
 
     def _email(self) -> str:
         email = self.email.value.strip()
-        if email and not _EMAIL.match(email):
+        if email and not EMAIL.match(email):
             raise FormError(f"Email {email!r} is not an email address.")
         if self.mode == "find" and not email:
             raise FormError("Finding a customer needs the email address.")

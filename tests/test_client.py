@@ -53,6 +53,21 @@ def test_get_client_logs_a_request(sandbox_env):
     assert stripe.app_info["name"] == client_mod.APP_NAME
 
 
+def test_log_keeps_the_id_of_the_answered_object(sandbox_env):
+    client = client_mod.get_client()
+    customer = client.v1.customers.create(params={"description": "find my id"})
+    client.v1.customers.retrieve(customer.id)
+    client.v1.customers.list(params={"limit": 1})
+    with pytest.raises(stripe.InvalidRequestError):
+        client.v1.customers.retrieve("cus_doesnotexist")
+    assert [e.object_id for e in client_mod.entries()] == [customer.id, customer.id, None, None]
+
+
+def test_an_unlogged_client_leaves_the_log_alone(sandbox_env):
+    client_mod.get_client(logged=False).v1.customers.list(params={"limit": 1})
+    assert client_mod.entries() == []
+
+
 def test_get_request_params_come_from_the_query(sandbox_env):
     client = client_mod.get_client()
     client.v1.customers.list(params={"email": "nobody@example.com", "limit": 2})
