@@ -48,3 +48,56 @@ def test_environment_yml_has_the_same_dependencies_as_pyproject():
         if line.startswith("  - ") and not line.strip().startswith(("- python=", "- pip"))
     }
     assert conda == wanted
+
+
+def _notebooks_script():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("notebooks_script", ROOT / "tests" / "notebooks.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_opening_a_notebook_changes_nothing():
+    """Issue 9.14: JupyterLab rewrote the kernelspec's display name on open, marking it modified."""
+    wanted = _notebooks_script().kernelspec()
+    for path in NOTEBOOKS:
+        assert json.loads(path.read_text())["metadata"]["kernelspec"] == wanted, path.name
+
+
+def test_notebooks_are_as_make_notebooks_saved_them():
+    script = _notebooks_script()
+    for path in NOTEBOOKS:
+        assert script.pristine(path.read_text()), f"{path.name}: run make notebooks"
+
+
+def test_a_notebook_used_in_jupyterlab_is_checked_in_its_committed_version(tmp_path):
+    """Issue 9.14: `make test` failed after a learner changed an amount in `make lab` (autosaved)."""
+    script = _notebooks_script()
+    original = (ROOT / "notebooks" / "01_product_and_price.ipynb").read_text()
+    used = json.loads(original)
+    code = next(c for c in used["cells"] if c["cell_type"] == "code" and c.get("outputs"))
+    code["outputs"] = [{"output_type": "stream", "name": "stdout", "text": ["a learner's run\n"]}]
+    copy = tmp_path / "01_product_and_price.ipynb"
+    copy.write_text(json.dumps(used))
+    text, note = script.to_check(copy, head=original)
+    assert text == original and "checking its committed version" in note and "git checkout" in note
+    assert script.to_check(ROOT / "notebooks" / "01_product_and_price.ipynb") == (original, None)
+    try:
+        script.to_check(copy, head=json.dumps(used))
+    except SystemExit as stop:
+        assert "make notebooks" in str(stop)
+    else:
+        raise AssertionError("a changed notebook without a clean committed version must stop the check")
+
+
+def test_learner_cells_carry_no_nbval_comments():
+    """Issue 9.16: `# NBVAL_IGNORE_OUTPUT` was visible in learner cells; nbval's cell tags say it."""
+    for path in NOTEBOOKS:
+        cells = json.loads(path.read_text())["cells"]
+        for cell in cells:
+            assert "NBVAL" not in "".join(cell["source"]), path.name
+        tagged = [c for c in cells if "nbval-ignore-output" in c.get("metadata", {}).get("tags", [])]
+        forms = [c for c in cells if "Form(" in "".join(c["source"]) and c["cell_type"] == "code"]
+        assert all(c in tagged for c in forms), path.name

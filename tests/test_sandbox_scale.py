@@ -172,7 +172,9 @@ def test_idempotency_check_and_write_are_one_transaction(tmp_path, monkeypatch):
     monkeypatch.setattr(test_clocks, "start", lambda store, version: None)
     db = tmp_path / "two.sqlite3"
     headers = {"Authorization": f"Bearer {SECRET}"}
-    with TestClient(create_app(Store(db)), headers=headers) as a, TestClient(create_app(Store(db)), headers=headers) as b:
+    loopback = "http://127.0.0.1"  # the sandbox answers loopback Host names only
+    with TestClient(create_app(Store(db)), base_url=loopback, headers=headers) as a, \
+            TestClient(create_app(Store(db)), base_url=loopback, headers=headers) as b:
         for trial in range(10):
             key = f"idem-{trial}-{uuid.uuid4()}"
             barrier = threading.Barrier(2)
@@ -391,7 +393,7 @@ def test_an_advance_never_holds_up_api_requests(tmp_path, monkeypatch):
 
     monkeypatch.setattr(renewals, "step", slow_step)
     headers = {"Authorization": f"Bearer {SECRET}"}
-    with TestClient(create_app(Store(tmp_path / "clock.sqlite3")), headers=headers) as session:
+    with TestClient(create_app(Store(tmp_path / "clock.sqlite3")), base_url="http://127.0.0.1", headers=headers) as session:
         def post(path, data):
             answer = session.post(path, data=data)
             assert answer.status_code == 200, answer.text
@@ -433,7 +435,7 @@ def traced(tmp_path, monkeypatch):
         return db
 
     monkeypatch.setattr(store, "_connect", traced_connect)
-    with TestClient(create_app(store), headers={"Authorization": f"Bearer {SECRET}"}) as session:
+    with TestClient(create_app(store), base_url="http://127.0.0.1", headers={"Authorization": f"Bearer {SECRET}"}) as session:
         yield store, session, statements
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 import urllib.error
@@ -46,9 +47,13 @@ def serve(args: argparse.Namespace) -> int:
     public = os.environ.get("SANDBOX_PUBLIC_URL")
     if not public and os.environ.get("JUPYTERHUB_SERVICE_PREFIX"):
         public = public_base(address)
+    # One line per event in the log (errors name their file and line, no tracebacks).
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     token = args.trainer_token or random_token(32)
     process.write_trainer_token(args.db, token)
-    app = create_app(Store(args.db), version, public, classroom=args.classroom, trainer_token=token)
+    # Hosted pages and redirect URLs use the sandbox's own address, never the request's Host header.
+    app = create_app(Store(args.db), version, public or address, args.webhook_host,
+                     classroom=args.classroom, trainer_token=token)
     print(f"Stripe sandbox on {address} (API version {version}, state {args.db})", flush=True)
     if args.classroom:
         print(
@@ -147,6 +152,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--port", type=int, default=process.DEFAULT_PORT)
     p.add_argument("--db", default=str(process.state_dir() / "sandbox.sqlite3"))
     p.add_argument("--api-version", help="the account's default API version (default: stripe-python's)")
+    p.add_argument(
+        "--webhook-host", action="append", default=[], metavar="HOST",
+        help="a host other than this machine that webhook endpoints may target (repeatable)",
+    )
     p.add_argument("--classroom", action="store_true", help="one sandbox for a room: an account per learner")
     p.add_argument("--trainer-token", help="the trainer's token (default: a new one, printed in classroom mode)")
     p.set_defaults(run=serve)

@@ -1,24 +1,25 @@
 """The sandbox's ASGI app: Stripe's wire protocol around the handlers in ``resources/``.
 
-Every ``/v1`` request goes through the same steps, as at Stripe: a Request-Id; the API key
+Every ``/v1`` request goes through the same steps, as at Stripe: a Request-Id; the body, read
+up to a size limit (everything after that runs off the event loop); form decoding; the API key
 (secret or publishable, test only); the API version (``Stripe-Version`` or the account
-default); form decoding; version changes; parameter validation against stripe-python's
-params classes; idempotency; the handler, in one SQLite transaction; then expand and the
-version's response shape.
+default); version changes; parameter validation against stripe-python's params classes;
+idempotency; the handler, in one SQLite transaction; then expand and the version's response
+shape.
 """
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import hashlib
 import json
+import logging
 import os
 import threading
 import time
 import traceback
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from starlette.applications import Starlette
@@ -26,83 +27,31 @@ from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from . import schema, versions, wire
 from .accounts import Accounts, Activity, RequestRecord
 from .context import ApiRequest, check_client_expand
-from .errors import StripeError
+from .errors import StripeError, shorten
+from .hosts import HostCheck
+from .keys import PUBLISHABLE, api_key, key_kind
 from .router import Route as ApiRoute
 from .router import api
 from .store import Store, new_id, random_token
 
-NO_KEY = (
-    "You did not provide an API key. You need to provide your API key in the Authorization header, "
-    "using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY'). See "
-    "https://stripe.com/docs/api#authentication for details, or we can help at https://support.stripe.com/."
+log = logging.getLogger("helpers.sandbox")
+
+# Stripe does not document a request size limit (unverified); a tutorial's largest request is a
+# few kilobytes (50 metadata keys of 500 characters are 27 kB). Bounded, so one request cannot
+# hold the process's memory or its parser.
+MAX_BODY_BYTES = 1_000_000
+MAX_FIELDS = 1_000  # form fields per query string or body
+TOO_LARGE = (
+    f"The request body is larger than the sandbox accepts ({MAX_BODY_BYTES:,} bytes). Stripe's parameters "
+    "are small: metadata holds at most 50 keys of 500 characters, strings at most 5000 characters."
 )
-LIVE_KEY = (
-    "This sandbox accepts test keys only (sk_test_…, rk_test_…, pk_test_…). A live key moves real "
-    "money: never use it with this tutorial."
-)
-PUBLISHABLE = (
-    "This API call cannot be made with a publishable API key. Please use a secret API key. You can "
-    "find a list of your API keys at https://dashboard.stripe.com/account/apikeys."
-)
-KEY_IN_URL = (
-    "Only a publishable key (pk_test_…) may be sent as the `key` parameter, as Stripe.js does. Send a "
-    "secret or restricted key in the Authorization header ('Authorization: Bearer sk_test_…'), never in "
-    "a URL or a form body, where logs and browser history keep it."
-)
-
-
-def _mask(key: str) -> str:
-    return key[:8] + "*" * 4 + key[-4:] if len(key) > 12 else key[:3] + "****"
-
-
-def key_kind(key: str) -> str:
-    if not key:
-        raise StripeError(NO_KEY, status=401, type="invalid_request_error")
-    if key.startswith(("sk_live_", "rk_live_", "pk_live_")):
-        raise StripeError(LIVE_KEY, status=401)
-    if key.startswith(("sk_test_", "rk_test_")) and len(key) > 8:
-        return "secret"
-    if key.startswith("pk_test_") and len(key) > 8:
-        return "publishable"
-    raise StripeError(f"Invalid API Key provided: {_mask(key)}", status=401)
-
-
-def _api_key(request: Request, form: list[tuple[str, str]]) -> str:
-    header = request.headers.get("authorization", "")
-    scheme, _, value = header.partition(" ")
-    if scheme.lower() == "bearer":
-        return value.strip()
-    if scheme.lower() == "basic":
-        try:
-            return base64.b64decode(value).decode().split(":", 1)[0]
-        except (ValueError, UnicodeDecodeError):
-            return ""
-    for name, val in form:  # Stripe.js style: key=pk_test_… in the body or query
-        if name == "key":
-            if not val.startswith("pk_"):
-                raise StripeError(KEY_IN_URL, status=401)
-            return val
-    return ""
-
-
-def _record_of(request: Request, response: Response, request_id: str, started: float) -> RequestRecord:
-    error: dict[str, Any] = {}
-    if response.status_code >= 400:
-        with contextlib.suppress(ValueError, KeyError, TypeError):
-            error = json.loads(response.body)["error"]
-    return RequestRecord(
-        time=time.time(), method=request.method, path=request.url.path, status=response.status_code,
-        request_id=request_id, duration_ms=round((time.perf_counter() - started) * 1000, 1),
-        error_type=error.get("type"), error_code=error.get("code"), error_message=error.get("message"),
-        error_param=error.get("param"),
-    )
-
+METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
 
 # Stripe.js sends this one; stripe-python's params classes do not declare it (servers never may).
 INFER_FROM_CLIENT = ("mandate_data", "customer_acceptance", "online", "infer_from_client")
@@ -115,17 +64,90 @@ def _pop_path(raw: dict, path: tuple[str, ...]):
     return node.pop(path[-1], None) if isinstance(node, dict) else None
 
 
+async def read_body(request: Request) -> bytes:
+    """A POST's body, up to MAX_BODY_BYTES: 413 as soon as it is known to be larger."""
+    if request.method != "POST":
+        return b""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise StripeError(TOO_LARGE, status=413)
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise StripeError(TOO_LARGE, status=413)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def form_pairs(request: Request, body: bytes) -> list[tuple[str, str]]:
+    """The query string's and the form body's name/value pairs, strictly UTF-8."""
+    if request.headers.get("content-type", "").startswith("application/json") and body:
+        raise StripeError(
+            "Invalid request: the body must be form-encoded (application/x-www-form-urlencoded), "
+            "as Stripe's API expects."
+        )
+    try:
+        pairs = urllib.parse.parse_qsl(
+            request.url.query, keep_blank_values=True, errors="strict", max_num_fields=MAX_FIELDS
+        )
+        return pairs + urllib.parse.parse_qsl(
+            body.decode("utf-8"), keep_blank_values=True, errors="strict", max_num_fields=MAX_FIELDS
+        )
+    except UnicodeDecodeError:
+        raise StripeError(
+            "Invalid request: the parameters are not valid UTF-8. Percent-encode text as UTF-8 (%C3%A9 for é)."
+        ) from None
+    except ValueError:  # parse_qsl's "Max number of fields exceeded"
+        raise StripeError(
+            f"Invalid request: more than {MAX_FIELDS} parameters. Stripe's requests need a few dozen at most."
+        ) from None
+
+
+def fingerprint(request: Request, kind: str, version: str, pairs: Iterable[tuple[str, str]]) -> str:
+    """What makes two requests under one Idempotency-Key the same request: method, path, API
+    version (another version's answer has another shape), the key's kind (a publishable key
+    must never replay a secret key's answer) and the parameters."""
+    return hashlib.sha256(
+        json.dumps([request.method, request.url.path, version, kind, sorted(pairs)]).encode()
+    ).hexdigest()
+
+
+def log_bug(request: Request, error: Exception) -> None:
+    """One line per sandbox bug: what was asked, what broke, where."""
+    where = traceback.extract_tb(error.__traceback__)[-1] if error.__traceback__ else None
+    log.error(
+        "%s %s -> 500 %s: %s%s", request.method, shorten(request.url.path), type(error).__name__,
+        shorten(str(error), 300), f" ({where.filename}:{where.lineno} in {where.name})" if where else "",
+    )
+
+
+def _record_of(request: Request, response: Response, request_id: str, started: float) -> RequestRecord:
+    """What an account's request log keeps of one request (the error's fields when it failed)."""
+    error: dict[str, Any] = {}
+    if response.status_code >= 400:
+        with contextlib.suppress(ValueError, KeyError, TypeError):
+            error = json.loads(response.body)["error"]
+    return RequestRecord(
+        time=time.time(), method=request.method, path=shorten(request.url.path), status=response.status_code,
+        request_id=request_id, duration_ms=round((time.perf_counter() - started) * 1000, 1),
+        error_type=error.get("type"), error_code=error.get("code"), error_message=error.get("message"),
+        error_param=error.get("param"),
+    )
+
+
 class Sandbox:
     """Holds the store, its accounts, and the state shared between requests (idempotency keys
     in flight, each account's recent requests)."""
 
     def __init__(
-        self, store: Store, account_version: str, public_url: str | None = None, *, classroom: bool = False,
-        trainer_token: str | None = None,
+        self, store: Store, account_version: str, public_url: str | None = None,
+        webhook_hosts: Iterable[str] = (), *, classroom: bool = False, trainer_token: str | None = None,
     ) -> None:
         self.store = store
         self.account_version = account_version
         self.public_url = public_url  # the base browsers use, when not the request's own
+        self.webhook_hosts = frozenset(h.lower() for h in webhook_hosts)  # beyond loopback
         self.accounts = Accounts(store, classroom=classroom)
         self.activity = Activity()
         self.classroom = classroom
@@ -143,42 +165,42 @@ class Sandbox:
         return response
 
     async def _respond(self, request: Request, request_id: str, named: dict[str, str]) -> Response:
-        version = self.account_version
-        headers = {"Request-Id": request_id}
+        headers = {"Request-Id": request_id, "Stripe-Version": self.account_version}
         try:
-            body = (await request.body()).decode("utf-8", "replace") if request.method == "POST" else ""
-            if request.headers.get("content-type", "").startswith("application/json") and body:
-                raise StripeError(
-                    "Invalid request: the body must be form-encoded (application/x-www-form-urlencoded), "
-                    "as Stripe's API expects."
-                )
-            pairs = urllib.parse.parse_qsl(request.url.query, keep_blank_values=True)
-            pairs += urllib.parse.parse_qsl(body, keep_blank_values=True)
-            key = _api_key(request, pairs)
-            kind = key_kind(key)
-            named["account"] = await run_in_threadpool(self.accounts.for_key, key, kind)
-            version = versions.check(request.headers.get("stripe-version") or self.account_version)
-            headers["Stripe-Version"] = version
-            idem = request.headers.get("idempotency-key") if request.method == "POST" else None
-            if idem:
-                headers["Idempotency-Key"] = idem
-            status, payload, replayed = await run_in_threadpool(
-                self.process, request, pairs, kind, version, request_id, idem, self.store.for_account(named["account"])
-            )
-            if replayed:
-                headers["Idempotent-Replayed"] = "true"
+            body = await read_body(request)
+            status, payload = await run_in_threadpool(self.answer, request, body, request_id, headers, named)
             return Response(payload, status_code=status, headers=headers, media_type="application/json")
         except StripeError as error:
-            headers.setdefault("Stripe-Version", version)
             return JSONResponse(error.body(request_id), status_code=error.status, headers=headers)
-        except Exception:  # a sandbox bug: still answer in Stripe's envelope, never text/plain
-            traceback.print_exc()
-            headers.setdefault("Stripe-Version", version)
+        except Exception as bug:  # a sandbox bug: still answer in Stripe's envelope, never text/plain
+            log_bug(request, bug)
             error = StripeError(
-                "An unexpected error occurred in the sandbox (a bug: its log has the traceback).",
+                "An unexpected error occurred in the sandbox (a bug: its log names it).",
                 status=500, type="api_error",
             )
             return JSONResponse(error.body(request_id), status_code=500, headers=headers)
+
+    def answer(
+        self, request: Request, body: bytes, request_id: str, headers: dict[str, str], named: dict[str, str],
+    ) -> tuple[int, str]:
+        """Everything after the body is read (in a worker thread): (status, JSON body).
+        Sets the response's Stripe-Version and idempotency headers in ``headers``, and the
+        key's account in ``named``."""
+        pairs = form_pairs(request, body)
+        key = api_key(request, pairs)
+        kind = key_kind(key)
+        named["account"] = self.accounts.for_key(key, kind)
+        version = headers["Stripe-Version"] = versions.check(
+            request.headers.get("stripe-version") or self.account_version
+        )
+        idem = request.headers.get("idempotency-key") if request.method == "POST" else None
+        if idem:
+            headers["Idempotency-Key"] = idem
+        store = self.store.for_account(named["account"])
+        status, payload, replayed = self.process(request, pairs, kind, version, request_id, idem, store)
+        if replayed:
+            headers["Idempotent-Replayed"] = "true"
+        return status, payload
 
     def process(
         self, request: Request, pairs: list[tuple[str, str]], kind: str, version: str,
@@ -187,10 +209,7 @@ class Sandbox:
         """(status, JSON body, replayed) for one API request, in ``store`` (the view of the
         key's account); raises StripeError before the handler."""
         route, args, params, raw = self._parse(request, pairs, kind, version)
-        # The same key at another API version is another request (its answer has another shape).
-        fingerprint = hashlib.sha256(
-            json.dumps([request.method, request.url.path, version, sorted(pairs)], sort_keys=True).encode()
-        ).hexdigest()
+        same = fingerprint(request, kind, version, pairs)
         req = ApiRequest(
             store=store, method=request.method, path=request.url.path,
             route=f"{request.method} {route.pattern}", args=args, params=params, raw=raw,
@@ -199,8 +218,9 @@ class Sandbox:
             base_url=self.public_url or str(request.base_url).rstrip("/"),
             client_ip=request.client.host if request.client else "127.0.0.1",
             user_agent=request.headers.get("user-agent", ""),
+            webhook_hosts=self.webhook_hosts,
         )
-        if request.method == "GET":  # reads take no lock: they never wait for writes, nor writes for them
+        if route.method == "GET":  # reads take no lock: they never wait for writes, nor writes for them
             with store.snapshot():
                 return 200, self._answer(route, req), False
         with self._key_in_flight(store.account, idem), store.transaction():
@@ -208,7 +228,7 @@ class Sandbox:
             # request with this key (another thread, or another process) waits, then replays.
             saved = store.idempotent_result(idem) if idem else None
             if saved is not None:
-                if saved[0] != fingerprint:
+                if saved[0] != same:
                     raise StripeError(
                         "Keys for idempotent requests can only be used with the same parameters "
                         f"they were first used with. Try using a key other than '{idem}' if you "
@@ -224,7 +244,7 @@ class Sandbox:
                     raise
                 status, payload = error.status, json.dumps(error.body(request_id))
             if idem:
-                store.remember(idem, fingerprint, status, payload)
+                store.remember(idem, same, status, payload)
             return status, payload, False
 
     @staticmethod
@@ -237,10 +257,10 @@ class Sandbox:
     ) -> tuple[ApiRoute, dict[str, str], dict[str, Any], dict[str, Any]]:
         """The route, its path arguments, the validated params and the raw (decoded) params."""
         method, path = request.method, request.url.path
-        found = api.resolve(method, path)
+        found = api.resolve("GET" if method == "HEAD" else method, path)  # HEAD: a GET without its body
         if found is None:
             raise StripeError(
-                f"Unrecognized request URL ({method}: {path}). Please see https://stripe.com/docs "
+                f"Unrecognized request URL ({method}: {shorten(path)}). Please see https://stripe.com/docs "
                 "or we can help at https://support.stripe.com/.",
                 status=404,
             )
@@ -304,18 +324,32 @@ class Sandbox:
                 self.in_flight.discard(held)
 
 
-def create_app(
-    store: Store, account_version: str | None = None, public_url: str | None = None, *, classroom: bool = False,
-    trainer_token: str | None = None,
-) -> Starlette:
-    """The app. ``public_url``: the sandbox's address for browsers, when they cannot use the
-    request's own (behind jupyter-server-proxy on JupyterHub: ``/user/<name>/proxy/<port>``).
-    ``classroom``: one sandbox for a room (the demo key refused); ``trainer_token``: what the
-    trainer's requests carry (made up when not given)."""
-    from . import control, pages, process, resources  # noqa: F401 - registers the routes
+def not_found(request: Request) -> Response:
+    """Any other path: under ``/v1`` (also ``//v1``) Stripe's envelope, elsewhere plain text."""
+    path = request.url.path
+    if path.lstrip("/").split("/")[0] == "v1":
+        error = StripeError(
+            f"Unrecognized request URL ({request.method}: {shorten(path)}). Please see https://stripe.com/docs "
+            "or we can help at https://support.stripe.com/.",
+            status=404,
+        )
+        return JSONResponse(error.body(new_id("req", 14)), status_code=404)
+    return PlainTextResponse("Not Found", status_code=404)
 
-    sandbox = Sandbox(store, account_version or versions.LATEST, public_url, classroom=classroom,
-                      trainer_token=trainer_token)
+
+def create_app(
+    store: Store, account_version: str | None = None, public_url: str | None = None,
+    webhook_hosts: Iterable[str] = (), *, classroom: bool = False, trainer_token: str | None = None,
+) -> Starlette:
+    """The app. ``public_url``: the sandbox's address for browsers (``serve`` passes its own
+    address, or, behind jupyter-server-proxy on JupyterHub, ``/user/<name>/proxy/<port>``);
+    without it, the request's. ``webhook_hosts``: hosts other than this machine that webhook
+    endpoints may target. ``classroom``: one sandbox for a room (the demo key refused);
+    ``trainer_token``: what the trainer's requests carry (made up when not given)."""
+    from . import control, home, pages, process, resources  # noqa: F401 - registers the routes
+
+    sandbox = Sandbox(store, account_version or versions.LATEST, public_url, webhook_hosts,
+                      classroom=classroom, trainer_token=trainer_token)
     from . import webhooks
     from .resources import test_clocks
 
@@ -337,9 +371,11 @@ def create_app(
 
     routes = [
         Route("/health", health),
+        *home.routes(sandbox),
         *pages.routes(sandbox),
         *control.routes(sandbox),
-        Route("/v1/{path:path}", sandbox.handle, methods=["GET", "POST", "DELETE"]),
+        Route("/v1/{path:path}", sandbox.handle, methods=METHODS),  # the handler answers unknown methods
+        Route("/{path:path}", not_found, methods=METHODS),
     ]
     # Stripe.js calls the API from the merchant's page (another origin), as it does at Stripe. It
     # sends the publishable key as ``key=`` in the body, so no page may send an Authorization
@@ -349,6 +385,6 @@ def create_app(
         allow_headers=["Content-Type", "Stripe-Version", "Idempotency-Key"],
         expose_headers=["Request-Id", "Stripe-Version"],
     )
-    app = Starlette(routes=routes, middleware=[cors])
+    app = Starlette(routes=routes, middleware=[Middleware(HostCheck, public_url=public_url), cors])
     app.state.sandbox = sandbox
     return app

@@ -25,7 +25,7 @@ LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 
 def routes(sandbox) -> list[Route]:
-    from .app import key_kind
+    from .keys import key_kind
 
     def refused(message: str, status: int = 403) -> Response:
         return JSONResponse({"error": {"type": "invalid_request_error", "message": message}}, status_code=status)

@@ -177,6 +177,15 @@ class SandboxProcess:
             self.process.wait(5)
 
 
+LOG_MAX_BYTES = 1_000_000
+
+
+def rotate(log: Path) -> None:
+    """Keep one previous log (``sandbox.log.1``) once the log passes LOG_MAX_BYTES."""
+    if log.exists() and log.stat().st_size > LOG_MAX_BYTES:
+        log.replace(log.with_name(log.name + ".1"))
+
+
 def start(
     db: Path, port: int | None = None, *, api_version: str | None = None, log: Path | None = None,
     detached: bool = False, timeout: float = 20.0,
@@ -193,6 +202,8 @@ def start(
     cmd = [sys.executable, "-m", "helpers.sandbox", "serve", "--port", str(port), "--db", str(db)]
     if api_version:
         cmd += ["--api-version", api_version]
+    if log:
+        rotate(Path(log))
     out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2]) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     proc = subprocess.Popen(  # noqa: S603

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...limits import EMAIL, MAX_AMOUNT
+from ...urls import path_segment
 from .. import events, search
-from ..context import ApiRequest, includer, page_limit
-from ..errors import StripeError
+from ..context import ApiRequest, includer, page_limit, search_page
+from ..errors import StripeError, shorten
 from ..router import api
 from ..store import new_id
 from . import clock_limits
 from .common import address, apply_updates, created_filter, deleted, metadata
 
-UPDATABLE = ("address", "balance", "description", "email", "name", "phone", "preferred_locales", "shipping")
+UPDATABLE = (
+    "address", "balance", "description", "email", "name", "next_invoice_sequence", "phone", "preferred_locales", "shipping",
+)
 
 
 def clock_time(req: ApiRequest, customer: dict[str, Any] | None) -> int:
@@ -22,6 +26,31 @@ def clock_time(req: ApiRequest, customer: dict[str, Any] | None) -> int:
         if clock:
             return clock["frozen_time"]
     return req.now()
+
+
+# Not documented by Stripe (unverified): a customer's balance stays within the largest amount,
+# the next invoice number is a positive count.
+MAX_INVOICE_SEQUENCE = 999_999_999
+
+
+def check_customer_params(p: dict[str, Any]) -> None:
+    """``email``, ``balance`` and ``next_invoice_sequence`` as Stripe takes them."""
+    if p.get("email") and not EMAIL.match(p["email"]):
+        raise StripeError(
+            f"Invalid email address: {shorten(p['email'], 100)}", code="email_invalid", param="email"
+        )
+    if p.get("balance") is not None and abs(p["balance"]) > MAX_AMOUNT:
+        raise StripeError(
+            f"Invalid integer: balance must be between -{MAX_AMOUNT} and {MAX_AMOUNT} (in the currency's "
+            "smallest unit).",
+            code="parameter_invalid_integer", param="balance",
+        )
+    sequence = p.get("next_invoice_sequence")
+    if sequence is not None and not 1 <= sequence <= MAX_INVOICE_SEQUENCE:
+        raise StripeError(
+            f"Invalid integer: next_invoice_sequence must be between 1 and {MAX_INVOICE_SEQUENCE}.",
+            code="parameter_invalid_integer", param="next_invoice_sequence",
+        )
 
 
 def _address(given: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -40,6 +69,7 @@ def _shipping(given: dict[str, Any] | None) -> dict[str, Any] | None:
 @api.route("POST", "/v1/customers", "CustomerCreateParams")
 def create(req: ApiRequest) -> dict[str, Any]:
     p = req.params
+    check_customer_params(p)
     clock = None
     if p.get("test_clock"):
         clock = req.store.get("test_helpers.test_clock", p["test_clock"], "test_clock")
@@ -101,6 +131,7 @@ def retrieve(req: ApiRequest) -> dict[str, Any]:
 def update(req: ApiRequest) -> dict[str, Any]:
     customer = req.store.get("customer", req.args["id"])
     before = {k: (dict(v) if isinstance(v, dict) else v) for k, v in customer.items()}
+    check_customer_params(req.params)
     apply_updates(customer, req.params, UPDATABLE)
     customer["address"], customer["shipping"] = _address(customer["address"]), _shipping(customer["shipping"])
     settings = req.params.get("invoice_settings")
@@ -160,7 +191,7 @@ SEARCH_FIELDS = {
 def search_customers(req: ApiRequest) -> dict[str, Any]:
     query = search.parse(req.params["query"], SEARCH_FIELDS)
     limit = page_limit(req.params)
-    start = int(req.params["page"]) if str(req.params.get("page", "")).isdigit() else 0
+    start = search_page(req.params)
     found = req.store.search("customer", query, limit=limit + 1, offset=start)
     more = len(found) > limit
     return {
@@ -175,7 +206,7 @@ def search_customers(req: ApiRequest) -> dict[str, Any]:
 # --------------------------------------------------------------------------- includable fields (expand[])
 
 def _included_list(customer: dict[str, Any], name: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"object": "list", "data": rows, "has_more": False, "url": f"/v1/customers/{customer['id']}/{name}"}
+    return {"object": "list", "data": rows, "has_more": False, "url": f"/v1/customers/{path_segment(customer['id'])}/{name}"}
 
 
 @includer("customer", "sources")
