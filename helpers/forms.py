@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import html
 import ipaddress
-import re
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -19,7 +18,7 @@ from urllib.parse import urlsplit
 import ipywidgets as widgets
 import stripe
 
-from helpers.limits import AMAZON_PAY_CURRENCIES, MAX_AMOUNT, MAX_INTERVAL_COUNT
+from helpers.limits import AMAZON_PAY_CURRENCIES, EMAIL, MAX_AMOUNT, MAX_INTERVAL_COUNT
 
 CURRENCIES = AMAZON_PAY_CURRENCIES
 INTERVALS = ("month", "year", "week", "day")
@@ -27,7 +26,6 @@ MAX_UNIT_AMOUNT = MAX_AMOUNT
 GUIDE_DESCRIPTION = "My First Test Customer (created for API docs)"
 ENDIVE = "2026-09-30"  # first API version without payment_method_types on SetupIntent create
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _STYLE = {"description_width": "150px"}
 
 
@@ -155,7 +153,7 @@ class CustomerForm(Form):
 
     def _collect(self) -> dict[str, Any]:
         email = self.email.value.strip()
-        if email and not _EMAIL.match(email):
+        if email and not EMAIL.match(email):
             raise FormError(f"Email {email!r} is not an email address.")
         if self.mode == "find":
             if not email:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 # Amazon Pay's presentment currencies, with the number of decimals of each (docs: Amazon Pay).
 # A business in the US can charge USD only; in the EU, the UK and Switzerland, all of them.
 AMAZON_PAY_CURRENCIES: dict[str, int] = {
@@ -16,3 +18,8 @@ MAX_INTERVAL_COUNT = {"day": 1095, "week": 156, "month": 36, "year": 3}
 
 # The largest amount Stripe accepts, in minor units (eight digits).
 MAX_AMOUNT = 99_999_999
+
+# An email address as Stripe accepts one: no spaces, one @, a dotted domain whose labels are
+# letters, digits or hyphens. Stripe answers 400 `email_invalid` ("Invalid email address: …") for
+# e.g. "name@com", "name@gmile", "@localhost", "x@.example.com" (public bug reports quote these).
+EMAIL = re.compile(r"^[^@\s]+@(?:[^\W_](?:(?:[^\W_]|-)*[^\W_])?\.)+[^\W\d_]{2,}$")

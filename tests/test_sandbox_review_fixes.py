@@ -231,7 +231,7 @@ def local(tmp_path, monkeypatch):
     """The app in this process, its test clock thread not started (each test drives it)."""
     monkeypatch.setattr(test_clocks, "start", lambda store, version: None)
     store = Store(tmp_path / "local.sqlite3")
-    with TestClient(create_app(store), headers={"Authorization": f"Bearer {SECRET}"}) as session:
+    with TestClient(create_app(store), base_url="http://127.0.0.1", headers={"Authorization": f"Bearer {SECRET}"}) as session:
         yield store, session
 
 
@@ -398,7 +398,7 @@ def test_ensure_running_from_two_kernels_at_once_starts_one_sandbox(tmp_path, mo
 
 def test_hosted_page_store_work_does_not_block_the_event_loop(tmp_path):
     store = Store(tmp_path / "page.sqlite3")
-    with TestClient(create_app(store), headers={"Authorization": f"Bearer {SECRET}"}) as session:
+    with TestClient(create_app(store), base_url="http://127.0.0.1", headers={"Authorization": f"Bearer {SECRET}"}) as session:
         customer = session.post("/v1/customers").json()
         intent = session.post("/v1/setup_intents", data={
             "confirm": "true", "customer": customer["id"], "payment_method_data[type]": "amazon_pay",

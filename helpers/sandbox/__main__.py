@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 import urllib.request
@@ -37,10 +38,18 @@ def serve(args: argparse.Namespace) -> int:
         print(error.message, file=sys.stderr)
         return 2
     address = f"http://[{args.host}]:{args.port}" if ":" in args.host else f"http://{args.host}:{args.port}"
+    try:
+        _held = process.hold_database(Path(args.db), address)  # kept until serve returns
+    except process.SandboxError as error:
+        print(error, file=sys.stderr)
+        return 2
     public = os.environ.get("SANDBOX_PUBLIC_URL")
     if not public and os.environ.get("JUPYTERHUB_SERVICE_PREFIX"):
         public = public_base(address)
-    app = create_app(Store(args.db), version, public)
+    # One line per event in the log (errors name their file and line, no tracebacks).
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    # Hosted pages and redirect URLs use the sandbox's own address, never the request's Host header.
+    app = create_app(Store(args.db), version, public or address, args.webhook_host)
     print(f"Stripe sandbox on {address} (API version {version}, state {args.db})", flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
     return 0
@@ -86,6 +95,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--port", type=int, default=process.DEFAULT_PORT)
     p.add_argument("--db", default=str(process.state_dir() / "sandbox.sqlite3"))
     p.add_argument("--api-version", help="the account's default API version (default: stripe-python's)")
+    p.add_argument(
+        "--webhook-host", action="append", default=[], metavar="HOST",
+        help="a host other than this machine that webhook endpoints may target (repeatable)",
+    )
     p.set_defaults(run=serve)
     p = sub.add_parser("status", help="is a sandbox up, and what does it hold")
     p.add_argument("--url")

@@ -1,23 +1,24 @@
 """The sandbox's ASGI app: Stripe's wire protocol around the handlers in ``resources/``.
 
-Every ``/v1`` request goes through the same steps, as at Stripe: a Request-Id; the API key
+Every ``/v1`` request goes through the same steps, as at Stripe: a Request-Id; the body, read
+up to a size limit (everything after that runs off the event loop); form decoding; the API key
 (secret or publishable, test only); the API version (``Stripe-Version`` or the account
-default); form decoding; version changes; parameter validation against stripe-python's
-params classes; idempotency; the handler, in one SQLite transaction; then expand and the
-version's response shape.
+default); version changes; parameter validation against stripe-python's params classes;
+idempotency; the handler, in one SQLite transaction; then expand and the version's response
+shape.
 """
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import hashlib
 import json
+import logging
 import os
 import threading
 import traceback
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from starlette.applications import Starlette
@@ -25,69 +26,30 @@ from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from . import schema, versions, wire
 from .context import ApiRequest, check_client_expand
-from .errors import StripeError
+from .errors import StripeError, shorten
+from .hosts import HostCheck
+from .keys import PUBLISHABLE, api_key, key_kind
 from .router import Route as ApiRoute
 from .router import api
 from .store import Store, new_id
 
-NO_KEY = (
-    "You did not provide an API key. You need to provide your API key in the Authorization header, "
-    "using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY'). See "
-    "https://stripe.com/docs/api#authentication for details, or we can help at https://support.stripe.com/."
+log = logging.getLogger("helpers.sandbox")
+
+# Stripe does not document a request size limit (unverified); a tutorial's largest request is a
+# few kilobytes (50 metadata keys of 500 characters are 27 kB). Bounded, so one request cannot
+# hold the process's memory or its parser.
+MAX_BODY_BYTES = 1_000_000
+MAX_FIELDS = 1_000  # form fields per query string or body
+TOO_LARGE = (
+    f"The request body is larger than the sandbox accepts ({MAX_BODY_BYTES:,} bytes). Stripe's parameters "
+    "are small: metadata holds at most 50 keys of 500 characters, strings at most 5000 characters."
 )
-LIVE_KEY = (
-    "This sandbox accepts test keys only (sk_test_…, rk_test_…, pk_test_…). A live key moves real "
-    "money: never use it with this tutorial."
-)
-PUBLISHABLE = (
-    "This API call cannot be made with a publishable API key. Please use a secret API key. You can "
-    "find a list of your API keys at https://dashboard.stripe.com/account/apikeys."
-)
-KEY_IN_URL = (
-    "Only a publishable key (pk_test_…) may be sent as the `key` parameter, as Stripe.js does. Send a "
-    "secret or restricted key in the Authorization header ('Authorization: Bearer sk_test_…'), never in "
-    "a URL or a form body, where logs and browser history keep it."
-)
-
-
-def _mask(key: str) -> str:
-    return key[:8] + "*" * 4 + key[-4:] if len(key) > 12 else key[:3] + "****"
-
-
-def key_kind(key: str) -> str:
-    if not key:
-        raise StripeError(NO_KEY, status=401, type="invalid_request_error")
-    if key.startswith(("sk_live_", "rk_live_", "pk_live_")):
-        raise StripeError(LIVE_KEY, status=401)
-    if key.startswith(("sk_test_", "rk_test_")) and len(key) > 8:
-        return "secret"
-    if key.startswith("pk_test_") and len(key) > 8:
-        return "publishable"
-    raise StripeError(f"Invalid API Key provided: {_mask(key)}", status=401)
-
-
-def _api_key(request: Request, form: list[tuple[str, str]]) -> str:
-    header = request.headers.get("authorization", "")
-    scheme, _, value = header.partition(" ")
-    if scheme.lower() == "bearer":
-        return value.strip()
-    if scheme.lower() == "basic":
-        try:
-            return base64.b64decode(value).decode().split(":", 1)[0]
-        except (ValueError, UnicodeDecodeError):
-            return ""
-    for name, val in form:  # Stripe.js style: key=pk_test_… in the body or query
-        if name == "key":
-            if not val.startswith("pk_"):
-                raise StripeError(KEY_IN_URL, status=401)
-            return val
-    return ""
-
+METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
 
 # Stripe.js sends this one; stripe-python's params classes do not declare it (servers never may).
 INFER_FROM_CLIENT = ("mandate_data", "customer_acceptance", "online", "infer_from_client")
@@ -100,52 +62,110 @@ def _pop_path(raw: dict, path: tuple[str, ...]):
     return node.pop(path[-1], None) if isinstance(node, dict) else None
 
 
+async def read_body(request: Request) -> bytes:
+    """A POST's body, up to MAX_BODY_BYTES: 413 as soon as it is known to be larger."""
+    if request.method != "POST":
+        return b""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise StripeError(TOO_LARGE, status=413)
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise StripeError(TOO_LARGE, status=413)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def form_pairs(request: Request, body: bytes) -> list[tuple[str, str]]:
+    """The query string's and the form body's name/value pairs, strictly UTF-8."""
+    if request.headers.get("content-type", "").startswith("application/json") and body:
+        raise StripeError(
+            "Invalid request: the body must be form-encoded (application/x-www-form-urlencoded), "
+            "as Stripe's API expects."
+        )
+    try:
+        pairs = urllib.parse.parse_qsl(
+            request.url.query, keep_blank_values=True, errors="strict", max_num_fields=MAX_FIELDS
+        )
+        return pairs + urllib.parse.parse_qsl(
+            body.decode("utf-8"), keep_blank_values=True, errors="strict", max_num_fields=MAX_FIELDS
+        )
+    except UnicodeDecodeError:
+        raise StripeError(
+            "Invalid request: the parameters are not valid UTF-8. Percent-encode text as UTF-8 (%C3%A9 for é)."
+        ) from None
+    except ValueError:  # parse_qsl's "Max number of fields exceeded"
+        raise StripeError(
+            f"Invalid request: more than {MAX_FIELDS} parameters. Stripe's requests need a few dozen at most."
+        ) from None
+
+
+def fingerprint(request: Request, kind: str, version: str, pairs: Iterable[tuple[str, str]]) -> str:
+    """What makes two requests under one Idempotency-Key the same request: method, path, API
+    version (another version's answer has another shape), the key's kind (a publishable key
+    must never replay a secret key's answer) and the parameters."""
+    return hashlib.sha256(
+        json.dumps([request.method, request.url.path, version, kind, sorted(pairs)]).encode()
+    ).hexdigest()
+
+
+def log_bug(request: Request, error: Exception) -> None:
+    """One line per sandbox bug: what was asked, what broke, where."""
+    where = traceback.extract_tb(error.__traceback__)[-1] if error.__traceback__ else None
+    log.error(
+        "%s %s -> 500 %s: %s%s", request.method, shorten(request.url.path), type(error).__name__,
+        shorten(str(error), 300), f" ({where.filename}:{where.lineno} in {where.name})" if where else "",
+    )
+
+
 class Sandbox:
     """Holds the store and the state shared between requests (idempotency keys in flight)."""
 
-    def __init__(self, store: Store, account_version: str, public_url: str | None = None) -> None:
+    def __init__(
+        self, store: Store, account_version: str, public_url: str | None = None,
+        webhook_hosts: Iterable[str] = (),
+    ) -> None:
         self.store = store
         self.account_version = account_version
         self.public_url = public_url  # the base browsers use, when not the request's own
+        self.webhook_hosts = frozenset(h.lower() for h in webhook_hosts)  # beyond loopback
         self.in_flight: set[str] = set()
         self.in_flight_lock = threading.Lock()
 
     async def handle(self, request: Request) -> Response:
         request_id = new_id("req", 14)
-        version = self.account_version
-        headers = {"Request-Id": request_id}
+        headers = {"Request-Id": request_id, "Stripe-Version": self.account_version}
         try:
-            body = (await request.body()).decode("utf-8", "replace") if request.method == "POST" else ""
-            if request.headers.get("content-type", "").startswith("application/json") and body:
-                raise StripeError(
-                    "Invalid request: the body must be form-encoded (application/x-www-form-urlencoded), "
-                    "as Stripe's API expects."
-                )
-            pairs = urllib.parse.parse_qsl(request.url.query, keep_blank_values=True)
-            pairs += urllib.parse.parse_qsl(body, keep_blank_values=True)
-            kind = key_kind(_api_key(request, pairs))
-            version = versions.check(request.headers.get("stripe-version") or self.account_version)
-            headers["Stripe-Version"] = version
-            idem = request.headers.get("idempotency-key") if request.method == "POST" else None
-            if idem:
-                headers["Idempotency-Key"] = idem
-            status, payload, replayed = await run_in_threadpool(
-                self.process, request, pairs, kind, version, request_id, idem
-            )
-            if replayed:
-                headers["Idempotent-Replayed"] = "true"
+            body = await read_body(request)
+            status, payload = await run_in_threadpool(self.answer, request, body, request_id, headers)
             return Response(payload, status_code=status, headers=headers, media_type="application/json")
         except StripeError as error:
-            headers.setdefault("Stripe-Version", version)
             return JSONResponse(error.body(request_id), status_code=error.status, headers=headers)
-        except Exception:  # a sandbox bug: still answer in Stripe's envelope, never text/plain
-            traceback.print_exc()
-            headers.setdefault("Stripe-Version", version)
+        except Exception as bug:  # a sandbox bug: still answer in Stripe's envelope, never text/plain
+            log_bug(request, bug)
             error = StripeError(
-                "An unexpected error occurred in the sandbox (a bug: its log has the traceback).",
+                "An unexpected error occurred in the sandbox (a bug: its log names it).",
                 status=500, type="api_error",
             )
             return JSONResponse(error.body(request_id), status_code=500, headers=headers)
+
+    def answer(self, request: Request, body: bytes, request_id: str, headers: dict[str, str]) -> tuple[int, str]:
+        """Everything after the body is read (in a worker thread): (status, JSON body).
+        Sets the response's Stripe-Version and idempotency headers in ``headers``."""
+        pairs = form_pairs(request, body)
+        kind = key_kind(api_key(request, pairs))
+        version = headers["Stripe-Version"] = versions.check(
+            request.headers.get("stripe-version") or self.account_version
+        )
+        idem = request.headers.get("idempotency-key") if request.method == "POST" else None
+        if idem:
+            headers["Idempotency-Key"] = idem
+        status, payload, replayed = self.process(request, pairs, kind, version, request_id, idem)
+        if replayed:
+            headers["Idempotent-Replayed"] = "true"
+        return status, payload
 
     def process(
         self, request: Request, pairs: list[tuple[str, str]], kind: str, version: str,
@@ -153,14 +173,13 @@ class Sandbox:
     ) -> tuple[int, str, bool]:
         """(status, JSON body, replayed) for one API request; raises StripeError before the handler."""
         route, args, params, raw = self._parse(request, pairs, kind, version)
-        # The same key at another API version is another request (its answer has another shape).
-        fingerprint = hashlib.sha256(
-            json.dumps([request.method, request.url.path, version, sorted(pairs)], sort_keys=True).encode()
-        ).hexdigest()
-        with self._key_in_flight(idem):
+        same = fingerprint(request, kind, version, pairs)
+        with self._key_in_flight(idem), self.store.transaction():
+            # The check, the handler and the saved answer in one write transaction: another
+            # request with this key (another thread, or another process) waits, then replays.
             saved = self.store.idempotent_result(idem) if idem else None
             if saved is not None:
-                if saved[0] != fingerprint:
+                if saved[0] != same:
                     raise StripeError(
                         "Keys for idempotent requests can only be used with the same parameters "
                         f"they were first used with. Try using a key other than '{idem}' if you "
@@ -176,17 +195,18 @@ class Sandbox:
                 base_url=self.public_url or str(request.base_url).rstrip("/"),
                 client_ip=request.client.host if request.client else "127.0.0.1",
                 user_agent=request.headers.get("user-agent", ""),
+                webhook_hosts=self.webhook_hosts,
             )
             try:
-                with self.store.transaction():
+                with self.store.attempt():
                     result = route.handler(req)
                     status, payload = 200, json.dumps(req.render(result) if "object" in result else result)
-                    if idem:
-                        self.store.remember(idem, fingerprint, status, payload)
             except StripeError as error:  # the handler's refusal is the saved answer too
+                if not idem:
+                    raise
                 status, payload = error.status, json.dumps(error.body(request_id))
-                if idem:
-                    self.store.remember(idem, fingerprint, status, payload)
+            if idem:
+                self.store.remember(idem, same, status, payload)
             return status, payload, False
 
     def _parse(
@@ -194,10 +214,10 @@ class Sandbox:
     ) -> tuple[ApiRoute, dict[str, str], dict[str, Any], dict[str, Any]]:
         """The route, its path arguments, the validated params and the raw (decoded) params."""
         method, path = request.method, request.url.path
-        found = api.resolve(method, path)
+        found = api.resolve("GET" if method == "HEAD" else method, path)  # HEAD: a GET without its body
         if found is None:
             raise StripeError(
-                f"Unrecognized request URL ({method}: {path}). Please see https://stripe.com/docs "
+                f"Unrecognized request URL ({method}: {shorten(path)}). Please see https://stripe.com/docs "
                 "or we can help at https://support.stripe.com/.",
                 status=404,
             )
@@ -260,12 +280,30 @@ class Sandbox:
                 self.in_flight.discard(idem)
 
 
-def create_app(store: Store, account_version: str | None = None, public_url: str | None = None) -> Starlette:
-    """The app. ``public_url``: the sandbox's address for browsers, when they cannot use the
-    request's own (behind jupyter-server-proxy on JupyterHub: ``/user/<name>/proxy/<port>``)."""
+def not_found(request: Request) -> Response:
+    """Any other path: under ``/v1`` (also ``//v1``) Stripe's envelope, elsewhere plain text."""
+    path = request.url.path
+    if path.lstrip("/").split("/")[0] == "v1":
+        error = StripeError(
+            f"Unrecognized request URL ({request.method}: {shorten(path)}). Please see https://stripe.com/docs "
+            "or we can help at https://support.stripe.com/.",
+            status=404,
+        )
+        return JSONResponse(error.body(new_id("req", 14)), status_code=404)
+    return PlainTextResponse("Not Found", status_code=404)
+
+
+def create_app(
+    store: Store, account_version: str | None = None, public_url: str | None = None,
+    webhook_hosts: Iterable[str] = (),
+) -> Starlette:
+    """The app. ``public_url``: the sandbox's address for browsers (``serve`` passes its own
+    address, or, behind jupyter-server-proxy on JupyterHub, ``/user/<name>/proxy/<port>``);
+    without it, the request's. ``webhook_hosts``: hosts other than this machine that webhook
+    endpoints may target."""
     from . import pages, resources  # noqa: F401 - registers the routes
 
-    sandbox = Sandbox(store, account_version or versions.LATEST, public_url)
+    sandbox = Sandbox(store, account_version or versions.LATEST, public_url, webhook_hosts)
     from . import webhooks
     from .resources import test_clocks
 
@@ -286,7 +324,8 @@ def create_app(store: Store, account_version: str | None = None, public_url: str
     routes = [
         Route("/health", health),
         *pages.routes(sandbox),
-        Route("/v1/{path:path}", sandbox.handle, methods=["GET", "POST", "DELETE"]),
+        Route("/v1/{path:path}", sandbox.handle, methods=METHODS),  # the handler answers unknown methods
+        Route("/{path:path}", not_found, methods=METHODS),
     ]
     # Stripe.js calls the API from the merchant's page (another origin), as it does at Stripe. It
     # sends the publishable key as ``key=`` in the body, so no page may send an Authorization
@@ -296,6 +335,6 @@ def create_app(store: Store, account_version: str | None = None, public_url: str
         allow_headers=["Content-Type", "Stripe-Version", "Idempotency-Key"],
         expose_headers=["Request-Id", "Stripe-Version"],
     )
-    app = Starlette(routes=routes, middleware=[cors])
+    app = Starlette(routes=routes, middleware=[Middleware(HostCheck, public_url=public_url), cors])
     app.state.sandbox = sandbox
     return app

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 from typing import Any
 
 from . import schema, versions
-from .errors import StripeError
-from .store import Store
+from .errors import StripeError, missing, shorten
+from .store import NAMES, Store
 
 MAX_EXPAND_DEPTH = 4
 
@@ -80,6 +81,17 @@ def client_view(value: Any) -> Any:
     return {k: client_view(v) for k, v in value.items()}
 
 
+def search_page(params: dict[str, Any]) -> int:
+    """Where a search page starts: ``page`` is the ``next_page`` token of the previous result."""
+    page = params.get("page") or "0"
+    if not re.fullmatch(r"[0-9]{1,9}", page):
+        raise StripeError(
+            f"Invalid page: {shorten(page, 50)}. Pass the next_page value of the previous search result.",
+            param="page",
+        )
+    return int(page)
+
+
 def page_limit(params: dict[str, Any]) -> int:
     """``limit`` of a list or search: 1-100, 10 by default."""
     limit = params.get("limit", 10)
@@ -107,6 +119,7 @@ class ApiRequest:
     base_url: str
     client_ip: str = "127.0.0.1"
     user_agent: str = ""
+    webhook_hosts: frozenset[str] = frozenset()  # hosts beyond this machine (``serve --webhook-host``)
 
     @property
     def publishable(self) -> bool:
@@ -133,14 +146,15 @@ class ApiRequest:
         if not isinstance(obj, dict):
             return obj
         out = {k: v for k, v in obj.items() if not k.startswith("_")}
-        if out.get("object") in ("list", "search_result"):
+        # An object names its type in ``object``; an event's ``data.object`` is the object itself.
+        object_type = out.get("object") if isinstance(out.get("object"), str) else None
+        if object_type in ("list", "search_result"):
             for path in paths:
                 if len(path) < 2 or path[0] != "data":
                     raise not_expandable([*at, *path])
             inner = [p[1:] for p in paths]
             out["data"] = [self._expand(o, inner, depth, None, [*at, "data"]) for o in out.get("data", [])]
             return out
-        object_type = out.get("object")
         cls = schema.class_of(object_type) or cls
         heads: dict[str, list[list[str]]] = {}
         for path in paths:
@@ -194,14 +208,7 @@ class ApiRequest:
                 param="ending_before",
             )
         cursor_id = after or before
-        cursor = self.store.seq_of(cursor_id) if cursor_id else None
-        if cursor_id and cursor is None:
-            raise StripeError(
-                f"No such {object_type}: '{cursor_id}'",
-                status=404,
-                code="resource_missing",
-                param="starting_after" if after else "ending_before",
-            )
+        cursor = self._cursor(object_type, cursor_id, "starting_after" if after else "ending_before")
         want = limit + 1
         if accept is None:
             rows = self.store.query(
@@ -224,6 +231,15 @@ class ApiRequest:
         if before:
             rows.reverse()
         return {"object": "list", "data": rows, "has_more": has_more, "url": url or self.path}
+
+    def _cursor(self, object_type: str, cursor_id: str | None, param: str) -> int | None:
+        """The list position of ``starting_after``/``ending_before``: an object of the listed type."""
+        if not cursor_id:
+            return None
+        found = self.store.find(cursor_id)
+        if found is None or found.get("object") != object_type:
+            raise missing(NAMES.get(object_type, object_type), cursor_id, param)
+        return self.store.seq_of(cursor_id)
 
     def shape(self, object_type: str, data: dict[str, Any]) -> dict[str, Any]:
         return schema.shape(object_type, data)

@@ -5,6 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 DOC_BASE = "https://stripe.com/docs/error-codes/"
+# Stripe's own IDs are at most 255 characters ("You can safely assume object IDs we generate will
+# never exceed 255 characters", docs.stripe.com/upgrades): longer input is not echoed in full.
+ECHO_LIMIT = 255
+
+
+def shorten(text: str, limit: int = ECHO_LIMIT) -> str:
+    """``text`` as an error message may quote it: at most ``limit`` characters."""
+    return text if len(text) <= limit else text[:limit] + f"… ({len(text):,} characters)"
 
 
 class StripeError(Exception):
@@ -45,7 +53,7 @@ class StripeError(Exception):
 
 def missing(kind: str, object_id: str, param: str = "id") -> StripeError:
     return StripeError(
-        f"No such {kind}: '{object_id}'", status=404, code="resource_missing", param=param
+        f"No such {kind}: '{shorten(object_id)}'", status=404, code="resource_missing", param=param
     )
 
 

@@ -13,6 +13,7 @@ from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Redire
 from starlette.routing import Route
 
 from .context import Actor
+from .errors import StripeError
 from .process import RESET_HEADER
 from .resources import setup_intents
 
@@ -54,6 +55,40 @@ GONE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Link
 Confirm the SetupIntent again to get a fresh <code>next_action.redirect_to_url.url</code>.</p></body></html>"""
 
 
+# No page of the sandbox may be framed by another site (clickjacking the Authorize button).
+FRAMING = {"Content-Security-Policy": "frame-ancestors 'none'", "X-Frame-Options": "DENY"}
+
+
+def page(content: str, status: int = 200) -> HTMLResponse:
+    return HTMLResponse(content, status_code=status, headers=FRAMING)
+
+
+def message_page(title: str, text: str, status: int) -> HTMLResponse:
+    return page(
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title></head>'
+        f'<body style="font-family: system-ui, sans-serif; margin: 3rem"><h1>{html.escape(title)}</h1>'
+        f"<p>{html.escape(text)}</p></body></html>",
+        status,
+    )
+
+
+def same_origin(request: Request) -> bool:
+    """A form POST a browser sends from this sandbox's own page: its Origin (when it sends one)
+    names the host the request came to. curl and other non-browser clients send no Origin."""
+    origin = request.headers.get("origin")
+    if origin is None:
+        return True
+    return origin != "null" and urllib.parse.urlsplit(origin).netloc.lower() == request.headers.get("host", "").lower()
+
+
+async def form_of(request: Request) -> dict[str, str] | None:
+    """The page's form fields, or None when the body is no UTF-8 form."""
+    try:
+        return dict(urllib.parse.parse_qsl((await request.body()).decode("utf-8"), errors="strict"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+
+
 def routes(sandbox) -> list[Route]:
     store = sandbox.store
 
@@ -71,9 +106,9 @@ def routes(sandbox) -> list[Route]:
         attempt_id = request.path_params["attempt"]
         found = setup_intents.attempt_for_page(store, attempt_id)
         if found is None:
-            return HTMLResponse(GONE, status_code=410)
+            return page(GONE, 410)
         _, intent = found
-        return HTMLResponse(PAGE.format(
+        return page(PAGE.format(
             merchant=html.escape(MERCHANT),
             customer=html.escape(_customer_label(intent)),
             intent=html.escape(intent["id"]),
@@ -82,21 +117,30 @@ def routes(sandbox) -> list[Route]:
 
     def decide(attempt_id: str, action: str | None, ip: str, user_agent: str) -> Response:
         actor = Actor(store, sandbox.account_version)
-        with store.transaction():
-            found = setup_intents.attempt_for_page(store, attempt_id)
-            if found is None:
-                return HTMLResponse(GONE, status_code=410)
-            attempt, intent = found
-            if action == "authorize":
-                target = setup_intents.authorize(actor, attempt, intent, ip, user_agent)
-            elif action == "fail":
-                target = setup_intents.fail(actor, attempt, intent)
-            else:
-                return HTMLResponse("Choose Authorize or Fail.", status_code=400)
+        if action not in ("authorize", "fail"):
+            return message_page("Choose Authorize or Fail", "Use one of the page's two buttons.", 400)
+        try:
+            with store.transaction():
+                found = setup_intents.attempt_for_page(store, attempt_id)
+                if found is None:
+                    return page(GONE, 410)
+                attempt, intent = found
+                if action == "authorize":
+                    target = setup_intents.authorize(actor, attempt, intent, ip, user_agent)
+                else:
+                    target = setup_intents.fail(actor, attempt, intent)
+        except StripeError as error:  # e.g. the PaymentMethod belongs to another customer: nothing changed
+            return message_page("This setup cannot be authorized", error.message, 409)
         return RedirectResponse(target, status_code=303)
 
     async def authorize_decide(request: Request) -> Response:
-        form = dict(urllib.parse.parse_qsl((await request.body()).decode()))
+        if not same_origin(request):
+            return message_page(
+                "Refused", "Only this page itself may authorize or fail the setup (the request came from another site).", 403
+            )
+        form = await form_of(request)
+        if form is None:
+            return message_page("Choose Authorize or Fail", "The form could not be read (not UTF-8).", 400)
         ip = request.client.host if request.client else "127.0.0.1"
         # The store's lock and SQLite block: off the event loop, as API requests are.
         return await run_in_threadpool(

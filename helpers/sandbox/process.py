@@ -21,6 +21,11 @@ from pathlib import Path
 
 from ..filelock import exclusive
 
+try:
+    import fcntl
+except ImportError:  # Windows: no flock; a second sandbox on one database is not refused there
+    fcntl = None  # type: ignore[assignment]
+
 HOST = "127.0.0.1"
 DEFAULT_PORT = 12111
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -53,6 +58,33 @@ def port_is_free(port: int, host: str = HOST) -> bool:
         except OSError:
             return False
     return True
+
+
+def hold_database(db: Path, url: str) -> object | None:
+    """Lock ``db`` for the rest of this process's life, so that no second sandbox serves it
+    (two would break idempotency and send every webhook twice). Returns the handle to keep
+    open; raises SandboxError naming the process that holds it. The kernel drops the lock
+    when the process ends, even after ``kill -9``."""
+    if fcntl is None:
+        return None
+    lock_file = Path(f"{db}.lock")
+    lock_file.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(lock_file, "a+")  # noqa: SIM115 - held until the process exits
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.seek(0)
+        holder = handle.read().strip() or "another process"
+        handle.close()
+        raise SandboxError(
+            f"Another sandbox ({holder}) already serves {db}. Use that one, stop it first "
+            "(python -m helpers.sandbox stop), or give this one its own --db."
+        ) from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"pid {os.getpid()}, {url}")
+    handle.flush()
+    return handle
 
 
 def free_port() -> int:
@@ -93,6 +125,15 @@ class SandboxProcess:
             self.process.wait(5)
 
 
+LOG_MAX_BYTES = 1_000_000
+
+
+def rotate(log: Path) -> None:
+    """Keep one previous log (``sandbox.log.1``) once the log passes LOG_MAX_BYTES."""
+    if log.exists() and log.stat().st_size > LOG_MAX_BYTES:
+        log.replace(log.with_name(log.name + ".1"))
+
+
 def start(
     db: Path, port: int | None = None, *, api_version: str | None = None, log: Path | None = None,
     detached: bool = False, timeout: float = 20.0,
@@ -109,6 +150,8 @@ def start(
     cmd = [sys.executable, "-m", "helpers.sandbox", "serve", "--port", str(port), "--db", str(db)]
     if api_version:
         cmd += ["--api-version", api_version]
+    if log:
+        rotate(Path(log))
     out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2]) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     proc = subprocess.Popen(  # noqa: S603

@@ -14,6 +14,7 @@ import ast
 import functools
 import importlib
 import inspect
+import json
 import re
 import sys
 import typing
@@ -25,10 +26,20 @@ import stripe
 from stripe._object_classes import OBJECT_CLASSES
 from stripe._request_options import RequestOptions
 
-from .errors import StripeError, param_invalid, param_missing, param_unknown
+from .errors import StripeError, param_invalid, param_missing, param_unknown, shorten
 from .wire import bracket_path
 
 UNSET = None  # what ``""`` (Stripe's "unset this") becomes after validation
+
+# Stripe's documented limits on what a request may carry.
+# Metadata (docs.stripe.com/api/metadata): "up to 50 keys, with key names up to 40 characters long
+# and values up to 500 characters long"; Stripe's answers are quoted from its public bug reports.
+METADATA_KEYS, METADATA_KEY_LENGTH, METADATA_VALUE_LENGTH = 50, 40, 500
+# Strings: Stripe's OpenAPI spec gives most string parameters maxLength 5000, which "does match
+# what our API support[s] today" (Stripe, github.com/stripe/openapi/issues/51).
+MAX_STRING_LENGTH = 5000
+# Integers: 64-bit, as Stripe's amounts and timestamps are.
+INT_RANGE = (-(2**63), 2**63 - 1)
 
 # Fields the API returns only when asked for with ``expand[]`` ("includable").
 INCLUDABLE = {
@@ -82,9 +93,10 @@ def _resolve(ann: Any, namespace: dict[str, Any]) -> Any:
         return Union[tuple(_resolve(a, namespace) for a in typing.get_args(ann))]  # noqa: UP007
     if origin in (list, typing.List):  # noqa: UP006
         return list[_resolve(typing.get_args(ann)[0], namespace)]
-    if origin in (dict, typing.Dict):  # noqa: UP006
-        return dict[str, Any]
-    if getattr(ann, "__name__", "") == "UntypedStripeObject" or getattr(origin, "__name__", "") == "UntypedStripeObject":
+    if origin in (dict, typing.Dict) or getattr(origin, "__name__", "") == "UntypedStripeObject":  # noqa: UP006
+        args = typing.get_args(ann)
+        return dict[str, _resolve(args[-1], namespace) if args else Any]
+    if getattr(ann, "__name__", "") == "UntypedStripeObject":
         return dict[str, Any]
     return ann
 
@@ -109,7 +121,7 @@ def _object(value: Any, cls: type, path: list[Any], ignore: tuple[str, ...] = ()
         if key in ignore:
             continue
         if key not in fields:
-            raise param_unknown(bracket_path([*path, key]))
+            raise param_unknown(shorten(bracket_path([*path, key])))
         if raw == "" and fields[key][0] is str:
             # Stripe reads "" as "unset this": fine for optional strings, an error for required ones.
             if fields[key][1]:
@@ -170,7 +182,10 @@ def _coerce(value: Any, tp: Any, path: list[Any]) -> Any:
             return UNSET
         if not isinstance(value, dict):
             raise param_invalid(name, f"Invalid object: {name} must be a hash", "parameter_invalid_object")
-        return {k: (None if v == "" else v) for k, v in value.items()}
+        if path[-1] == "metadata":
+            return _metadata(value, name)
+        (_, item) = typing.get_args(tp)
+        return {k: (None if v == "" else _coerce(v, item, [*path, k])) for k, v in value.items()}
     if _is_typeddict(tp):
         return _object(value, tp, path)
     if tp is bool:
@@ -180,29 +195,66 @@ def _coerce(value: Any, tp: Any, path: list[Any]) -> Any:
             return value == "true"
         raise param_invalid(name, f"Invalid boolean: {value}", "parameter_invalid_boolean")
     if tp is int:
-        if isinstance(value, int) and not isinstance(value, bool):
+        if isinstance(value, str) and _ASCII_INTEGER.fullmatch(value):
+            value = int(value)
+        if isinstance(value, int) and not isinstance(value, bool) and INT_RANGE[0] <= value <= INT_RANGE[1]:
             return value
-        if isinstance(value, str) and re.fullmatch(r"-?\d+", value):
-            return int(value)
-        raise param_invalid(name, f"Invalid integer: {value}", "parameter_invalid_integer")
-    if tp is float:
+        raise param_invalid(name, f"Invalid integer: {_quote(value)}", "parameter_invalid_integer")
+    if tp in (float, Decimal):
+        # ASCII digits only: Python would read "٣" (an Arabic-Indic three) as 3, Stripe does not.
+        ok = isinstance(value, str) and _ASCII_DECIMAL.fullmatch(value) or (
+            isinstance(value, int | float) and not isinstance(value, bool)
+        )
         try:
-            return float(value)
-        except (TypeError, ValueError):
-            raise param_invalid(name, f"Invalid decimal: {value}", "parameter_invalid_decimal") from None
-    if tp is Decimal:
-        try:
-            number = Decimal(value) if isinstance(value, str | int) and not isinstance(value, bool) else None
+            number = Decimal(value) if ok else None
         except InvalidOperation:
             number = None
         if number is None or not number.is_finite():
-            raise param_invalid(name, f"Invalid decimal: {value}", "parameter_invalid_decimal")
-        return number
+            raise param_invalid(name, f"Invalid decimal: {_quote(value)}", "parameter_invalid_decimal")
+        return float(number) if tp is float else number
     if tp is str:
         if not isinstance(value, str):
-            raise param_invalid(name, f"Invalid string: {value}", "parameter_invalid_string")
+            raise param_invalid(name, f"Invalid string: {_quote(value)}", "parameter_invalid_string")
+        if len(value) > MAX_STRING_LENGTH:
+            if str(path[-1]) == "url" or str(path[-1]).endswith("_url"):  # Stripe's words for URLs
+                raise param_invalid(name, f"Invalid URL: URL must be {MAX_STRING_LENGTH} characters or less.", "url_invalid")
+            raise param_invalid(
+                name, f"Invalid string: {_quote(value)}; must be at most {MAX_STRING_LENGTH} characters",
+                "parameter_invalid_string",
+            )
         return value
     return value
+
+
+_ASCII_INTEGER = re.compile(r"-?[0-9]+")
+_ASCII_DECIMAL = re.compile(r"-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)")
+
+
+def _quote(value: Any) -> str:
+    """A parameter's value as an error message shows it: strings as sent, hashes and arrays as
+    JSON, never more than a few dozen characters."""
+    text = value if isinstance(value, str) else json.dumps(value)
+    return shorten(text, 50)
+
+
+def _metadata(value: dict[str, Any], name: str) -> dict[str, str | None]:
+    """A ``metadata`` hash within Stripe's limits; ``""`` unsets a key (None)."""
+    if len(value) > METADATA_KEYS:
+        raise StripeError(
+            f"Metadata can have up to {METADATA_KEYS} keys, but you've set {len(value)}.", param=name
+        )
+    out: dict[str, str | None] = {}
+    for key, item in value.items():
+        if len(key) > METADATA_KEY_LENGTH:
+            raise StripeError(
+                f"Invalid key: {_quote(key)} must be a string under {METADATA_KEY_LENGTH} characters", param=name
+            )
+        if not isinstance(item, str) or len(item) > METADATA_VALUE_LENGTH:
+            raise StripeError(
+                f"Invalid val: {_quote(item)} must be a string under {METADATA_VALUE_LENGTH} characters", param=name
+            )
+        out[key] = None if item == "" else item
+    return out
 
 
 # --------------------------------------------------------------------------- objects

@@ -5,25 +5,38 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .errors import StripeError
+from .errors import StripeError, shorten
 
 _KEY = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])*)$")
 _APPEND = object()
+# Stripe's deepest parameters nest five levels (items[0][price_data][recurring][interval]).
+MAX_DEPTH = 10
+
+
+def _invalid(key: str, why: str = "") -> StripeError:
+    return StripeError(
+        f"Invalid parameter name: {shorten(key, 100)}{why}", code="parameter_unknown", param=shorten(key, 100)
+    )
 
 
 def _split(key: str) -> list[Any]:
     match = _KEY.match(key)
     if not match:
-        raise StripeError(f"Invalid parameter name: {key}", code="parameter_unknown", param=key)
+        raise _invalid(key)
     parts: list[Any] = [match.group(1)]
     for part in re.findall(r"\[([^\[\]]*)\]", match.group(2)):
         parts.append(_APPEND if part == "" else part)
+    if len(parts) > MAX_DEPTH:
+        raise _invalid(key, f" (parameters nest at most {MAX_DEPTH} levels deep)")
     return parts
 
 
 def decode(pairs: list[tuple[str, str]]) -> dict[str, Any]:
-    """Nest form pairs. Indexed (``a[0]``) and appended (``a[]``) arrays both become lists."""
+    """Nest form pairs. Indexed (``a[0]``) and appended (``a[]``) arrays both become lists, but
+    one array is written in one style; a name is a value or a hash, never both."""
     root: dict[str, Any] = {}
+    appended: set[int] = set()  # the nodes that ``a[]`` wrote to, and those ``a[0]`` wrote to
+    indexed: set[int] = set()
     for key, value in pairs:
         parts = _split(key)
         node: Any = root
@@ -37,14 +50,19 @@ def decode(pairs: list[tuple[str, str]]) -> dict[str, Any]:
                     if nxt is not _APPEND and nxt not in node[str(index - 1)]:
                         index -= 1
                 part = str(index)
+                appended.add(id(node))
+            elif i and part.isdigit():
+                indexed.add(id(node))
+            if id(node) in appended and id(node) in indexed:
+                raise _invalid(key, ": an array is sent either as a[]=x or as a[0]=x, not both")
             if last:
+                if isinstance(node.get(part), dict):
+                    raise _invalid(key, ": it is sent both as a value and as a hash")
                 node[part] = value
             else:
                 node = node.setdefault(part, {})
                 if not isinstance(node, dict):
-                    raise StripeError(
-                        f"Invalid parameter name: {key}", code="parameter_unknown", param=key
-                    )
+                    raise _invalid(key, ": it is sent both as a value and as a hash")
     return _listify(root)
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from ...limits import MAX_AMOUNT  # noqa: F401 - the resources' one import of it
 from ..context import ApiRequest
 from ..errors import StripeError
+from ..schema import METADATA_KEYS
 
 # The ISO 4217 currencies Stripe accepts for prices (lowercase, as the API sends them).
 CURRENCIES = frozenset("""
@@ -17,6 +18,9 @@ mnt mop mur mvr mwk mxn myr mzn nad ngn nio nok npr nzd omr pab pen pgk php pkr 
 rwf sar sbd scr sek sgd shp sle sos srd std szl thb tjs tnd top try ttd twd tzs uah ugx usd uyu uzs vnd
 vuv wst xaf xcd xof xpf yer zar zmw
 """.split())
+
+# The last second a date can show (9999-12-31 23:59:59 UTC): later timestamps are refused.
+MAX_TIMESTAMP = 253_402_300_799
 
 ADDRESS_FIELDS = ("city", "country", "line1", "line2", "postal_code", "state")
 
@@ -38,8 +42,9 @@ def check_currency(currency: str, param: str = "currency") -> str:
     return code
 
 
-def metadata(current: dict[str, str] | None, given: Any) -> dict[str, str]:
-    """Stripe's metadata update: keys merge; ``""`` unsets a key; ``metadata=""`` clears all."""
+def metadata(current: dict[str, str] | None, given: Any, param: str = "metadata") -> dict[str, str]:
+    """Stripe's metadata update: keys merge; ``""`` unsets a key; ``metadata=""`` clears all. The
+    merged hash keeps Stripe's limit of 50 keys (``schema`` checks each key and value)."""
     if given is None:
         return {}
     out = dict(current or {})
@@ -48,6 +53,8 @@ def metadata(current: dict[str, str] | None, given: Any) -> dict[str, str]:
             out.pop(key, None)
         else:
             out[key] = str(value)
+    if len(out) > METADATA_KEYS:
+        raise StripeError(f"Metadata can have up to {METADATA_KEYS} keys, but you've set {len(out)}.", param=param)
     return out
 
 

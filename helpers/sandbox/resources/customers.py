@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from .. import events
-from ..context import ApiRequest, includer, page_limit
-from ..errors import StripeError
+from ...limits import EMAIL, MAX_AMOUNT
+from .. import events, search
+from ..context import ApiRequest, includer, page_limit, search_page
+from ..errors import StripeError, shorten
 from ..router import api
 from ..store import new_id
+from . import clock_limits
 from .common import address, apply_updates, created_filter, deleted, metadata
 
-UPDATABLE = ("address", "balance", "description", "email", "name", "phone", "preferred_locales", "shipping")
+UPDATABLE = (
+    "address", "balance", "description", "email", "name", "next_invoice_sequence", "phone", "preferred_locales", "shipping",
+)
 
 
 def clock_time(req: ApiRequest, customer: dict[str, Any] | None) -> int:
@@ -22,6 +25,31 @@ def clock_time(req: ApiRequest, customer: dict[str, Any] | None) -> int:
         if clock:
             return clock["frozen_time"]
     return req.now()
+
+
+# Not documented by Stripe (unverified): a customer's balance stays within the largest amount,
+# the next invoice number is a positive count.
+MAX_INVOICE_SEQUENCE = 999_999_999
+
+
+def check_customer_params(p: dict[str, Any]) -> None:
+    """``email``, ``balance`` and ``next_invoice_sequence`` as Stripe takes them."""
+    if p.get("email") and not EMAIL.match(p["email"]):
+        raise StripeError(
+            f"Invalid email address: {shorten(p['email'], 100)}", code="email_invalid", param="email"
+        )
+    if p.get("balance") is not None and abs(p["balance"]) > MAX_AMOUNT:
+        raise StripeError(
+            f"Invalid integer: balance must be between -{MAX_AMOUNT} and {MAX_AMOUNT} (in the currency's "
+            "smallest unit).",
+            code="parameter_invalid_integer", param="balance",
+        )
+    sequence = p.get("next_invoice_sequence")
+    if sequence is not None and not 1 <= sequence <= MAX_INVOICE_SEQUENCE:
+        raise StripeError(
+            f"Invalid integer: next_invoice_sequence must be between 1 and {MAX_INVOICE_SEQUENCE}.",
+            code="parameter_invalid_integer", param="next_invoice_sequence",
+        )
 
 
 def _address(given: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -40,9 +68,11 @@ def _shipping(given: dict[str, Any] | None) -> dict[str, Any] | None:
 @api.route("POST", "/v1/customers", "CustomerCreateParams")
 def create(req: ApiRequest) -> dict[str, Any]:
     p = req.params
+    check_customer_params(p)
     clock = None
     if p.get("test_clock"):
         clock = req.store.get("test_helpers.test_clock", p["test_clock"], "test_clock")
+        clock_limits.check_room_for_customer(req, clock)
     settings = p.get("invoice_settings") or {}
     if settings.get("default_payment_method"):
         raise StripeError(
@@ -100,6 +130,7 @@ def retrieve(req: ApiRequest) -> dict[str, Any]:
 def update(req: ApiRequest) -> dict[str, Any]:
     customer = req.store.get("customer", req.args["id"])
     before = {k: (dict(v) if isinstance(v, dict) else v) for k, v in customer.items()}
+    check_customer_params(req.params)
     apply_updates(customer, req.params, UPDATABLE)
     customer["address"], customer["shipping"] = _address(customer["address"]), _shipping(customer["shipping"])
     settings = req.params.get("invoice_settings")
@@ -145,51 +176,22 @@ def list_customers(req: ApiRequest) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------- search
 
-_CLAUSE = re.compile(
-    r"""\s*(?:(?P<field>[a-z_]+)|metadata\[['"](?P<meta>[^'"]+)['"]\])\s*(?P<op>:|~)\s*['"](?P<value>[^'"]*)['"]\s*"""
-)
-SEARCHABLE = {"email", "name", "phone", "created", "description"}
-
-
-def parse_query(query: str):
-    """A predicate for Stripe's search language, the subset the tutorial needs:
-    ``field:'value'`` (exact), ``field~'value'`` (substring), ``metadata['key']:'value'``,
-    joined by ``AND`` or by ``OR`` (not both)."""
-    upper = f" {query} "
-    joiner = "OR" if " OR " in upper else "AND"
-    if " OR " in upper and " AND " in upper:
-        raise StripeError(
-            "Search queries cannot mix AND and OR.", param="query"
-        )
-    clauses = []
-    for part in re.split(rf"\s+{joiner}\s+", query.strip()):
-        match = _CLAUSE.fullmatch(part)
-        if not match or (match["field"] and match["field"] not in SEARCHABLE):
-            raise StripeError(
-                f"Invalid search query: `{part.strip()}`. Use field:'value' with one of "
-                f"{', '.join(sorted(SEARCHABLE))} or metadata['key']:'value'.",
-                param="query",
-            )
-        clauses.append(match.groupdict())
-
-    def test(obj: dict[str, Any], clause: dict[str, str]) -> bool:
-        value = obj.get("metadata", {}).get(clause["meta"]) if clause["meta"] else obj.get(clause["field"])
-        if value is None:
-            return False
-        if clause["op"] == "~":
-            return clause["value"].lower() in str(value).lower()
-        return str(value).lower() == clause["value"].lower()
-
-    combine = any if joiner == "OR" else all
-    return lambda obj: combine(test(obj, c) for c in clauses)
+# Stripe's query fields for customers (docs.stripe.com/search#query-fields-for-customers).
+SEARCH_FIELDS = {
+    "created": search.Field(search.NUMBER),
+    "email": search.Field(search.STRING, substring=True),
+    "metadata": search.Field(search.STRING),
+    "name": search.Field(search.STRING, substring=True),
+    "phone": search.Field(search.STRING, substring=True),
+}
 
 
 @api.route("GET", "/v1/customers/search", "CustomerSearchParams")
-def search(req: ApiRequest) -> dict[str, Any]:
-    accept = parse_query(req.params["query"])
+def search_customers(req: ApiRequest) -> dict[str, Any]:
+    query = search.parse(req.params["query"], SEARCH_FIELDS)
     limit = page_limit(req.params)
-    start = int(req.params["page"]) if str(req.params.get("page", "")).isdigit() else 0
-    found = [c for c in req.store.query("customer") if accept(c)]
+    start = search_page(req.params)
+    found = [c for c in req.store.query("customer") if search.matches(query, c)]
     page = found[start:start + limit]
     more = len(found) > start + limit
     return {

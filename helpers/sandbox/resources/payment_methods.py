@@ -57,7 +57,23 @@ def new_payment_method(req: ApiRequest, data: dict[str, Any], param: str) -> dic
     return pm
 
 
+def check_usable_for(pm: dict[str, Any], customer_id: str | None, param: str) -> None:
+    """A PaymentMethod attached to one customer is never used for, or moved to, another: "Payment
+    methods attached to other Customers cannot be used with this SetupIntent" (Stripe's API
+    reference, SetupIntent ``customer``)."""
+    if pm["customer"] and pm["customer"] != customer_id:
+        raise StripeError(
+            f"The PaymentMethod {pm['id']} is attached to another Customer. Payment methods attached to "
+            "other Customers cannot be used for this one: collect a new one (payment_method_data[type]=amazon_pay).",
+            code="payment_method_unexpected_state", param=param,
+        )
+
+
 def attach(req: Any, pm: dict[str, Any], customer_id: str) -> None:
+    """Attach ``pm`` to ``customer_id`` (a no-op when it already is); never away from another customer."""
+    if pm["customer"] == customer_id:
+        return
+    check_usable_for(pm, customer_id, "customer")
     pm["customer"] = customer_id
     req.store.save(pm)
     events.emit(req, "payment_method.attached", pm)
@@ -98,9 +114,7 @@ def attach_route(req: ApiRequest) -> dict[str, Any]:
     pm = req.store.get("payment_method", req.args["id"])
     customer = req.store.get("customer", req.params.get("customer"), "customer")
     if pm["customer"] and pm["customer"] != customer["id"]:
-        raise StripeError(
-            "The payment method you provided has already been attached to a customer."
-        )
+        raise StripeError("The payment method you provided has already been attached to a customer.")
     attach(req, pm, customer["id"])
     return pm
 

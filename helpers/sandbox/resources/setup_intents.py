@@ -12,13 +12,16 @@ from ..errors import StripeError
 from ..router import api
 from ..store import new_id, random_token
 from .common import apply_updates, created_filter, metadata
-from .payment_methods import attach, new_mandate, new_payment_method
+from .payment_methods import attach, check_usable_for, new_mandate, new_payment_method
 
 # The sandbox account has every payment method enabled; these are the ones dynamic payment
 # methods offer for a SetupIntent without a currency.
 ACCOUNT_PAYMENT_METHOD_TYPES = ["amazon_pay", "card", "link"]
 REDIRECT_TYPES = {"amazon_pay"}
 CONFIRMABLE = {"requires_payment_method", "requires_confirmation", "requires_action"}
+
+# Where a browser must never be sent back to: script and inline-document schemes.
+UNSAFE_SCHEMES = frozenset({"javascript", "data", "vbscript", "blob", "file", "about", "filesystem"})
 
 AUTH_FAILED = (
     "The provided PaymentMethod has failed authentication. You can provide payment_method_data or a "
@@ -113,7 +116,7 @@ def create(req: ApiRequest) -> dict[str, Any]:
         "usage": usage,
     })
     if p.get("payment_method"):
-        intent["payment_method"] = req.store.get("payment_method", p["payment_method"], "payment_method")["id"]
+        intent["payment_method"] = _payment_method(req, intent, p["payment_method"])["id"]
         intent["status"] = "requires_confirmation"
     req.store.insert(intent)
     events.emit(req, "setup_intent.created", intent)
@@ -125,6 +128,13 @@ def create(req: ApiRequest) -> dict[str, Any]:
         intent["status"] = "requires_confirmation"
         req.store.save(intent)
     return intent
+
+
+def _payment_method(req: ApiRequest, intent: dict[str, Any], pm_id: str) -> dict[str, Any]:
+    """The PaymentMethod ``pm_id`` for this intent: it exists, and no other customer has it."""
+    pm = req.store.get("payment_method", pm_id, "payment_method")
+    check_usable_for(pm, intent["customer"], "payment_method")
+    return pm
 
 
 def _client_secret_check(req: ApiRequest, intent: dict[str, Any]) -> None:
@@ -167,7 +177,27 @@ def _acceptance(req: ApiRequest, mandate_data: dict[str, Any] | None) -> dict[st
     return acceptance
 
 
+def check_return_url(url: str) -> None:
+    """``return_url`` as Stripe takes it: an absolute URL (``https://…``), or an application URI
+    scheme for a mobile app (``myapp://…``, API reference: "If you'd prefer to redirect to a
+    mobile application, you can alternatively supply an application URI scheme"). Anything else
+    gets Stripe's 400 ``url_invalid`` "Not a valid URL" (longer than 5000 characters: ``schema``)."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        web = parts.scheme in ("http", "https")
+        valid = (
+            bool(parts.scheme) and parts.scheme not in UNSAFE_SCHEMES and url.isprintable() and " " not in url
+            and (bool(parts.hostname) if web else bool(parts.netloc or parts.path))
+        )
+    except ValueError:  # an unparsable host or port
+        valid = False
+    if not valid:
+        raise StripeError("Not a valid URL", code="url_invalid", param="return_url")
+
+
 def _confirm(req: ApiRequest, intent: dict[str, Any], p: dict[str, Any]) -> None:
+    if p.get("return_url"):
+        check_return_url(p["return_url"])
     if intent["status"] not in CONFIRMABLE:
         verb = "has already succeeded" if intent["status"] == "succeeded" else f"has a status of {intent['status']}"
         raise StripeError(
@@ -178,9 +208,9 @@ def _confirm(req: ApiRequest, intent: dict[str, Any], p: dict[str, Any]) -> None
     if "payment_method_data" in p:
         pm = new_payment_method(req, p["payment_method_data"], "payment_method_data")
     elif p.get("payment_method"):
-        pm = req.store.get("payment_method", p["payment_method"], "payment_method")
+        pm = _payment_method(req, intent, p["payment_method"])
     elif intent["payment_method"]:
-        pm = req.store.get("payment_method", intent["payment_method"], "payment_method")
+        pm = _payment_method(req, intent, intent["payment_method"])
     else:
         raise StripeError(
             "You cannot confirm this SetupIntent because it's missing a payment method. You can either "
@@ -282,7 +312,7 @@ def update(req: ApiRequest) -> dict[str, Any]:
     if p.get("customer"):
         intent["customer"] = req.store.get("customer", p["customer"], "customer")["id"]
     if p.get("payment_method"):
-        intent["payment_method"] = req.store.get("payment_method", p["payment_method"], "payment_method")["id"]
+        intent["payment_method"] = _payment_method(req, intent, p["payment_method"])["id"]
         intent["status"] = "requires_confirmation"
     if "allowed_payment_method_types" in p:
         intent["payment_method_types"], intent["automatic_payment_methods"] = _payment_method_types(req, p)

@@ -12,8 +12,8 @@ from ..errors import StripeError
 from ..router import api
 from ..schema import shape
 from ..store import new_id
-from . import customers, invoices, payment_methods, payments
-from .common import MAX_AMOUNT, created_filter, metadata
+from . import clock_limits, customers, invoices, payment_methods, payments
+from .common import MAX_AMOUNT, MAX_TIMESTAMP, created_filter, metadata
 from .periods import DAY, period_end
 
 MAX_TRIAL_DAYS = 730
@@ -149,6 +149,16 @@ def check_currency(pm: dict[str, Any] | None, currency: str, param: str) -> None
     )
 
 
+def cancel_at_of(value: int | str | None, now: int, period_end: int) -> int | None:
+    """``cancel_at`` as a time: the current period's end (``min_period_end``/``max_period_end``),
+    or a timestamp after now and before the year 10000 (the last a date can show)."""
+    if isinstance(value, str):
+        return period_end if value in ("min_period_end", "max_period_end") else None
+    if value is not None and not now < value <= MAX_TIMESTAMP:
+        raise StripeError("Invalid timestamp: must be an integer Unix timestamp in the future.", param="cancel_at")
+    return value
+
+
 def trial_end_of(p: dict[str, Any], now: int) -> int | None:
     if p.get("trial_end") is not None and p.get("trial_period_days") is not None:
         raise StripeError(
@@ -270,6 +280,7 @@ def create(req: ApiRequest) -> dict[str, Any]:
     if not p.get("customer"):
         raise StripeError("Missing required param: customer.", code="parameter_missing", param="customer")
     customer = req.store.get("customer", p["customer"], "customer")
+    clock_limits.check_room_for_subscription(req, customer)
     now = customers.clock_time(req, customer)
     given = p.get("items") or []
     if not given:
@@ -366,6 +377,9 @@ def create(req: ApiRequest) -> dict[str, Any]:
     })
     if p.get("cancel_at_period_end"):
         sub.update({"cancel_at_period_end": True, "cancel_at": period[1]})
+    if p.get("cancel_at") is not None:
+        at = cancel_at_of(p["cancel_at"], now, period[1])
+        sub.update({"cancel_at": at, "cancel_at_period_end": at == period[1]})
     req.store.insert(sub)
     events.emit(req, "customer.subscription.created", sub, created=now)
 
@@ -521,11 +535,7 @@ def update(req: ApiRequest) -> dict[str, Any]:
         flag = bool(p["cancel_at_period_end"])
         sub.update({"cancel_at_period_end": flag, "cancel_at": end if flag else None})
     if "cancel_at" in p:
-        at = p["cancel_at"]
-        if isinstance(at, str):
-            at = end if at in ("min_period_end", "max_period_end") else None
-        if at is not None and at <= now:
-            raise StripeError("Invalid timestamp: must be an integer Unix timestamp in the future.", param="cancel_at")
+        at = cancel_at_of(p["cancel_at"], now, end)
         sub.update({"cancel_at": at, "cancel_at_period_end": at == end if at else False})
     save_with_event(req, sub, before, now)
     return sub

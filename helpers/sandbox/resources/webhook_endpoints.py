@@ -7,16 +7,36 @@ from typing import Any
 
 from .. import versions, webhooks
 from ..context import ApiRequest
-from ..errors import StripeError
+from ..errors import StripeError, shorten
+from ..hosts import is_loopback
 from ..router import api
 from ..store import new_id, random_token
 from .common import deleted, metadata
 
 
-def _checked_url(url: str) -> str:
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise StripeError(f"Invalid URL: {url}. A webhook endpoint needs an http(s) URL.", code="url_invalid", param="url")
+def _invalid(message: str) -> StripeError:
+    return StripeError(message, code="url_invalid", param="url")
+
+
+def _checked_url(req: ApiRequest, url: str) -> str:
+    """An http(s) URL on this machine (the learner's own receiver, ``stripe listen``'s role
+    offline), or on a host that ``serve --webhook-host`` allows. No user:password part: the
+    sandbox would send it as Basic auth to wherever the URL points."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        host, _ = parts.hostname, parts.port
+    except ValueError:
+        host, parts = None, None
+    if parts is None or parts.scheme not in ("http", "https") or not host:
+        raise _invalid(f"Invalid URL: {shorten(url)}. A webhook endpoint needs an http(s) URL.")
+    if parts.username is not None or parts.password is not None:
+        raise _invalid("Invalid URL: a webhook endpoint's URL may not contain a user name or password.")
+    if not is_loopback(host) and host not in req.webhook_hosts:
+        raise _invalid(
+            f"The offline sandbox delivers webhooks to this machine only (localhost, 127.0.0.1, ::1), so it "
+            f"does not send events to {shorten(host, 100)}. Point the endpoint at your local receiver, or start "
+            f"the sandbox with `python -m helpers.sandbox serve --webhook-host {shorten(host, 100)}`."
+        )
     return url
 
 
@@ -39,7 +59,7 @@ def create(req: ApiRequest) -> dict[str, Any]:
         "metadata": metadata({}, p.get("metadata") or {}),
         "secret": None,
         "status": "enabled",
-        "url": _checked_url(p["url"]),
+        "url": _checked_url(req, p["url"]),
         "_secret": secret,
     })
     req.store.insert(endpoint)
@@ -56,7 +76,7 @@ def update(req: ApiRequest) -> dict[str, Any]:
     endpoint = req.store.get("webhook_endpoint", req.args["id"])
     p = req.params
     if "url" in p:
-        endpoint["url"] = _checked_url(p["url"])
+        endpoint["url"] = _checked_url(req, p["url"])
     if "enabled_events" in p:
         endpoint["enabled_events"] = list(p["enabled_events"])
     if "description" in p:
