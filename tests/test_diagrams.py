@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
@@ -199,7 +200,8 @@ def test_jupyterlab_draws_every_kind_of_diagram(tmp_path):
             except OSError:
                 time.sleep(0.3)
         url = f"http://127.0.0.1:{port}/lab/tree/diagrams.ipynb?token=diagrams"
-        drawn, warned = asyncio.run(_count_drawn(url, len(good) + 1))
+        with ThreadPoolExecutor(1) as pool:  # its own event loop: other tests may run one here
+            drawn, warned = pool.submit(asyncio.run, _count_drawn(url, len(good) + 1)).result()
     finally:
         lab.terminate()
         lab.wait(timeout=30)
