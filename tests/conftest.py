@@ -58,3 +58,12 @@ def chromium_path() -> str | None:
         if candidate and Path(candidate).exists():
             return candidate
     return None
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """pytest-playwright's Chromium: the system's (CHROMIUM_PATH), with the autopilot's flags."""
+    from helpers import autopilot
+
+    path = chromium_path()
+    return {**browser_type_launch_args, "args": autopilot.LAUNCH_ARGS, **({"executable_path": path} if path else {})}
