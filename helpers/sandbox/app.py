@@ -301,7 +301,7 @@ def create_app(
     address, or, behind jupyter-server-proxy on JupyterHub, ``/user/<name>/proxy/<port>``);
     without it, the request's. ``webhook_hosts``: hosts other than this machine that webhook
     endpoints may target."""
-    from . import pages, resources  # noqa: F401 - registers the routes
+    from . import home, pages, resources  # noqa: F401 - registers the routes
 
     sandbox = Sandbox(store, account_version or versions.LATEST, public_url, webhook_hosts)
     from . import webhooks
@@ -323,6 +323,7 @@ def create_app(
 
     routes = [
         Route("/health", health),
+        *home.routes(sandbox),
         *pages.routes(sandbox),
         Route("/v1/{path:path}", sandbox.handle, methods=METHODS),  # the handler answers unknown methods
         Route("/{path:path}", not_found, methods=METHODS),

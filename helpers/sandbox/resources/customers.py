@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...limits import EMAIL, MAX_AMOUNT
+from ...urls import path_segment
 from .. import events, search
 from ..context import ApiRequest, includer, page_limit, search_page
 from ..errors import StripeError, shorten
@@ -206,7 +207,7 @@ def search_customers(req: ApiRequest) -> dict[str, Any]:
 # --------------------------------------------------------------------------- includable fields (expand[])
 
 def _included_list(customer: dict[str, Any], name: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"object": "list", "data": rows, "has_more": False, "url": f"/v1/customers/{customer['id']}/{name}"}
+    return {"object": "list", "data": rows, "has_more": False, "url": f"/v1/customers/{path_segment(customer['id'])}/{name}"}
 
 
 @includer("customer", "sources")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from ...urls import path_segment
 from .. import events
 from ..context import ApiRequest
 from ..errors import StripeError
@@ -225,7 +226,7 @@ def new_item(
 
 
 def items_list(sub_id: str, items: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"object": "list", "data": items, "has_more": False, "url": f"/v1/subscription_items?subscription={sub_id}"}
+    return {"object": "list", "data": items, "has_more": False, "url": f"/v1/subscription_items?subscription={path_segment(sub_id)}"}
 
 
 def payment_method_of(store: Any, sub: dict[str, Any]) -> str | None:
