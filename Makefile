@@ -3,32 +3,42 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+LAB_PORT ?= 8888
+SANDBOX_PORT ?= $(or $(TUTORIAL_SANDBOX_PORT),12111)
 
-.PHONY: help venv lab sandbox stop reset test test-unit test-notebooks notebooks lint bench clean
+.PHONY: help venv lab sandbox stop reset test test-unit test-notebooks notebooks lint bench clean browser \
+	preflight clean-notebooks
 
 help:
 	@echo "make lab        set up (.venv) and start the tutorial on the offline sandbox (JupyterLab)"
+	@echo "                LAB_PORT=8888 SANDBOX_PORT=12111 choose the ports"
 	@echo "make test       set up and run every test (unit, sandbox, browser, notebooks via nbval, lint)"
 	@echo "make sandbox    run the sandbox in the foreground (http://127.0.0.1:12111)"
 	@echo "make stop       stop the tutorial's background sandbox"
 	@echo "make reset      empty the sandbox and forget progress (between training sessions)"
 	@echo "make notebooks  re-execute the notebooks on a fresh sandbox and save their outputs"
 	@echo "make bench      compare the sandbox with localstripe"
+	@echo "make preflight  trainers: is this machine ready for a session? (TRAINING.md)"
+	@echo "make clean-notebooks  copies without explanations, in build/clean-notebooks/"
 
 $(STAMP): pyproject.toml
+	@echo "Setting up $(VENV): installing the tutorial's packages (the first time takes a few minutes)."
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --progress-bar on -e '.[test]'
 	touch $(STAMP)
 
 venv: $(STAMP)
 
 lab: venv
-	$(PY) -c "from helpers.sandbox.process import ensure_running; print('Sandbox:', ensure_running())"
-	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 $$([ "$$(id -u)" = 0 ] && echo --allow-root) notebooks/
+	@TUTORIAL_SANDBOX_PORT=$(SANDBOX_PORT) $(PY) -c "from helpers.sandbox.process import ensure_running; print('Sandbox:    ', ensure_running())"
+	@echo "JupyterLab: http://127.0.0.1:$(LAB_PORT)/lab (open the link with its token, printed below)"
+	TUTORIAL_SANDBOX_PORT=$(SANDBOX_PORT) $(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 \
+		--ServerApp.port=$(LAB_PORT) --ServerApp.port_retries=0 \
+		$$([ "$$(id -u)" = 0 ] && echo --allow-root) notebooks/
 
 sandbox: venv
-	$(PY) -m helpers.sandbox serve
+	$(PY) -m helpers.sandbox serve --port $(SANDBOX_PORT)
 
 stop: venv
 	$(PY) -m helpers.sandbox stop
@@ -37,7 +47,10 @@ reset: venv
 	$(PY) -m helpers.sandbox reset
 	$(PY) -c "from helpers import progress; progress.reset(); print('Progress cleared.')"
 
-test: venv lint test-notebooks test-unit
+test: venv lint browser test-notebooks test-unit
+
+browser: venv
+	$(PY) -m helpers.browser ensure
 
 test-unit: venv
 	$(PY) -m pytest -q tests
@@ -55,6 +68,12 @@ notebooks: venv
 
 bench: venv
 	$(PY) benchmarks/bench_customers.py
+
+preflight: venv
+	$(PY) tests/preflight.py
+
+clean-notebooks: venv
+	$(PY) tests/clean_notebooks.py
 
 clean:
 	rm -rf $(VENV) .tutorial .pytest_cache

@@ -12,18 +12,20 @@ direct URL (``server.url``), not the JupyterHub proxy URL.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import os
 import re
-import shutil
 import threading
 import urllib.parse
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Literal
 
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 from playwright.async_api import async_playwright
+
+from helpers import browser
+from helpers.problems import Problem
 
 Action = Literal["authorize", "fail"]
 LAUNCH_ARGS = [
@@ -41,7 +43,7 @@ BUTTONS = {
 }
 
 
-class AutopilotError(RuntimeError):
+class AutopilotError(Problem, RuntimeError):
     """The browser did not get back to the return_url; the message says where it got stuck."""
 
 
@@ -56,24 +58,28 @@ class RedirectResult:
 
 
 def enabled() -> bool:
-    """True when ``TUTORIAL_AUTOPILOT=1``: notebooks then click through the redirect themselves."""
-    return os.environ.get("TUTORIAL_AUTOPILOT") == "1"
+    """True when ``TUTORIAL_AUTOPILOT`` is ``1``, ``authorize`` or ``fail``: notebooks then click
+    through the redirect themselves."""
+    return action() is not None
+
+
+def action() -> Action | None:
+    """What the autopilot clicks: ``fail`` with ``TUTORIAL_AUTOPILOT=fail``, ``authorize`` with
+    ``1`` or ``authorize``, None when it is off."""
+    wanted = os.environ.get("TUTORIAL_AUTOPILOT", "").strip().lower()
+    if wanted in ("1", "authorize"):
+        return "authorize"
+    return "fail" if wanted == "fail" else None
 
 
 def chromium_path() -> str | None:
-    """CHROMIUM_PATH, else the system's chromium, else None (Playwright's bundled browser)."""
-    for candidate in (os.environ.get("CHROMIUM_PATH"), shutil.which("chromium"), "/usr/bin/chromium"):
-        if candidate and Path(candidate).exists():
-            return candidate
-    return None
+    """CHROMIUM_PATH, else the system's chromium, else None (Playwright's own browser)."""
+    return browser.system_chromium()
 
 
 def browser_available() -> bool:
     """A Chromium to launch: the system's, or one Playwright downloaded (``playwright install``)."""
-    if chromium_path():
-        return True
-    cache = Path(os.environ.get("PLAYWRIGHT_BROWSERS_PATH") or Path.home() / ".cache" / "ms-playwright")
-    return any(cache.glob("chromium*"))
+    return browser.find() is not None
 
 
 def _returned(url: str) -> bool:
@@ -102,13 +108,18 @@ async def complete_redirect(
     if action not in BUTTONS:
         raise ValueError(f"action must be 'authorize' or 'fail', not {action!r}")
     ms = timeout * 1000
+    executable = browser.find()
+    if executable is None:
+        raise AutopilotError(f"The autopilot needs a Chromium, and none was found. {browser.HOW_TO_GET_ONE}")
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=chromium_path(), args=LAUNCH_ARGS)
+        chromium = await playwright.chromium.launch(executable_path=executable, args=LAUNCH_ARGS)
         try:
-            page = await browser.new_page()
+            page = await chromium.new_page()
             page.set_default_timeout(ms)
             await page.goto(page_url)
             start = page.url
+            if await page.locator("#done").count():  # our checkout page, nothing left to do
+                raise AutopilotError(f"Nothing to authorize: {await page.locator('#done').inner_text()}")
             setup = page.locator("#setup")
             if await setup.count():  # our checkout page: let Stripe.js confirm and redirect
                 await setup.click()
@@ -131,7 +142,7 @@ async def complete_redirect(
                 page_text=await page.inner_text("body"),
             )
         finally:
-            await browser.close()
+            await chromium.close()
 
 
 def run(page_url: str, action: Action = "authorize", timeout: float = 30.0) -> RedirectResult:
@@ -153,3 +164,17 @@ def run(page_url: str, action: Action = "authorize", timeout: float = 30.0) -> R
     if isinstance(value, BaseException):
         raise value
     return value
+
+
+def start(page_url: str, action: Action = "authorize", timeout: float = 30.0) -> concurrent.futures.Future:
+    """``run`` in the background: the caller can show what it waits for meanwhile."""
+    future: concurrent.futures.Future = concurrent.futures.Future()
+
+    def target() -> None:
+        try:
+            future.set_result(run(page_url, action, timeout))
+        except BaseException as error:  # handed to whoever looks at the future
+            future.set_exception(error)
+
+    threading.Thread(target=target, name="autopilot-start", daemon=True).start()
+    return future

@@ -8,13 +8,15 @@ It records one :class:`LogEntry` per attempt, with secrets masked before they ar
 from __future__ import annotations
 
 import json
+import os
 import re
+import shlex
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, quote, urlsplit
 
 import pandas as pd
 import stripe
@@ -25,13 +27,16 @@ from stripe._http_client import (
 )
 
 import helpers
+from helpers import problems
 from helpers import settings as settings_mod
 
 APP_NAME = "amazon-pay-subscriptions-hands-on"
 APP_URL = "https://github.com/amazon-pay-subscriptions-hands-on"
 
-# A SetupIntent/PaymentIntent client secret: "<id>_secret_<random>".
-_CLIENT_SECRET = re.compile(r"^([a-z]+_[A-Za-z0-9]+)_secret_([A-Za-z0-9]+)$")
+# Secrets wherever they appear in a value (a key inside a description, a client secret inside a
+# return_url): API keys, restricted keys, webhook signing secrets, and "<id>_secret_<random>".
+_KEY = re.compile(r"(?:sk|rk)_(?:test|live)_[A-Za-z0-9]+|whsec_[A-Za-z0-9]+")
+_CLIENT_SECRET = re.compile(r"_secret_([A-Za-z0-9]+)")
 
 
 @dataclass(frozen=True)
@@ -51,21 +56,20 @@ class LogEntry:
     error_code: str | None
     error_message: str | None
     key: str  # masked (the sandbox's public key is shown as is)
+    object_id: str | None = None  # the ``id`` of the object answered (created, retrieved, updated)
 
 
 _LOG: list[LogEntry] = []
 
 
 def mask_value(name: str, value: str) -> str:
-    """Mask API keys, webhook secrets and client secrets; other values pass unchanged."""
-    if value.startswith(settings_mod.SECRET_PREFIXES) and not value.startswith("pk_"):
+    """Mask API keys, webhook secrets and client secrets anywhere in a value; publishable keys
+    and everything else pass unchanged. A parameter named like a secret is masked whole."""
+    masked = _KEY.sub(lambda found: settings_mod.mask(found.group()), value)
+    masked = _CLIENT_SECRET.sub(lambda found: "_secret_" + settings_mod.mask(found.group(1)), masked)
+    if masked == value and "secret" in name.lower() and value:
         return settings_mod.mask(value)
-    found = _CLIENT_SECRET.match(value)
-    if found:
-        return f"{found.group(1)}_secret_…{found.group(2)[-4:]}"
-    if "secret" in name.lower() and value:
-        return settings_mod.mask(value)
-    return value
+    return masked
 
 
 def _shown_key(authorization: str | None) -> str:
@@ -80,6 +84,18 @@ def _header(headers: Mapping[str, str] | None, name: str) -> str | None:
         if key.lower() == name.lower():
             return value
     return None
+
+
+def _object_id(body: Any, status: int | None) -> str | None:
+    """The answered object's ``id`` (None for errors, lists and bodies that are not JSON)."""
+    if status is None or status >= 400 or not body:
+        return None
+    try:
+        found = json.loads(body)
+    except (TypeError, ValueError):
+        return None
+    object_id = found.get("id") if isinstance(found, dict) and found.get("object") != "list" else None
+    return object_id if isinstance(object_id, str) else None
 
 
 def _error_of(body: Any, status: int) -> tuple[str | None, str | None]:
@@ -97,14 +113,25 @@ class LoggingHTTPClient(HTTPClient):
 
     name = "logging"
 
-    def __init__(self, inner: HTTPClient | None = None, log: list[LogEntry] | None = None) -> None:
+    def __init__(self, inner: HTTPClient | None = None, log: list[LogEntry] | None = None,
+                 reconnect: Callable[[], bool] | None = None) -> None:
         super().__init__(async_fallback_client=new_http_client_async_fallback())
         self._inner = inner or new_default_http_client()
         self.name = self._inner.name
         self._log = _LOG if log is None else log
+        self._reconnect = reconnect  # after a connection error: True if it is worth one retry
 
     def request(self, method: str, url: str, headers: Mapping[str, str] | None,
                 post_data: Any = None, *, _usage: list[str] | None = None):
+        try:
+            return self._logged(method, url, headers, post_data)
+        except stripe.APIConnectionError:
+            if self._reconnect is None or not self._reconnect():
+                raise
+        # The same request again, with the same Idempotency-Key: a POST is never done twice.
+        return self._logged(method, url, headers, post_data)
+
+    def _logged(self, method: str, url: str, headers: Mapping[str, str] | None, post_data: Any):
         started = time.perf_counter()
         try:
             response = self._inner.request(method, url, headers, post_data)
@@ -147,27 +174,55 @@ class LoggingHTTPClient(HTTPClient):
             error_code=code,
             error_message=message,
             key=_shown_key(_header(headers, "Authorization")),
+            object_id=_object_id(body, status),
         ))
 
 
+def restart_sandbox(base: str) -> Callable[[], bool]:
+    """A ``reconnect`` for the tutorial's own sandbox: start it again (its state is on disk)."""
+
+    def restart() -> bool:
+        if os.environ.get("TUTORIAL_SANDBOX_URL"):  # someone else's sandbox: not ours to start
+            return False
+        from helpers.sandbox import process
+
+        if process.running_url():
+            return False  # it runs: the failure was something else
+        try:
+            url = process.ensure_running()
+        except process.SandboxError:
+            return False
+        print(f"The sandbox was not running: started it again on {url} (its data is kept).", flush=True)
+        return url.rstrip("/") == base.rstrip("/")
+
+    return restart
+
+
 def get_client(stripe_version: str | None = None, *,
-               settings: settings_mod.Settings | None = None) -> stripe.StripeClient:
+               settings: settings_mod.Settings | None = None,
+               logged: bool = True) -> stripe.StripeClient:
     """A StripeClient for the current mode, logging every request.
 
     The API version is the SDK's pin (``stripe.api_version``) unless ``stripe_version`` is given.
+    ``logged=False`` leaves the request log alone (the exercise checkers look without being seen).
+    In sandbox mode a sandbox that stopped is started again before a request fails. In a notebook,
+    the SDK's errors are shown as one sentence that says what to do (helpers.problems).
     """
     settings = settings or settings_mod.load()
     stripe.set_app_info(APP_NAME, version=helpers.__version__, url=APP_URL)
+    problems.install()
     options: dict[str, Any] = {}
+    reconnect = None
     if settings.is_sandbox:
         base = settings.api_base
         options["base_addresses"] = {"api": base, "files": base, "connect": base,
                                      "meter_events": base}
         options["max_network_retries"] = 0  # local: a retry would only hide a sandbox bug
+        reconnect = restart_sandbox(base)
     return stripe.StripeClient(
         settings.secret_key,
         stripe_version=stripe_version or stripe.api_version,
-        http_client=LoggingHTTPClient(),
+        http_client=LoggingHTTPClient(reconnect=reconnect) if logged else None,
         **options,
     )
 
@@ -196,31 +251,30 @@ def request_log() -> pd.DataFrame:
                 [params[key], value] if key in params else value)
         row["params"] = params
         rows.append(row)
-    return pd.DataFrame(rows, columns=[*LOG_COLUMNS, "error_message"])
+    frame = pd.DataFrame(rows, columns=[*LOG_COLUMNS, "error_message"])
+    frame["status"] = pd.array([entry.status for entry in _LOG], dtype="Int64")  # 200, not 200.0
+    return frame
 
 
-_PLAIN = re.compile(r"^[A-Za-z0-9_]+$")  # shown bare, e.g. -d usage=off_session
 _UNRESERVED = re.compile(r"^[A-Za-z0-9._~-]*$")  # needs no URL encoding
-
-
-def _quote(text: str) -> str:
-    """Double-quote for a POSIX shell, as the guide does."""
-    return '"' + re.sub(r'(["\\$`])', r"\\\1", text) + '"'
+_NAME = re.compile(r"^[A-Za-z0-9_\[\]]+$")  # a parameter name as the SDK writes it
 
 
 def _curl_param(key: str, value: str) -> str:
     key = re.sub(r"\[\d+\]$", "[]", key)  # a list of values: payment_method_types[]=…, as the guide
-    name = _quote(key) if "[" in key else key
-    if not _UNRESERVED.match(value):
-        return f"--data-urlencode {name}={_quote(value)}"
-    return f"-d {name}={value if _PLAIN.match(value) else _quote(value)}"
+    if not _NAME.match(key):  # curl sends names as they are: encode anything unusual ourselves
+        key = quote(key, safe="[]")
+    flag = "-d" if _UNRESERVED.match(value) else "--data-urlencode"
+    return f"{flag} {shlex.quote(key)}={shlex.quote(value)}"
 
 
 def as_curl(entry: LogEntry | int | None = None) -> str:
     """The request as a curl command in the guide's style (last request unless given).
 
-    The Stripe-Version header is always shown: without it, curl would run at the account's
-    default API version, which may differ from the version the SDK pinned.
+    Every name and value is quoted for a POSIX shell (``shlex.quote``), so whatever a parameter
+    holds, pasting the command runs curl and nothing else. The Stripe-Version header is always
+    shown: without it, curl would run at the account's default API version, which may differ
+    from the version the SDK pinned.
     """
     if entry is None or isinstance(entry, int):
         if not _LOG:
@@ -228,11 +282,11 @@ def as_curl(entry: LogEntry | int | None = None) -> str:
         entry = _LOG[-1 if entry is None else entry]
     head = "curl -G" if entry.method == "GET" and entry.params else "curl"
     if entry.method not in ("GET", "POST"):
-        head += f" -X {entry.method}"
-    lines = [f"{head} {entry.base}{entry.path}"]
+        head += f" -X {shlex.quote(entry.method)}"
+    lines = [f"{head} {shlex.quote(entry.base + entry.path)}"]
     if entry.key:
-        lines.append(f'-u "{entry.key}:"')
+        lines.append(f"-u {shlex.quote(entry.key + ':')}")
     if entry.api_version:
-        lines.append(f'-H "Stripe-Version: {entry.api_version}"')
+        lines.append(f"-H {shlex.quote('Stripe-Version: ' + entry.api_version)}")
     lines += [_curl_param(k, v) for k, v in entry.params]
     return " \\\n  ".join(lines)

@@ -18,7 +18,9 @@ from urllib.parse import urlsplit
 import ipywidgets as widgets
 import stripe
 
+from helpers import search_query
 from helpers.limits import AMAZON_PAY_CURRENCIES, EMAIL, MAX_AMOUNT, MAX_INTERVAL_COUNT
+from helpers.problems import Problem, one_line
 
 CURRENCIES = AMAZON_PAY_CURRENCIES
 INTERVALS = ("month", "year", "week", "day")
@@ -26,11 +28,18 @@ MAX_UNIT_AMOUNT = MAX_AMOUNT
 GUIDE_DESCRIPTION = "My First Test Customer (created for API docs)"
 ENDIVE = "2026-09-30"  # first API version without payment_method_types on SetupIntent create
 
-_STYLE = {"description_width": "150px"}
+# Labels get room for the longest one ("Mandate acceptance"); values for the longest option.
+_STYLE = {"description_width": "160px"}
+_WIDE = {"width": "640px"}
 
 
-class FormError(ValueError):
-    """Invalid form input; the message names the field and what is allowed."""
+class FormError(Problem, ValueError):
+    """Invalid form input; the message names the field and what is allowed.
+
+    In a notebook the cell stops with this one line (no traceback), and no request is made."""
+
+    def _render_traceback_(self) -> list[str]:
+        return one_line(f"{self} Change it in the form above, then run this cell again.")
 
 
 class Form:
@@ -63,19 +72,21 @@ class Form:
     def _refresh(self, _change: Any = None) -> None:
         problem = self.error
         self._error.value = (
-            f"<span style='color:#b00020'>⚠ {html.escape(problem)}</span>" if problem else ""
+            f"<span style='color:#b00020'>⚠ {html.escape(problem)} Fix it, then run the cell "
+            "below.</span>" if problem else ""
         )
 
     def _repr_mimebundle_(self, **kwargs: Any):
         return self.widget._repr_mimebundle_(**kwargs)
 
 
-def _text(description: str, value: str, **kw: Any) -> widgets.Text:
-    return widgets.Text(value=value, description=description, style=_STYLE, **kw)
+def _text(description: str, value: str) -> widgets.Text:
+    return widgets.Text(value=value, description=description, style=_STYLE, layout=_WIDE)
 
 
 def _dropdown(description: str, options: Sequence[Any], value: Any) -> widgets.Dropdown:
-    return widgets.Dropdown(options=options, value=value, description=description, style=_STYLE)
+    return widgets.Dropdown(options=options, value=value, description=description, style=_STYLE,
+                            layout=_WIDE)
 
 
 def to_minor_units(amount: str, currency: str) -> int:
@@ -107,7 +118,7 @@ class ProductPriceForm(Form):
         self.currency = _dropdown("Currency", list(CURRENCIES), "usd")
         self.interval = _dropdown("Interval", INTERVALS, "month")
         self.interval_count = widgets.BoundedIntText(
-            value=1, min=1, max=365, description="Interval count", style=_STYLE)
+            value=1, min=1, max=365, description="Interval count", style=_STYLE, layout=_WIDE)
         super().__init__([self.name, self.amount, self.currency, self.interval, self.interval_count])
 
     def _collect(self) -> dict[str, Any]:
@@ -135,7 +146,10 @@ class ProductPriceForm(Form):
 
 
 class CustomerForm(Form):
-    """Step 2: create a customer, or find one again by email."""
+    """Step 2: create a customer, or find one again by email.
+
+    ``values`` are the params of the action chosen: ``customers.create`` for *Create*,
+    ``customers.list`` (``email``, ``limit``) for *Find by email*. Both check the email first."""
 
     def __init__(self) -> None:
         self.action = widgets.ToggleButtons(
@@ -143,26 +157,41 @@ class CustomerForm(Form):
             description="Action", style=_STYLE)
         self.email = _text("Email", "jenny.rosen@example.com")
         self.name = _text("Name", "Jenny Rosen")
-        self.description = _text("Description", GUIDE_DESCRIPTION, layout={"width": "600px"})
+        self.description = _text("Description", GUIDE_DESCRIPTION)
         super().__init__([self.action, self.email, self.name, self.description])
 
     @property
     def mode(self) -> str:
-        """``create`` (customers.create) or ``find`` (customers.search)."""
+        """``create`` (customers.create) or ``find`` (customers.list by email)."""
         return self.action.value
 
-    def _collect(self) -> dict[str, Any]:
+    def _email(self) -> str:
         email = self.email.value.strip()
         if email and not EMAIL.match(email):
             raise FormError(f"Email {email!r} is not an email address.")
-        if self.mode == "find":
-            if not email:
-                raise FormError("Finding a customer needs the email address.")
-            quoted = email.replace("'", "\\'")
-            return {"query": f"email:'{quoted}'"}
-        params = {"email": email, "name": self.name.value.strip(),
+        if self.mode == "find" and not email:
+            raise FormError("Finding a customer needs the email address.")
+        return email
+
+    def create_params(self) -> dict[str, Any]:
+        """Params for ``customers.create`` (also when *Find by email* finds nobody)."""
+        params = {"email": self._email(), "name": self.name.value.strip(),
                   "description": self.description.value.strip()}
         return {k: v for k, v in params.items() if v}
+
+    def list_params(self) -> dict[str, Any]:
+        """Params for ``customers.list``: the email, exact and at once (FormError without one)."""
+        email = self._email()
+        if not email:
+            raise FormError("Finding a customer needs the email address.")
+        return {"email": email, "limit": 1}
+
+    def search_params(self) -> dict[str, Any]:
+        """Params for ``customers.search``: the email, quoted as the query language wants."""
+        return {"query": search_query.clause("email", self.list_params()["email"])}
+
+    def _collect(self) -> dict[str, Any]:
+        return self.list_params() if self.mode == "find" else self.create_params()
 
 
 def _version_before_endive(version: str | None) -> bool:
@@ -184,7 +213,7 @@ class SetupIntentForm(Form):
     def __init__(self, customer: str | None = None, stripe_version: str | None = None) -> None:
         self.customer = customer
         self.usage = _dropdown("Usage", ("off_session", "on_session"), "off_session")
-        self.return_url = _text("Return URL", "https://www.stripe.com", layout={"width": "600px"})
+        self.return_url = _text("Return URL", "https://www.stripe.com")
         self.mandate_type = _dropdown("Mandate acceptance", ("online",), "online")
         self.ip_address = _text("IP address", "127.0.0.0")
         self.user_agent = _text("User agent", "device")
@@ -230,8 +259,10 @@ class SubscriptionForm(Form):
         self.customer, self.default_payment_method = customer, default_payment_method
         options = [p if isinstance(p, tuple) else (p, p) for p in prices]
         self.price = _dropdown("Price", options, options[0][1])
-        self.quantity = widgets.BoundedIntText(value=1, min=1, max=10_000, description="Quantity", style=_STYLE)
-        self.trial_days = widgets.BoundedIntText(value=0, min=0, max=730, description="Trial days", style=_STYLE)
+        self.quantity = widgets.BoundedIntText(value=1, min=1, max=10_000, description="Quantity",
+                                               style=_STYLE, layout=_WIDE)
+        self.trial_days = widgets.BoundedIntText(value=0, min=0, max=730, description="Trial days",
+                                                 style=_STYLE, layout=_WIDE)
         self.payment_behavior = _dropdown("Payment behavior", self.BEHAVIORS, "allow_incomplete")
         super().__init__([self.price, self.quantity, self.trial_days, self.payment_behavior])
 
@@ -275,15 +306,25 @@ def one_month_and_a_day(start: datetime) -> datetime:
 
 
 class TestClockAdvanceForm(Form):
-    """Step 6: move a test clock; the date keeps the clock's time of day (UTC)."""
+    """Step 6: move a test clock; the date keeps the clock's time of day (UTC).
+
+    The form shows where the clock is now; :meth:`refresh` follows the clock after an advance
+    (the date moves on to one month and a day after the new time)."""
 
     __test__ = False  # not a pytest test class
 
     def __init__(self, frozen_time: int | datetime) -> None:
         self.frozen = _as_datetime(frozen_time).astimezone(UTC)
-        self.day = widgets.DatePicker(
-            value=one_month_and_a_day(self.frozen).date(), description="Advance to (UTC)", style=_STYLE)
-        super().__init__([self.day])
+        self.now = widgets.HTML(description="Clock is at", style=_STYLE, layout=_WIDE)
+        self.day = widgets.DatePicker(description="Advance to (UTC)", style=_STYLE)
+        self.refresh(self.frozen)
+        super().__init__([self.now, self.day])
+
+    def refresh(self, frozen_time: int | datetime) -> None:
+        """The clock moved (or may have): show its time, propose one month and a day later."""
+        self.frozen = _as_datetime(frozen_time).astimezone(UTC)
+        self.now.value = f"<code>{self.frozen:%Y-%m-%d %H:%M} UTC</code>"
+        self.day.value = one_month_and_a_day(self.frozen).date()
 
     def _collect(self) -> dict[str, Any]:
         picked: date | None = self.day.value
@@ -292,5 +333,6 @@ class TestClockAdvanceForm(Form):
         target = datetime.combine(picked, self.frozen.timetz())
         if target <= self.frozen:
             raise FormError(
-                f"The clock is at {self.frozen:%Y-%m-%d %H:%M} UTC; a test clock only moves forward.")
+                f"The clock is at {self.frozen:%Y-%m-%d %H:%M} UTC; a test clock only moves forward: "
+                "pick a later date.")
         return {"frozen_time": int(target.timestamp())}

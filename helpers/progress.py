@@ -28,6 +28,7 @@ import stripe
 
 from helpers import settings as settings_mod
 from helpers.filelock import exclusive
+from helpers.problems import Problem
 
 # Which notebook produces which ID.
 NOTEBOOKS: dict[str, str] = {
@@ -115,11 +116,11 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 authorize: Callable[[str], None] | None = authorize_on_sandbox_page
 
 
-class MissingStep(LookupError):
+class MissingStep(Problem, LookupError):
     """An ID that an earlier notebook produces is not there yet."""
 
 
-class CatchUpError(RuntimeError):
+class CatchUpError(Problem, RuntimeError):
     """catch_up cannot finish a step on its own; the message says what to do."""
 
 
@@ -244,9 +245,17 @@ def _setup_intent(client: stripe.StripeClient) -> str:
 def _authorized(client: stripe.StripeClient) -> stripe.SetupIntent:
     """The SetupIntent once the customer authorized it (through the ``authorize`` hook)."""
     intent = client.v1.setup_intents.retrieve(_ensure("setup_intent", client))
+    if intent.status == "requires_payment_method":  # declined earlier: confirm it again
+        intent = client.v1.setup_intents.confirm(intent.id, params={
+            "payment_method_data": {"type": "amazon_pay"}, "mandate_data": GUIDE_MANDATE,
+            "return_url": GUIDE_RETURN_URL})
+        _note(f"SetupIntent {intent.id} had been declined: confirmed it again.")
     if intent.status == "requires_action" and authorize is not None:
         authorize(intent["next_action"]["redirect_to_url"]["url"])
         intent = client.v1.setup_intents.retrieve(intent.id)
+        if intent.status == "succeeded":
+            _note(f"Authorized SetupIntent {intent.id} on the sandbox's page, without a browser (as if "
+                  "the customer had clicked 'Authorize test setup' in notebook 04).")
     if intent.status == "succeeded":
         return intent
     if intent.status == "requires_action":
@@ -256,9 +265,9 @@ def _authorized(client: stripe.StripeClient) -> stripe.SetupIntent:
             "authorize it (or run notebooks/04_redirect_with_stripe_js.ipynb), then run "
             "catch_up again."
         )
-    forget("setup_intent")  # failed or canceled: the next catch_up starts a fresh one
+    forget("setup_intent")  # canceled, or still not decided: the next catch_up starts a fresh one
     raise CatchUpError(
-        f"SetupIntent {intent.id} is {intent.status}; run catch_up again to start a new one."
+        f"SetupIntent {intent.id} is {intent.status}; run this cell again to start a new one."
     )
 
 
@@ -309,31 +318,79 @@ RETRIEVERS: dict[str, Callable[[stripe.StripeClient, str], object]] = {
     "subscription": lambda client, id_: client.v1.subscriptions.retrieve(id_),
 }
 
-# Names whose stored ID this catch_up call has already checked (one retrieve per ID per call).
+# Names whose stored ID this catch_up call has already checked (one retrieve per ID per call),
+# and what the call did, in words.
 _checked: contextvars.ContextVar[set[str] | None] = contextvars.ContextVar("_checked", default=None)
+_notes: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("_notes", default=None)
 
 
-def _still_there(name: str, object_id: str, client: stripe.StripeClient) -> bool:
+def _note(sentence: str) -> None:
+    notes = _notes.get()
+    if notes is not None:
+        notes.append(sentence)
+
+
+def _attached(client: stripe.StripeClient, payment_method: str | None, customer: str) -> bool:
+    if not payment_method:
+        return False
+    return client.v1.payment_methods.retrieve(payment_method).customer == customer
+
+
+def _misfit(name: str, found, client: stripe.StripeClient) -> str | None:
+    """Why a recorded object no longer fits the others (a new customer in notebook 02, an
+    archived price, a detached PaymentMethod …), or None when it still fits."""
+    if name == "product" and not found.active:
+        return "is archived"
+    if name == "price":
+        if not found.active:
+            return "is archived"
+        if found.product != _ensure("product", client):
+            return "belongs to another product than the one recorded"
+    if name in ("setup_intent", "payment_method", "subscription"):
+        customer = _ensure("customer", client)
+        if found.customer != customer:
+            whose = f"customer {found.customer}" if found.customer else "no customer"
+            return f"belongs to {whose}, not to {customer} (the customer recorded in notebook 02)"
+    if name == "setup_intent":
+        if found.status == "canceled":
+            return "was canceled"
+        if found.status == "succeeded" and not _attached(client, found.payment_method, found.customer):
+            return "has a PaymentMethod that is no longer attached to the customer"
+    if name == "mandate":
+        if found.status != "active":
+            return f"is {found.status}"
+        if found.payment_method != _ensure("payment_method", client):
+            return "is for another PaymentMethod than the one recorded"
+    if name == "subscription" and found.status in ("canceled", "incomplete_expired"):
+        return f"is {found.status}"
+    return None
+
+
+def _problem_with(name: str, object_id: str, client: stripe.StripeClient) -> str | None:
+    """Why the recorded ``object_id`` cannot be used any more, or None (checked once per call)."""
     checked = _checked.get()
     if name not in RETRIEVERS or (checked is not None and name in checked):
-        return True
+        return None
     try:
         found = RETRIEVERS[name](client, object_id)
     except stripe.InvalidRequestError as error:
         if error.code != "resource_missing":
             raise
-        return False
+        return "no longer exists (a sandbox reset, or another account)"
     if checked is not None:
         checked.add(name)
-    return not getattr(found, "deleted", False)  # a deleted customer still answers, as deleted
+    if getattr(found, "deleted", False):  # a deleted customer still answers, as deleted
+        return "was deleted"
+    return _misfit(name, found, client)
 
 
 def _ensure(name: str, client: stripe.StripeClient) -> str:
     found = recall(name)
+    why = _problem_with(name, found, client) if found else None
+    if found and why is None:
+        return found
     if found:
-        if _still_there(name, found, client):
-            return found
-        forget(name)  # gone (e.g. after `python -m helpers.sandbox reset`): make a new one
+        forget(name)
     if name not in CREATORS:
         raise CatchUpError(
             f"catch_up cannot create a {name}: it is made in notebooks/{NOTEBOOKS.get(name, '?')}.ipynb."
@@ -342,20 +399,94 @@ def _ensure(name: str, client: stripe.StripeClient) -> str:
     checked = _checked.get()
     if checked is not None:
         checked.add(name)  # just made: no need to look it up again in this call
+    made = "made" if name not in ("payment_method", "mandate") else "got"
+    if found:
+        _note(f"{name}: the recorded {found} {why}, so {made} {created}.")
+    else:
+        where = f" (notebooks/{NOTEBOOKS[name]}.ipynb was not run)" if name in NOTEBOOKS else ""
+        _note(f"{name}: none recorded{where}, so {made} {created} with the guide's values.")
     return created
 
 
-def catch_up(*names: str, client: stripe.StripeClient | None = None) -> dict[str, str]:
+def catch_up(*names: str, client: stripe.StripeClient | None = None, quiet: bool = False) -> dict[str, str]:
     """Create what is missing for ``names`` (and their prerequisites) with the guide's values.
 
-    Returns the IDs of ``names``. Stored IDs are reused, so running it twice creates nothing new.
+    Returns the IDs of ``names``. Stored IDs are reused while they still fit together (the
+    PaymentMethod attached to the recorded customer, the price active, …); what does not fit is
+    made again. Prints, in words, what it made (unless ``quiet``); running it twice makes nothing new.
     """
     if client is None:
         from helpers.client import get_client
 
         client = get_client()
-    token = _checked.set(set())
+    checked, notes = _checked.set(set()), _notes.set([])
     try:
-        return {name: _ensure(name, client) for name in names}
+        ids = {name: _ensure(name, client) for name in names}
+        said = _notes.get() or []
     finally:
-        _checked.reset(token)
+        _checked.reset(checked)
+        _notes.reset(notes)
+    if not quiet:
+        for sentence in said:
+            print(f"Catch-up: {sentence}")
+        if not said:
+            print("Catch-up: nothing to do; using " + ", ".join(f"{n} {i}" for n, i in ids.items())
+                  + " from earlier notebooks.")
+    return ids
+
+
+# --- re-running a step ------------------------------------------------------------------------
+
+def _cancel_subscription(client: stripe.StripeClient, object_id: str) -> str | None:
+    if client.v1.subscriptions.retrieve(object_id).status in ("canceled", "incomplete_expired"):
+        return None
+    client.v1.subscriptions.cancel(object_id)
+    return "canceled it, so that the customer keeps one"
+
+
+def _cancel_setup_intent(client: stripe.StripeClient, object_id: str) -> str | None:
+    if client.v1.setup_intents.retrieve(object_id).status in ("succeeded", "canceled"):
+        return None
+    client.v1.setup_intents.cancel(object_id)
+    return "canceled it (it was still waiting)"
+
+
+def _delete_customer(client: stripe.StripeClient, object_id: str) -> str | None:
+    customer = client.v1.customers.retrieve(object_id)
+    if getattr(customer, "deleted", False) or not _tagged(customer):
+        return None  # gone already, or found by email and not ours to delete
+    client.v1.customers.delete(object_id)
+    return "deleted it (the tutorial had made it), with its subscriptions"
+
+
+# What re-running a step does with the object an earlier run made, so objects never pile up.
+RETIRE: dict[str, Callable[[stripe.StripeClient, str], str | None]] = {
+    "subscription": _cancel_subscription,
+    "trial_subscription": _cancel_subscription,
+    "clock_subscription": _cancel_subscription,
+    "setup_intent": _cancel_setup_intent,
+    "guide_setup_intent": _cancel_setup_intent,
+    "declined_setup_intent": _cancel_setup_intent,
+    "customer": _delete_customer,
+    "test_clock": lambda client, id_: client.v1.test_helpers.test_clocks.delete(id_)
+    and "deleted it, with its customer and subscription",
+    "webhook_endpoint": lambda client, id_: client.v1.webhook_endpoints.delete(id_)
+    and "deleted it (it posted to a server that is gone)",
+    "price": lambda client, id_: client.v1.prices.update(id_, params={"active": False}) and "archived it",
+    "product": lambda client, id_: client.v1.products.update(id_, params={"active": False}) and "archived it",
+}
+
+
+def replace(name: str, object_id: str, client: stripe.StripeClient) -> str:
+    """Remember ``object_id`` under ``name``; the one an earlier run recorded there is retired
+    (canceled, deleted or archived, see :data:`RETIRE`), and the cell says so."""
+    previous = recall(name)
+    remember(name, object_id)
+    if previous and previous != object_id and name in RETIRE:
+        try:
+            done = RETIRE[name](client, previous)
+        except stripe.InvalidRequestError:  # already gone
+            done = None
+        if done:
+            print(f"Replaced {name} {previous} from an earlier run: {done}.")
+    return object_id

@@ -22,6 +22,7 @@ from typing import Literal
 
 from dotenv import dotenv_values
 
+from helpers.problems import Problem
 from helpers.urls import stand_in_js_url
 
 Mode = Literal["sandbox", "stripe"]
@@ -41,7 +42,7 @@ SECRET_PREFIXES = ("sk_test_", "sk_live_", "rk_test_", "rk_live_", "pk_test_", "
 _pasted: dict[str, str] = {}
 
 
-class SettingsProblem(ValueError):
+class SettingsProblem(Problem, ValueError):
     """The configuration cannot work; the message says what to change."""
 
 

@@ -97,6 +97,34 @@ def _with_time(path: str, value: Any) -> Any:
     return f"{value} ({utc(value)})" if is_timestamp(path, value) else value
 
 
+def _json_scalar(value: Any) -> Any:
+    """JSON's words for JSON's values: ``true``, ``false``, ``null`` (never Python's True/None)."""
+    if value is None or isinstance(value, bool):
+        return json.dumps(value)
+    return value
+
+
+def _shown(path: str, value: Any) -> Any:
+    """A leaf value as a table shows it: JSON words, timestamps with their UTC time."""
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, sort_keys=True)
+    return _json_scalar(_with_time(path, value))
+
+
+class Table(pd.DataFrame):
+    """A DataFrame whose HTML view is left-aligned (field names and values read left to right)."""
+
+    @property
+    def _constructor(self):  # filtering and slicing keep the left-aligned view
+        return Table
+
+    def _repr_html_(self) -> str:
+        page = self.to_html(index=False, escape=True, na_rep="")
+        for cell in ("th", "td"):
+            page = page.replace(f"<{cell}>", f'<{cell} style="text-align:left">')
+        return page.replace('<tr style="text-align: right;">', "<tr>")
+
+
 def flat(obj: Any, prefix: str = "") -> dict[str, Any]:
     """Dotted paths to leaf values (``items.data.0.price.id``); empty containers kept as leaves."""
     data = to_plain(obj)
@@ -114,14 +142,8 @@ def flat(obj: Any, prefix: str = "") -> dict[str, Any]:
 
 def flatten(obj: Any) -> pd.DataFrame:
     """The object as a two-column table (field, value), timestamps with their UTC time."""
-    rows = [(k, _with_time(k, v)) for k, v in flat(obj).items()]
-    return pd.DataFrame(rows, columns=["field", "value"])
-
-
-def _cell(value: Any) -> str:
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, sort_keys=True)
-    return "null" if value is None else str(value)
+    rows = [(k, _shown(k, v)) for k, v in flat(obj).items()]
+    return Table(rows, columns=["field", "value"])
 
 
 def _summary_html(data: dict[str, Any]) -> str:
@@ -131,7 +153,7 @@ def _summary_html(data: dict[str, Any]) -> str:
     for path in wanted:
         value = fields.get(path, _dig(data, path))
         rows.append(f"<tr><th style='text-align:left'>{html.escape(path)}</th>"
-                    f"<td style='text-align:left'><code>{html.escape(_cell(_with_time(path, value)))}"
+                    f"<td style='text-align:left'><code>{html.escape(str(_shown(path, value)))}"
                     "</code></td></tr>")
     return f"<table>{''.join(rows)}</table>"
 
@@ -173,7 +195,7 @@ def show(obj: Any) -> None:
         data = {"object": "list", "data": data}
     kind = html.escape(str(data.get("object", "object")))
     title = f"<b>{kind}</b> <code>{html.escape(str(data.get('id', '')))}</code>"
-    table_html = flatten(data).to_html(index=False)
+    table_html = flatten(data)._repr_html_()
     display(HTML(
         f"<div>{title}{_summary_html(data)}{json_tree(data)}"
         f"<details><summary>Table ({len(flat(data))} fields)</summary>{table_html}</details></div>"
@@ -187,10 +209,10 @@ def diff(before: Any, after: Any) -> pd.DataFrame:
 
     def shown(values: dict[str, Any], path: str) -> str:  # JSON's words: null, an object, or absent
         if path in values:
-            return _cell(_with_time(path, values[path]))
+            return str(_shown(path, values[path]))
         return "{…}" if any(p.startswith(path + ".") for p in values) else "(absent)"
 
-    return pd.DataFrame(
+    return Table(
         [(p, shown(old, p), shown(new, p)) for p in paths], columns=["field", "before", "after"]
     )
 
@@ -218,16 +240,17 @@ def table(items: Any, columns: Iterable[str] | None = None) -> pd.DataFrame:
     if columns is None:  # every scalar field present in a row, in first-seen order
         columns = list(dict.fromkeys(k for f in flats for k in f if "." not in k))
     columns = list(columns)
-    records = [[_with_time(c, f.get(c, _dig(r, c))) for c in columns] for f, r in zip(flats, rows, strict=True)]
-    return pd.DataFrame(records, columns=columns)
+    records = [[_shown(c, f.get(c, _dig(r, c))) for c in columns] for f, r in zip(flats, rows, strict=True)]
+    return Table(records, columns=columns)
 
 
 def log(last: int | None = None) -> pd.DataFrame:
     """The request log of this kernel (see helpers.client), optionally only the last N."""
     from helpers.client import request_log
 
-    frame = request_log().drop(columns=["error_message"])
+    frame = Table(request_log().drop(columns=["error_message"])).astype(object)
     frame["duration"] = [f"{ms:8.1f} ms" for ms in frame.pop("duration_ms")]  # fixed width
+    frame = frame.where(frame.notna(), "")  # no request id after a connection error: blank, not NaN
     return frame.tail(last) if last else frame
 
 

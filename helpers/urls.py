@@ -28,3 +28,9 @@ def public_base(server_url: str) -> str:
 def stand_in_js_url(sandbox_url: str) -> str:
     """Where a browser loads the sandbox's Stripe.js stand-in."""
     return public_base(sandbox_url) + "/js/stripe.js"
+
+
+def path_segment(value: str) -> str:
+    """``value`` as one URL path segment: every reserved character encoded, ``/`` included, so
+    an ID can never step out of its place in a path (``seti_1/../../v1/customers``)."""
+    return urllib.parse.quote(value, safe="")

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-from pathlib import Path
-
 import pytest
 import stripe
 
+from helpers import browser
 from helpers.sandbox import process
 
 SECRET = "sk_test_sandbox"
@@ -53,11 +50,8 @@ def setup_intent(client: stripe.StripeClient, return_url: str) -> stripe.SetupIn
 
 
 def chromium_path() -> str | None:
-    """Chromium for Playwright: CHROMIUM_PATH, else the system's, else Playwright's own (None)."""
-    for candidate in (os.environ.get("CHROMIUM_PATH"), shutil.which("chromium"), "/usr/bin/chromium"):
-        if candidate and Path(candidate).exists():
-            return candidate
-    return None
+    """Chromium for Playwright: CHROMIUM_PATH, the system's, or Playwright's own (helpers.browser)."""
+    return browser.find()
 
 
 @pytest.fixture(scope="session")

@@ -71,12 +71,28 @@ def test_runs_inside_a_running_event_loop(checkout, client):
     assert result.redirect_status == "succeeded"
 
 
-def test_checkout_error_is_reported(checkout, client):
-    intent = registered_intent(client, checkout)
-    autopilot.run(checkout.url)  # succeeded: confirming it again is an error
-    checkout.register_setup_intent(client.v1.setup_intents.retrieve(intent.id))
+def test_checkout_error_is_reported(checkout):
+    # No SetupIntent registered: GET secret answers 404 and the page shows why.
     with pytest.raises(autopilot.AutopilotError, match="shows an error"):
         autopilot.run(checkout.url, timeout=10)
+
+
+def test_nothing_to_authorize_is_said(checkout, client):
+    """Issue 9.4: a succeeded SetupIntent was confirmed again, and the cell waited 600 s."""
+    intent = registered_intent(client, checkout)
+    autopilot.run(checkout.url)
+    checkout.register_setup_intent(client.v1.setup_intents.retrieve(intent.id))
+    with pytest.raises(autopilot.AutopilotError, match="Nothing to authorize.*already succeeded"):
+        autopilot.run(checkout.url, timeout=10)
+
+
+def test_action_from_the_environment(monkeypatch):
+    monkeypatch.setenv("TUTORIAL_AUTOPILOT", "fail")
+    assert autopilot.enabled() and autopilot.action() == "fail"
+    monkeypatch.setenv("TUTORIAL_AUTOPILOT", "1")
+    assert autopilot.action() == "authorize"
+    monkeypatch.setenv("TUTORIAL_AUTOPILOT", "0")
+    assert not autopilot.enabled() and autopilot.action() is None
 
 
 def test_rejects_unknown_action():

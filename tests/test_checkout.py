@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 import re
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
+from pathlib import Path
 
 import pytest
 import stripe
@@ -16,12 +19,35 @@ from conftest import PUBLISHABLE, SECRET, chromium_path, setup_intent
 from helpers import autopilot
 from helpers.checkout import (
     CheckoutServer,
+    RedirectOutcome,
     RedirectTimeout,
+    authorized_payment_method,
+    await_redirect,
     public_url,
+    publishable_retriever,
     stand_in_js_url,
     start_checkout,
     stop_checkout,
 )
+from helpers.checkout import server as server_mod
+from helpers.problems import NextStep
+from helpers.urls import path_segment
+
+
+def authorize_on_sandbox_page(url: str, action: str) -> None:
+    """Click a button of the sandbox's authorization page without a browser (a form POST)."""
+    request = urllib.request.Request(url, data=urllib.parse.urlencode({"action": action}).encode(),
+                                     method="POST")
+    opener = urllib.request.build_opener(NoRedirect)
+    try:
+        opener.open(request, timeout=10)
+    except urllib.error.HTTPError as answer:
+        assert answer.code == 303
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
 
 WHSEC = "whsec_test_checkout"
 
@@ -232,3 +258,163 @@ def test_test_mode_page_explains_stripe_listen():
     assert "stripe listen --forward-to" in stripe_mode
     assert '<script src="https://js.stripe.com/v3/">' in stripe_mode
     assert "stripe listen" not in sandbox_mode
+
+
+# --- off the happy path (issue 9) and under attack (issue 11) ------------------------------------
+
+
+def signed_post(checkout: CheckoutServer, payload: str) -> tuple[int, dict]:
+    signature = stripe.WebhookSignature.generate_signature_header(payload, WHSEC)
+    return post(checkout.url + "webhooks", payload, {"Stripe-Signature": signature})
+
+
+def an_event(event_id: str = "evt_test_1") -> str:
+    return json.dumps({
+        "id": event_id, "object": "event", "type": "customer.created", "created": int(time.time()),
+        "livemode": False, "api_version": None, "pending_webhooks": 1, "request": {"id": None},
+        "data": {"object": {"id": "cus_test_1", "object": "customer"}},
+    })
+
+
+@pytest.mark.parametrize("payload", ["[]", '{"a": 1}', '"text"', "null", "{not json",
+                                     '{"id": "evt_1", "object": "event", "type": "x", "data": []}'])
+def test_webhooks_refuse_signed_non_events(checkout, payload):
+    """Issue 11.18: a signed `[]` answered 500; a signed `{"a":1}` was kept and broke events_frame()."""
+    checkout.set_webhook_secret(WHSEC)
+    status, body = signed_post(checkout, payload)
+    assert status == 400 and "not an event" in body["error"]["message"]
+    assert checkout.events == []
+    assert checkout.events_frame().empty
+
+
+def test_webhooks_keep_a_redelivered_event_once(checkout):
+    """Issue 11.18: a replayed event was stored again each time."""
+    checkout.set_webhook_secret(WHSEC)
+    assert signed_post(checkout, an_event()) == (200, {"received": True})
+    assert signed_post(checkout, an_event()) == (200, {"received": True, "duplicate": True})
+    assert signed_post(checkout, an_event("evt_test_2"))[0] == 200
+    assert [event.id for event in checkout.events] == ["evt_test_1", "evt_test_2"]
+
+
+def test_complete_refuses_what_is_not_the_registered_setup_intent(checkout, client):
+    """Issue 11.19: any `/complete?…` was recorded; a bad client secret made the wait report failure."""
+    intent = setup_intent(client, checkout.url + "complete")
+    checkout.register_setup_intent(intent)
+    other = setup_intent(client, checkout.url + "complete")
+    forged = [
+        f"setup_intent={intent.id}&setup_intent_client_secret={intent.id}_secret_wrong&redirect_status=failed",
+        f"setup_intent={other.id}&setup_intent_client_secret={other.client_secret}&redirect_status=failed",
+        f"setup_intent={intent.id}&setup_intent_client_secret={other.client_secret}&redirect_status=failed",
+    ]
+    for query in forged:
+        status, body = get(checkout.url + "complete?" + query)
+        assert status == 400 and "Not the SetupIntent of this notebook" in body
+    assert checkout.outcomes == []
+    with pytest.raises(RedirectTimeout):
+        checkout.wait_for_redirect(timeout=0.3, poll=0.1)
+
+
+def test_complete_checks_off_the_worker_threads_and_keeps_a_bounded_history(checkout, client):
+    """Issue 11.19: each /complete blocked a worker while the SetupIntent settled; outcomes grew
+    without bound. Many slow checks at once still answer, and only the newest outcomes are kept."""
+    intent = setup_intent(client, checkout.url + "complete")  # stays requires_action: settles slowly
+    checkout.register_setup_intent(intent)
+    checkout.settle_seconds = 1.0
+    query = (f"setup_intent={intent.id}&setup_intent_client_secret={intent.client_secret}"
+             "&redirect_status=succeeded")
+    with concurrent.futures.ThreadPoolExecutor(24) as pool:
+        pending = [pool.submit(get, checkout.url + "complete?" + query) for _ in range(24)]
+        time.sleep(0.5)
+        started = time.monotonic()
+        assert get(checkout.url + "secret")[0] == 200  # the server still answers at once
+        assert time.monotonic() - started < 1
+        assert [future.result()[0] for future in pending] == [200] * 24
+    assert len(checkout.outcomes) == server_mod.KEPT_OUTCOMES
+
+
+def test_publishable_retriever_keeps_the_id_in_its_path_segment(sandbox, client):
+    """Issue 11.20: `quote(intent_id)` left `/` unencoded: `seti_x/../../v1/customers` listed customers."""
+    client.v1.customers.create(params={"email": "someone@example.com"})
+    retrieve = publishable_retriever(sandbox.url, PUBLISHABLE)
+    answer = retrieve("seti_x/../../v1/customers_secret_abc")
+    assert answer.get("object") != "list"
+    assert answer["error"]["type"] == "invalid_request_error"
+
+
+def test_every_quote_in_helpers_encodes_slashes():
+    """Issue 11.20: IDs enter URLs only through urls.path_segment (quote with safe="")."""
+    root = Path(__file__).resolve().parents[1] / "helpers"
+    for path in root.rglob("*.py"):
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            if re.search(r"(?<![.\w])quote\(|parse\.quote\(", line) and "safe=" not in line:
+                pytest.fail(f"{path.relative_to(root)}:{number} quotes without safe=: {line.strip()}")
+    assert path_segment("seti_1/../x?y#z") == "seti_1%2F..%2Fx%3Fy%23z"
+
+
+def test_a_second_wait_waits_for_a_new_redirect(checkout, client):
+    """Issue 9.3: retrying in the same kernel returned the earlier `failed` before any click."""
+    intent = setup_intent(client, checkout.url + "complete")
+    checkout.register_setup_intent(intent)
+    authorize_on_sandbox_page(intent.next_action.redirect_to_url.url, "fail")
+    query = (f"setup_intent={intent.id}&setup_intent_client_secret={intent.client_secret}"
+             "&redirect_status=failed")
+    assert get(checkout.url + "complete?" + query)[0] == 200
+    assert checkout.wait_for_redirect(timeout=5).redirect_status == "failed"
+    checkout.register_setup_intent(client.v1.setup_intents.retrieve(intent.id))  # the notebook re-run
+    with pytest.raises(RedirectTimeout):
+        checkout.wait_for_redirect(timeout=0.5, poll=0.1)
+
+
+def test_a_setup_intent_decided_elsewhere_ends_the_wait(checkout, client):
+    """Issues 9.4 and 9.5: the wait went on although the SetupIntent had succeeded by another route
+    (its next_action link, whose return_url is not this server)."""
+    intent = setup_intent(client, "https://www.stripe.com")
+    checkout.register_setup_intent(intent)
+    authorize_on_sandbox_page(intent.next_action.redirect_to_url.url, "authorize")
+    started = time.monotonic()
+    outcome = checkout.wait_for_redirect(timeout=30, poll=0.1)
+    assert time.monotonic() - started < 5
+    assert (outcome.status, outcome.redirect_status) == ("succeeded", None)
+    assert "succeeded" in str(outcome)
+
+
+def test_the_page_offers_no_link_that_strands_the_customer(checkout, client):
+    """Issue 9.5: "Open it directly" went to the guide's return_url (www.stripe.com), a dead end."""
+    checkout.register_setup_intent(setup_intent(client, "https://www.stripe.com"))
+    page = get(checkout.url)[1]
+    assert 'id="redirect-link"' not in page and "not to this server" in page
+    checkout.register_setup_intent(setup_intent(client, checkout.url + "complete"))
+    assert 'id="redirect-link"' in get(checkout.url)[1]
+
+
+def test_await_redirect_says_what_it_waits_for(checkout, client, capsys):
+    """Issue 9.11: nothing showed what a blocked cell waits for."""
+    checkout.register_setup_intent(setup_intent(client, checkout.url + "complete"))
+    with pytest.raises(RedirectTimeout):
+        await_redirect(checkout, timeout=0.3)
+    printed = capsys.readouterr().out
+    assert f"{checkout.url}complete" in printed and checkout.url in printed
+    assert "Set up Amazon Pay" in printed and "Authorize test setup" in printed
+    assert "interrupt" in printed and "run this cell again" in printed
+
+
+def test_await_redirect_after_success_returns_at_once(checkout, client, capsys):
+    """Issue 9.4: re-running the redirect step after success waited 600 s."""
+    intent = setup_intent(client, checkout.url + "complete")
+    authorize_on_sandbox_page(intent.next_action.redirect_to_url.url, "authorize")
+    checkout.register_setup_intent(client.v1.setup_intents.retrieve(intent.id))
+    started = time.monotonic()
+    outcome = await_redirect(checkout, timeout=600)
+    assert time.monotonic() - started < 5 and outcome.succeeded
+    assert "Already done" in capsys.readouterr().out
+
+
+def test_a_declined_setup_is_explained_not_a_crash(client, checkout):
+    """Issue 9.2: after "Fail test setup" the next cell died with `TypeError: quote_from_bytes()`."""
+    intent = setup_intent(client, checkout.url + "complete")
+    authorize_on_sandbox_page(intent.next_action.redirect_to_url.url, "fail")
+    declined = client.v1.setup_intents.retrieve(intent.id)
+    with pytest.raises(NextStep, match="declined.*setup_intent_authentication_failure.*Authorize test setup"):
+        authorized_payment_method(declined)
+    outcome = RedirectOutcome.from_retrieved(intent.id, "failed", declined.to_dict())
+    assert "requires_payment_method" in str(outcome) and "run this cell again" in str(outcome)

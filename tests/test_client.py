@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import os
+import shlex
+import signal
+import time
+import urllib.parse
 from datetime import UTC, datetime
 
 import pytest
@@ -9,6 +15,7 @@ import stripe
 
 from helpers import client as client_mod
 from helpers import settings
+from helpers import show as show_mod
 from helpers.sandbox import process
 
 FAKE_SECRET = "sk_test_" + "Fake" * 6 + "4xYz"
@@ -46,6 +53,21 @@ def test_get_client_logs_a_request(sandbox_env):
     assert stripe.app_info["name"] == client_mod.APP_NAME
 
 
+def test_log_keeps_the_id_of_the_answered_object(sandbox_env):
+    client = client_mod.get_client()
+    customer = client.v1.customers.create(params={"description": "find my id"})
+    client.v1.customers.retrieve(customer.id)
+    client.v1.customers.list(params={"limit": 1})
+    with pytest.raises(stripe.InvalidRequestError):
+        client.v1.customers.retrieve("cus_doesnotexist")
+    assert [e.object_id for e in client_mod.entries()] == [customer.id, customer.id, None, None]
+
+
+def test_an_unlogged_client_leaves_the_log_alone(sandbox_env):
+    client_mod.get_client(logged=False).v1.customers.list(params={"limit": 1})
+    assert client_mod.entries() == []
+
+
 def test_get_request_params_come_from_the_query(sandbox_env):
     client = client_mod.get_client()
     client.v1.customers.list(params={"email": "nobody@example.com", "limit": 2})
@@ -62,7 +84,7 @@ def test_pinned_version_is_sent_and_logged(sandbox_env):
     except stripe.StripeError:
         pass  # whatever the sandbox thinks of the version, the header was sent
     assert client_mod.entries()[-1].api_version == "2025-03-31.basil"
-    assert '-H "Stripe-Version: 2025-03-31.basil"' in client_mod.as_curl()
+    assert "-H 'Stripe-Version: 2025-03-31.basil'" in client_mod.as_curl()
 
 
 def test_error_code_from_the_envelope(sandbox_env):
@@ -102,7 +124,7 @@ def test_secrets_are_masked_everywhere(sandbox_env):
         "metadata[cs]": "seti_1AbCd_secret_…8CsC",
         "metadata[api_key]": "sk_test_…4xYz",
     }
-    assert '-u "sk_test_…4xYz:"' in client_mod.as_curl()
+    assert "-u 'sk_test_…4xYz:'" in client_mod.as_curl()
 
 
 def test_mask_value_keeps_ordinary_values():
@@ -111,14 +133,26 @@ def test_mask_value_keeps_ordinary_values():
     assert client_mod.mask_value("key", "pk_test_visible") == "pk_test_visible"
 
 
+def test_secrets_inside_a_value_are_masked():
+    """Issue 11.21: only values that started with a key prefix were masked."""
+    secret = "sk_test_" + "Fake" * 6 + "4xYz"
+    client_secret = "seti_1AbCd_secret_" + "Fake" * 5 + "8CsC"
+    assert client_mod.mask_value("description", f"my key is {secret}, keep it") == (
+        "my key is sk_test_…4xYz, keep it")
+    url = f"https://example.com/done?setup_intent_client_secret={client_secret}&x=1"
+    assert client_mod.mask_value("return_url", url) == (
+        "https://example.com/done?setup_intent_client_secret=seti_1AbCd_secret_…8CsC&x=1")
+    assert client_mod.mask_value("note", "whsec_" + "Fake" * 5 + "5WhS.") == "whsec_…5WhS."
+
+
 def test_curl_of_a_real_post(sandbox_env):
     client = client_mod.get_client()
     client.v1.customers.create(params={"description": "My First Test Customer (created for API docs)"})
     assert client_mod.as_curl() == (
         f"curl {sandbox_env.url}/v1/customers \\\n"
-        '  -u "sk_test_sandbox:" \\\n'
-        f'  -H "Stripe-Version: {stripe.api_version}" \\\n'
-        '  --data-urlencode description="My First Test Customer (created for API docs)"'
+        "  -u sk_test_sandbox: \\\n"
+        f"  -H 'Stripe-Version: {stripe.api_version}' \\\n"
+        "  --data-urlencode description='My First Test Customer (created for API docs)'"
     )
 
 
@@ -154,17 +188,71 @@ def test_curl_in_the_guides_style():
     ))
     assert client_mod.as_curl(entry) == "\n".join([
         "curl https://api.stripe.com/v1/setup_intents \\",
-        '  -u "sk_test_…4xYz:" \\',
-        '  -H "Stripe-Version: 2025-03-31.basil" \\',
+        "  -u 'sk_test_…4xYz:' \\",
+        "  -H 'Stripe-Version: 2025-03-31.basil' \\",
         "  -d confirm=true \\",
-        '  --data-urlencode return_url="https://www.stripe.com" \\',
+        "  --data-urlencode return_url=https://www.stripe.com \\",
         "  -d usage=off_session \\",
         "  -d customer=cus_ODQluYFNl44ODI \\",
-        '  -d "payment_method_data[type]"=amazon_pay \\',
-        '  -d "payment_method_types[]"=amazon_pay \\',
-        '  -d "mandate_data[customer_acceptance][online][ip_address]"="127.0.0.0" \\',
-        '  --data-urlencode "metadata[note]"="say \\"hi\\" \\$HOME"',
+        "  -d 'payment_method_data[type]'=amazon_pay \\",
+        "  -d 'payment_method_types[]'=amazon_pay \\",
+        "  -d 'mandate_data[customer_acceptance][online][ip_address]'=127.0.0.0 \\",
+        "  --data-urlencode 'metadata[note]'='say \"hi\" $HOME'",
     ])
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("metadata[x;touch /tmp/pwned]", "1"),
+    ("metadata[$(id)]", "`id`"),
+    ("description", "it's \"quoted\"; rm -rf ~ && echo $HOME\nsecond line"),
+    ("metadata[a b]", "a&b=c"),
+])
+def test_curl_quotes_every_name_and_value(name, value):
+    """Issue 11.21: `x;touch …` in a parameter name became a shell command."""
+    command = client_mod.as_curl(_entry("POST", ((name, value),)))
+    words = shlex.split(command.replace("\\\n", " "))
+    sent = words[words.index("-H") + 2:]
+    assert len(sent) == 2 and sent[0] in ("-d", "--data-urlencode")
+    sent_name, sent_value = sent[1].split("=", 1)
+    assert urllib.parse.unquote(sent_name) == name
+    assert sent_value == value
+
+
+def test_request_log_shows_integers_and_blanks(sandbox_env):
+    """Issue 9.7: after a connection error the log showed `200.0` and `NaN`."""
+    url = f"http://127.0.0.1:{process.free_port()}"
+    dead = settings.Settings("sandbox", "sk_test_sandbox", "pk_test_sandbox", url,
+                             f"{url}/js/stripe.js", "sandbox")
+    with pytest.raises(stripe.APIConnectionError):
+        client_mod.get_client(settings=dead).v1.customers.list()
+    client_mod.get_client().v1.customers.list(params={"limit": 1})
+    frame = show_mod.log()
+    assert list(frame["status"]) == ["", 200]
+    text = frame.to_string() + frame.to_html()
+    assert "200.0" not in text and "NaN" not in text and "None" not in text
+
+
+def test_a_stopped_sandbox_is_started_again(tmp_path, monkeypatch):
+    """Issue 9.7: the sandbox killed between two cells; the next request starts it again."""
+    for name in ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "TUTORIAL_SANDBOX_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("TUTORIAL_MODE", "sandbox")
+    monkeypatch.setenv("TUTORIAL_STATE_DIR", str(tmp_path))
+    monkeypatch.setenv("TUTORIAL_SANDBOX_PORT", str(process.free_port()))
+    monkeypatch.setenv("TUTORIAL_ENV_FILE", str(tmp_path / "none.env"))
+    client = client_mod.get_client()
+    customer = client.v1.customers.create(params={"email": "kept@example.com"})
+    try:
+        info = json.loads((tmp_path / "sandbox.json").read_text())
+        os.kill(info["pid"], signal.SIGKILL)
+        while process.health(info["url"], 0.2) is not None:
+            time.sleep(0.05)
+        again = client.v1.customers.retrieve(customer.id)
+        assert again.email == "kept@example.com"
+        codes = [entry.error_code for entry in client_mod.entries()[-2:]]
+        assert codes == ["connection_error", None]
+    finally:
+        process.stop_recorded()
 
 
 def test_curl_of_a_delete():

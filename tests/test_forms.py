@@ -89,15 +89,60 @@ def test_customer_form():
     assert form.mode == "create"
     assert form.values == {"email": "jenny.rosen@example.com", "name": "Jenny Rosen",
                            "description": "My First Test Customer (created for API docs)"}
-    form.email.value = "not-an-email"
-    assert "not an email address" in form._error.value
     form.email.value = ""
     form.name.value = ""
     assert form.values == {"description": "My First Test Customer (created for API docs)"}
     form.action.value = "find"
     assert "needs the email" in form.error
     form.email.value = "o'hara@example.com"
-    assert form.values == {"query": "email:'o\\'hara@example.com'"}
+    assert form.values == {"email": "o'hara@example.com", "limit": 1}
+    assert form.search_params() == {"query": "email:'o\\'hara@example.com'"}
+
+
+@pytest.mark.parametrize("action", ["create", "find"])
+def test_customer_form_gives_no_params_for_an_invalid_email(action):
+    """Issue 9.1: the form warned about `not-an-email`, yet the notebook created the customer."""
+    form = forms.CustomerForm()
+    form.action.value = action
+    form.email.value = "not-an-email"
+    assert "not an email address" in form._error.value
+    for params in (lambda: form.values, form.create_params, form.list_params, form.search_params):
+        with pytest.raises(forms.FormError, match="not an email address"):
+            params()
+
+
+def test_customer_form_find_needs_an_email():
+    """Issue 9.1: "Find by email" with no email listed `email=` and adopted a customer without one."""
+    form = forms.CustomerForm()
+    form.action.value = "find"
+    form.email.value = "  "
+    for params in (lambda: form.values, form.list_params, form.search_params):
+        with pytest.raises(forms.FormError, match="needs the email"):
+            params()
+
+
+def test_form_error_shows_one_line_with_what_to_do():
+    """Issue 9.9: a FormError is shown by IPython as one line, saying how to go on."""
+    lines = forms.FormError("Email 'x' is not an email address.")._render_traceback_()
+    assert len(lines) == 1
+    assert "Email 'x' is not an email address." in lines[0]
+    assert "run this cell again" in lines[0]
+
+
+def test_labels_and_values_are_not_cut_off():
+    """Issue 9.15: `payment_method_c…` and the email box were cut off. At about 8 px a character,
+    every label fits its 160 px, and every option and default value fits its field."""
+    all_forms = [forms.ProductPriceForm(), forms.CustomerForm(), forms.SetupIntentForm(),
+                 forms.SubscriptionForm(["price_" + "x" * 24]),
+                 forms.TestClockAdvanceForm(datetime(2027, 1, 1, tzinfo=UTC))]
+    for form in all_forms:
+        for field in form.widget.children[:-1]:
+            assert len(field.description) * 8 <= int(field.style.description_width.removesuffix("px"))
+            if isinstance(field, (forms.widgets.Text, forms.widgets.Dropdown)):
+                width = int(field.layout.width.removesuffix("px")) - 160
+                texts = [str(o[0] if isinstance(o, tuple) else o) for o in getattr(field, "options", [])]
+                for text in [*texts, str(field.value)]:
+                    assert len(text) * 8 <= width, (field.description, text)
 
 
 def test_setup_intent_form_defaults_for_the_sdk_version():
@@ -169,6 +214,17 @@ def test_test_clock_form_default_and_validation():
         _ = form.values
     form.day.value = None
     assert "Pick a date" in form.error
+
+
+def test_test_clock_form_follows_the_clock():
+    """Issue 9.12: after three advances the form still said 2027-01-01, and advancing again failed."""
+    form = forms.TestClockAdvanceForm(datetime(2027, 1, 1, 12, tzinfo=UTC))
+    assert "2027-01-01 12:00" in form.now.value
+    moved = datetime(2027, 4, 4, 12, tzinfo=UTC)
+    form.refresh(int(moved.timestamp()))
+    assert "2027-04-04 12:00" in form.now.value
+    assert form.values == {"frozen_time": int(datetime(2027, 5, 5, 12, tzinfo=UTC).timestamp())}
+    assert form.error is None
 
 
 def test_one_month_and_a_day():

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.parse
+import urllib.request
 import uuid
 from pathlib import Path
 
@@ -241,3 +244,94 @@ def test_catch_up_adopts_a_tagged_customer(state, client, own_email):
     tagged = client.v1.customers.create(params={"email": own_email, "metadata": dict([progress.TUTORIAL_TAG])})
     client.v1.customers.create(params={"email": own_email})  # newer, untagged: skipped
     assert progress.catch_up("customer", client=client)["customer"] == tagged.id
+
+
+# --- recorded objects must still fit together (issue 9.6), said in words (issue 9.16) ----------
+
+
+@pytest.fixture
+def authorizing(monkeypatch):
+    """catch_up authorizes on the sandbox's page, as in the notebooks."""
+    monkeypatch.setattr(progress, "authorize", progress.authorize_on_sandbox_page)
+
+
+def test_catch_up_says_what_it_made_including_an_authorization_without_a_browser(
+        state, client, own_email, authorizing, capsys):
+    ids = progress.catch_up("price", "customer", "payment_method", client=client)
+    said = capsys.readouterr().out
+    for name in ("price", "customer", "payment_method"):
+        assert f"Catch-up: {name}: none recorded" in said and ids[name] in said
+    assert "without a browser" in said and "Authorize test setup" in said
+    progress.catch_up("price", "customer", "payment_method", client=client)
+    assert capsys.readouterr().out.startswith("Catch-up: nothing to do; using price ")
+
+
+def test_a_new_customer_gets_its_own_payment_method(state, client, own_email, authorizing, capsys):
+    """Issue 9.6: a new customer in 02 after 04, then 05 failed deep in the SDK: "The customer does
+    not have a payment method with the ID pm_…"."""
+    old = progress.catch_up("customer", "payment_method", client=client)
+    new_customer = client.v1.customers.create(params={"email": own_email})
+    progress.remember("customer", new_customer.id)  # what notebook 02 does
+    capsys.readouterr()
+    ids = progress.catch_up("price", "customer", "payment_method", client=client)
+    assert ids["customer"] == new_customer.id and ids["payment_method"] != old["payment_method"]
+    assert client.v1.payment_methods.retrieve(ids["payment_method"]).customer == new_customer.id
+    said = capsys.readouterr().out
+    assert f"the recorded {old['payment_method']} belongs to customer {old['customer']}, not to {new_customer.id}" in said
+    subscription = client.v1.subscriptions.create(params={
+        "customer": ids["customer"], "items": [{"price": ids["price"]}],
+        "default_payment_method": ids["payment_method"], "off_session": True})
+    assert subscription.status == "active"
+
+
+def test_an_archived_price_and_a_detached_payment_method_are_made_again(state, client, own_email, authorizing):
+    ids = progress.catch_up("price", "payment_method", client=client)
+    client.v1.prices.update(ids["price"], params={"active": False})
+    client.v1.payment_methods.detach(ids["payment_method"])
+    again = progress.catch_up("price", "payment_method", client=client, quiet=True)
+    assert again["price"] != ids["price"] and client.v1.prices.retrieve(again["price"]).active
+    assert again["payment_method"] != ids["payment_method"]
+    assert client.v1.payment_methods.retrieve(again["payment_method"]).customer == progress.recall("customer")
+
+
+def test_a_declined_setup_intent_is_confirmed_again(state, client, own_email, capsys):
+    progress.catch_up("setup_intent", client=client, quiet=True)
+    intent = client.v1.setup_intents.retrieve(progress.recall("setup_intent"))
+    url = intent.next_action.redirect_to_url.url
+    request = urllib.request.Request(url, data=b"action=fail", method="POST")
+    with contextlib.suppress(urllib.error.HTTPError):
+        urllib.request.build_opener(NoRedirect).open(request, timeout=10)
+    assert client.v1.setup_intents.retrieve(intent.id).status == "requires_payment_method"
+    progress.authorize = progress.authorize_on_sandbox_page
+    pm = progress.catch_up("payment_method", client=client)["payment_method"]
+    assert "had been declined: confirmed it again" in capsys.readouterr().out
+    assert client.v1.setup_intents.retrieve(intent.id).payment_method == pm
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def test_replace_retires_what_an_earlier_run_made(state, client, own_email, authorizing, capsys):
+    """Issue 9.13: re-running 05 four times left 4 active and 4 trialing subscriptions."""
+    ids = progress.catch_up("price", "customer", "payment_method", client=client, quiet=True)
+    params = {"customer": ids["customer"], "items": [{"price": ids["price"]}],
+              "default_payment_method": ids["payment_method"], "off_session": True}
+    for _ in range(3):
+        subscription = client.v1.subscriptions.create(params=params)
+        progress.replace("subscription", subscription.id, client)
+    live = client.v1.subscriptions.list(params={"customer": ids["customer"]}).data
+    assert [s.id for s in live if s.status == "active"] == [subscription.id]
+    said = capsys.readouterr().out
+    assert said.count("Replaced subscription") == 2 and "canceled it" in said
+    progress.replace("subscription", subscription.id, client)  # the same again: nothing to say
+    assert capsys.readouterr().out == ""
+
+
+def test_replace_keeps_a_customer_the_tutorial_did_not_make(state, client, own_email, capsys):
+    theirs = client.v1.customers.create(params={"email": own_email})
+    progress.remember("customer", theirs.id)
+    progress.replace("customer", client.v1.customers.create(params={"email": own_email}).id, client)
+    assert not getattr(client.v1.customers.retrieve(theirs.id), "deleted", False)
+    assert capsys.readouterr().out == ""

@@ -75,6 +75,15 @@ def test_health_route(sandbox):
     assert process.health(f"http://127.0.0.1:{process.free_port()}", 0.5) is None
 
 
+def test_root_page_says_what_the_sandbox_is(sandbox):
+    """Issue 9.16: the sandbox's root URL answered `Not Found`."""
+    response = httpx.get(sandbox.url + "/")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
+    page = response.text
+    assert "Stripe sandbox" in page and 'href="health"' in page and "00_start_here" in page
+    assert httpx.get(sandbox.url + "/health").json()["service"] == "stripe-sandbox"
+
+
 def test_status_cli(own, tmp_path):
     proc = own()
     make_client(proc.url).v1.customers.create()

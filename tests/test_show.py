@@ -122,3 +122,25 @@ def test_log_and_curl_views(sandbox, monkeypatch, tmp_path, shown):
     show.curl()
     assert "<pre>curl " in shown[0].data and "-d name=Logged" in shown[0].data
     client_mod.clear_log()
+
+
+def test_views_speak_json(client):
+    """Issue 9.15: `True` beside `null`, and `None` in tables."""
+    product = client.v1.products.create(params={"name": "JSON words"})
+    values = dict(zip(*show.flatten(product).to_dict("list").values(), strict=True))
+    assert values["active"] == "true" and values["default_price"] == "null"
+    frame = show.table([{"id": "x_1", "object": "thing", "flag": False, "gone": None}])
+    assert list(frame.iloc[0]) == ["x_1", "thing", "false", "null"]
+    changes = show.diff({"id": "x", "a": True}, {"id": "x", "a": None})
+    assert list(changes.iloc[0]) == ["a", "true", "null"]
+    page = show.flatten(product)._repr_html_() + frame._repr_html_() + changes._repr_html_()
+    assert "True" not in page and "None" not in page and "False" not in page
+
+
+def test_tables_are_left_aligned():
+    """Issue 9.15: field names were right-aligned."""
+    frame = show.diff({"id": "x", "a": 1, "b": 2}, {"id": "x", "a": 2, "b": 3})
+    page = frame[frame["field"] == "a"]._repr_html_()  # filtering keeps the view
+    assert page.count('<td style="text-align:left">') == 3
+    assert '<th style="text-align:left">field</th>' in page
+    assert "text-align: right" not in page

@@ -100,6 +100,16 @@ def test_integration_errors_are_thrown(page, shop):
     assert "publishable key" in thrown["secret_key"][1]
 
 
+def test_a_client_secret_cannot_leave_its_path(page, shop):
+    """Issue 11.20: `seti_x/../../v1/customers_secret_y` reached another path of the API."""
+    page.goto(shop)
+    thrown = page.evaluate(
+        """() => { try { window.stripe.retrieveSetupIntent('seti_x/../../v1/customers_secret_y'); return null; }
+                   catch (e) { return e.name; } }"""
+    )
+    assert thrown == "IntegrationError"
+
+
 def test_api_error_resolves_with_error(page, shop):
     page.goto(shop)
     result = page.evaluate(

@@ -35,16 +35,29 @@ def checkout_page(
 ) -> str:
     """The page with the button that runs stripe.confirmAmazonPaySetup."""
     head = f'<script src="{escape(stripe_js_url)}"></script>'
+    button = '<button id="setup" type="button">Set up Amazon Pay</button>'
     if intent:
         about = (
-            f'<p id="intent">SetupIntent <code>{escape(intent["id"])}</code>, status at registration: '
+            f'<p id="intent">SetupIntent <code>{escape(intent["id"])}</code>, status now: '
             f'<code>{escape(str(intent.get("status")))}</code></p>'
         )
-        if intent.get("redirect_url"):
+        if intent.get("status") in ("succeeded", "canceled"):
+            button = (
+                f'<p id="done" class=ok>This SetupIntent is already {escape(intent["status"])}: there is '
+                "nothing left to authorize. Go back to the notebook.</p>"
+            )
+        elif intent.get("redirect_url"):
             about += (
                 f'<p class=muted>The guide\'s other path: the server-side confirm already returned '
                 f'<code>next_action.redirect_to_url.url</code>. <a id="redirect-link" '
                 f'href="{escape(intent["redirect_url"])}">Open it directly</a>.</p>'
+            )
+        else:
+            about += (
+                "<p class=muted>The server-side confirm's own link "
+                "(<code>next_action.redirect_to_url.url</code>) would send the customer back to the "
+                "<code>return_url</code> sent then, not to this server, so it is not offered here: "
+                "the button confirms again with this page's address as <code>return_url</code>.</p>"
             )
     else:
         about = (
@@ -63,7 +76,7 @@ def checkout_page(
         "<h1>Checkout</h1>"
         f"<p class=muted>Mode: <code>{escape(mode)}</code>. Stripe.js from "
         f"<code>{escape(stripe_js_url)}</code>.</p>{about}"
-        '<button id="setup" type="button">Set up Amazon Pay</button>'
+        f"{button}"
         '<p id="error" class=error role=alert hidden></p>'
         f"{webhooks}"
         + _json_script("checkout-config", {"publishableKey": publishable_key})

@@ -2,9 +2,10 @@
 
 - ``GET /``          the checkout page (Stripe.js + a button that calls confirmAmazonPaySetup)
 - ``GET /secret``    the registered SetupIntent's client_secret, as the guide's ``main.rb``
-- ``GET /complete``  the return_url: records the redirect, retrieves the SetupIntent with the
-                     publishable key, wakes the notebook (``wait_for_redirect``)
-- ``POST /webhooks`` verifies ``Stripe-Signature`` and keeps each event
+- ``GET /complete``  the return_url: accepts only the registered SetupIntent with its own client
+                     secret, retrieves it with the publishable key, wakes the notebook
+                     (``wait_for_redirect``)
+- ``POST /webhooks`` verifies ``Stripe-Signature``, accepts only events, and keeps each event once
 
 The server never holds the secret key: it gets the publishable key, the Stripe.js URL and the
 API base, and the notebook hands it the SetupIntent. Only its client_secret is ever served.
@@ -12,6 +13,9 @@ API base, and the notebook hands it the SetupIntent. Only its client_secret is e
 
 from __future__ import annotations
 
+import asyncio
+import collections
+import hmac
 import json
 import threading
 import time
@@ -19,7 +23,6 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,35 +33,25 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from ..urls import public_url, stand_in_js_url  # noqa: F401 - re-exported
+from ..problems import NextStep, Problem
+from ..urls import path_segment, public_url, stand_in_js_url  # noqa: F401 - re-exported
 from . import pages
+from .outcome import RedirectOutcome
 from .runner import BackgroundServer
 
 STATIC = Path(__file__).with_name("static")
 NO_STORE = {"Cache-Control": "no-store"}
 SETTLING = ("requires_action", "processing")  # Amazon Pay intents may lag the redirect briefly
+DECIDED = ("succeeded", "canceled")  # no redirect can change these any more
+KEPT_OUTCOMES = 20  # redirects remembered (the notebook needs the newest)
+KEPT_EVENT_IDS = 10_000  # webhook event IDs remembered to drop redeliveries
+MAX_CHECKS = 4  # /complete requests checking with Stripe at once; more wait for a free slot
 
 Retrieve = Callable[[str], dict[str, Any]]  # client_secret -> client-visible SetupIntent JSON
 
 
-class RedirectTimeout(TimeoutError):
+class RedirectTimeout(Problem, TimeoutError):
     """No customer came back to the return_url in time; the message says what to do."""
-
-
-@dataclass(frozen=True)
-class RedirectOutcome:
-    """What came back to the return_url, and the SetupIntent as then retrieved."""
-
-    setup_intent: str
-    redirect_status: str
-    status: str | None
-    error_message: str | None = None
-    payment_method: str | None = None
-    retrieved: dict[str, Any] = field(default_factory=dict, repr=False)
-
-    @property
-    def succeeded(self) -> bool:
-        return self.status == "succeeded"
 
 
 class Link:
@@ -83,7 +76,7 @@ def publishable_retriever(api_base: str, publishable_key: str, timeout: float = 
         intent_id = client_secret.split("_secret_")[0]
         query = urllib.parse.urlencode({"client_secret": client_secret})
         request = urllib.request.Request(
-            f"{api_base.rstrip('/')}/v1/setup_intents/{urllib.parse.quote(intent_id)}?{query}",
+            f"{api_base.rstrip('/')}/v1/setup_intents/{path_segment(intent_id)}?{query}",
             headers={"Authorization": f"Bearer {publishable_key}"},
         )
         try:
@@ -126,8 +119,12 @@ class CheckoutServer:
         self._webhook_secret = webhook_secret
         self._lock = threading.Condition()
         self._intent: dict[str, Any] | None = None
-        self._outcomes: list[RedirectOutcome] = []
+        self._outcomes: collections.deque[tuple[int, RedirectOutcome]] = collections.deque(maxlen=KEPT_OUTCOMES)
+        self._recorded = 0  # sequence number of the newest outcome
+        self._delivered = 0  # the newest one a wait has returned: each redirect is returned once
         self._events: list[stripe.Event] = []
+        self._event_ids: collections.OrderedDict[str, None] = collections.OrderedDict()
+        self._checks: asyncio.Semaphore | None = None  # made in the server's own event loop
         self._background = BackgroundServer(self._app(), port)
 
     # --- lifecycle ---------------------------------------------------------------------------
@@ -170,8 +167,7 @@ class CheckoutServer:
         """Hand the server the SetupIntent the page works on (a stripe object or its dict)."""
         if not isinstance(intent, Mapping):
             intent = intent.to_dict()
-        action = intent.get("next_action") or {}
-        redirect = (action.get("redirect_to_url") or {}).get("url")
+        action = (intent.get("next_action") or {}).get("redirect_to_url") or {}
         if not intent.get("client_secret"):
             raise ValueError("This SetupIntent has no client_secret: pass the object the API returned.")
         with self._lock:
@@ -179,8 +175,15 @@ class CheckoutServer:
                 "id": intent["id"],
                 "client_secret": intent["client_secret"],
                 "status": intent.get("status"),
-                "redirect_url": redirect,
+                "redirect_url": action.get("url"),
+                "comes_back": self._is_ours(action.get("return_url")),
             }
+
+    def _is_ours(self, url: str | None) -> bool:
+        """Whether a return_url brings the browser back to this server's /complete."""
+        if not url or not self.running:
+            return False
+        return any(url.startswith(base + "complete") for base in {self.url, self.public_url})
 
     @property
     def setup_intent_id(self) -> str | None:
@@ -189,49 +192,81 @@ class CheckoutServer:
     @property
     def outcomes(self) -> list[RedirectOutcome]:
         with self._lock:
-            return list(self._outcomes)
+            return [outcome for _, outcome in self._outcomes]
 
-    def wait_for_redirect(self, timeout: float = 300.0) -> RedirectOutcome:
-        """Block until the customer is back on the return_url (for the registered SetupIntent)."""
+    def retrieve_registered(self) -> dict[str, Any]:
+        """The registered SetupIntent as the browser sees it now (publishable key + client secret)."""
+        intent = self._intent
+        if intent is None:
+            raise NextStep("No SetupIntent registered: run the cell that calls register_setup_intent(...) first.")
+        return self._retrieve(intent["client_secret"])
 
-        def arrived() -> RedirectOutcome | None:
-            wanted = self.setup_intent_id
-            for outcome in reversed(self._outcomes):
-                if wanted is None or outcome.setup_intent == wanted:
-                    return outcome
-            return None
+    def wait_for_redirect(self, timeout: float = 300.0, *, poll: float = 1.0,
+                          on_tick: Callable[[float, dict[str, Any]], None] | None = None) -> RedirectOutcome:
+        """Block until the customer is back on the return_url for the registered SetupIntent.
 
+        Each redirect is returned once: a second wait waits for a new one (a retry after a
+        decline). The SetupIntent is also looked at every ``poll`` seconds, so a SetupIntent that
+        succeeded by another route (an earlier run, a return_url elsewhere) ends the wait too.
+        ``on_tick(elapsed, seen)`` is called at each look (a live status line)."""
+        wanted = self.setup_intent_id
+        if wanted is None:
+            raise NextStep("No SetupIntent registered: run the cell that calls register_setup_intent(...) first.")
+        started = time.monotonic()
+        while True:
+            found = self.take_outcome()
+            if found is not None:
+                return found
+            seen = self.retrieve_registered()
+            if seen.get("status") in DECIDED and seen.get("id") == wanted:
+                return RedirectOutcome.from_retrieved(wanted, None, seen)
+            elapsed = time.monotonic() - started
+            if on_tick is not None:
+                on_tick(elapsed, seen)
+            if elapsed >= timeout:
+                raise RedirectTimeout(
+                    f"Nobody came back to the return_url within {timeout:.0f} s. Open the checkout page "
+                    f"({self.public_url}), click 'Set up Amazon Pay', then 'Authorize test setup' on the "
+                    "redirect page; or let headless Chromium do it: helpers.autopilot.run("
+                    f"'{self.url}'). Then run this cell again.")
+            with self._lock:
+                self._lock.wait_for(lambda: self._undelivered(wanted), min(poll, max(timeout - elapsed, 0)))
+
+    def take_outcome(self) -> RedirectOutcome | None:
+        """The registered SetupIntent's redirect that no wait has returned yet (then it has)."""
         with self._lock:
-            outcome = self._lock.wait_for(arrived, timeout)
-        if outcome is None:
-            raise RedirectTimeout(
-                f"Nobody came back to the return_url within {timeout:.0f} s. Open the checkout page "
-                f"({self.public_url}), click 'Set up Amazon Pay', then 'Authorize test setup' on the "
-                "redirect page (or open the SetupIntent's next_action link); or let headless Chromium "
-                f"do it: helpers.autopilot.run('{self.url}'). Then run this cell again."
-            )
-        return outcome
+            found = self._undelivered(self.setup_intent_id) if self._intent else None
+            if found is None:
+                return None
+            self._delivered = found[0]
+            return found[1]
 
-    def _record(self, setup_intent: str, client_secret: str, redirect_status: str) -> RedirectOutcome:
-        retrieved = self._retrieve(client_secret)
-        deadline = time.monotonic() + self.settle_seconds
-        while retrieved.get("status") in SETTLING and time.monotonic() < deadline:
-            time.sleep(0.5)
-            retrieved = self._retrieve(client_secret)
-        error = retrieved.get("error") or retrieved.get("last_setup_error") or {}
-        payment_method = retrieved.get("payment_method")
-        outcome = RedirectOutcome(
-            setup_intent=setup_intent,
-            redirect_status=redirect_status,
-            status=retrieved.get("status"),
-            error_message=error.get("message"),
-            payment_method=payment_method if isinstance(payment_method, str) else None,
-            retrieved=retrieved,
-        )
+    def _undelivered(self, wanted: str | None) -> tuple[int, RedirectOutcome] | None:
+        for number, outcome in self._outcomes:
+            if number > self._delivered and outcome.setup_intent == wanted:
+                return number, outcome
+        return None
+
+    def _keep(self, outcome: RedirectOutcome) -> None:
         with self._lock:
-            self._outcomes.append(outcome)
+            self._recorded += 1
+            self._outcomes.append((self._recorded, outcome))
             self._lock.notify_all()
-        return outcome
+
+    async def _check_redirect(self, client_secret: str, redirect_status: str) -> RedirectOutcome | None:
+        """The SetupIntent as retrieved after the redirect (waiting a little for it to settle), or
+        None when Stripe cannot be asked. No worker thread sleeps: the waits are the event loop's."""
+        if self._checks is None:
+            self._checks = asyncio.Semaphore(MAX_CHECKS)
+        async with self._checks:
+            retrieved = await asyncio.to_thread(self._retrieve, client_secret)
+            deadline = time.monotonic() + self.settle_seconds
+            while retrieved.get("status") in SETTLING and time.monotonic() < deadline:
+                await asyncio.sleep(0.5)
+                retrieved = await asyncio.to_thread(self._retrieve, client_secret)
+        if "error" in retrieved:
+            return None
+        return RedirectOutcome.from_retrieved(retrieved["id"], redirect_status, retrieved)
 
     # --- webhooks ------------------------------------------------------------------------------
 
@@ -287,7 +322,12 @@ class CheckoutServer:
     def _app(self) -> Starlette:
         def checkout(request: Request) -> Response:
             intent = self._intent
-            shown = {k: intent[k] for k in ("id", "status", "redirect_url")} if intent else None
+            shown = None
+            if intent:
+                shown = {k: intent[k] for k in ("id", "status")}
+                shown["status"] = self._retrieve(intent["client_secret"]).get("status") or intent["status"]
+                if intent["comes_back"]:  # a link that returns elsewhere would strand the customer
+                    shown["redirect_url"] = intent["redirect_url"]
             html = pages.checkout_page(self.publishable_key, self.stripe_js_url, self.mode, shown)
             return HTMLResponse(html, headers=NO_STORE)
 
@@ -301,7 +341,7 @@ class CheckoutServer:
                 return JSONResponse({"error": {"message": message}}, status_code=404, headers=NO_STORE)
             return JSONResponse({"client_secret": intent["client_secret"]}, headers=NO_STORE)
 
-        def complete(request: Request) -> Response:
+        async def complete(request: Request) -> Response:
             query = request.query_params
             intent_id, client_secret = query.get("setup_intent"), query.get("setup_intent_client_secret")
             if not intent_id or not client_secret:
@@ -311,7 +351,24 @@ class CheckoutServer:
                     "setup_intent_client_secret and redirect_status. Start on the checkout page.",
                 )
                 return HTMLResponse(html, status_code=400, headers=NO_STORE)
-            outcome = self._record(intent_id, client_secret, query.get("redirect_status", ""))
+            intent = self._intent
+            if intent is None or intent_id != intent["id"] or not hmac.compare_digest(
+                    client_secret.encode(), intent["client_secret"].encode()):
+                html = pages.problem_page(
+                    "Not the SetupIntent of this notebook",
+                    "This link is not for the SetupIntent the notebook registered (an old link, or "
+                    "another one's). Start again on the checkout page.",
+                )
+                return HTMLResponse(html, status_code=400, headers=NO_STORE)
+            outcome = await self._check_redirect(client_secret, query.get("redirect_status", ""))
+            if outcome is None:
+                html = pages.problem_page(
+                    "Could not check the setup",
+                    "Stripe (or the sandbox) did not answer when this server asked about the "
+                    "SetupIntent. The notebook keeps looking; go back to it.",
+                )
+                return HTMLResponse(html, status_code=502, headers=NO_STORE)
+            self._keep(outcome)
             return HTMLResponse(pages.complete_page(outcome), headers=NO_STORE)
 
         async def webhooks(request: Request) -> Response:
@@ -320,12 +377,24 @@ class CheckoutServer:
                 message = "No webhook signing secret configured: call set_webhook_secret('whsec_…')."
                 return JSONResponse({"error": {"message": message}}, status_code=400)
             try:
-                event = stripe.Webhook.construct_event(
-                    payload, request.headers.get("stripe-signature"), self._webhook_secret
-                )
-            except (stripe.SignatureVerificationError, ValueError) as error:
+                stripe.WebhookSignature.verify_header(
+                    payload, request.headers.get("stripe-signature") or "", self._webhook_secret)
+            except stripe.SignatureVerificationError as error:
                 return JSONResponse({"error": {"message": str(error)}}, status_code=400)
+            try:
+                data = json.loads(payload)
+            except ValueError:
+                data = None
+            if not _is_event(data):
+                message = "Signed, but not an event: an event has an id, object 'event', a type and data.object."
+                return JSONResponse({"error": {"message": message}}, status_code=400)
+            event = stripe.Event.construct_from(data, stripe.api_key)
             with self._lock:
+                if event.id in self._event_ids:  # a redelivery: acknowledge it, keep it once
+                    return JSONResponse({"received": True, "duplicate": True})
+                self._event_ids[event.id] = None
+                if len(self._event_ids) > KEPT_EVENT_IDS:
+                    self._event_ids.popitem(last=False)
                 self._events.append(event)
                 self._lock.notify_all()
             return JSONResponse({"received": True})
@@ -339,6 +408,15 @@ class CheckoutServer:
                 Mount("/static", StaticFiles(directory=STATIC), name="static"),
             ]
         )
+
+
+def _is_event(data: Any) -> bool:
+    """A parsed webhook body that is an event: ``[]`` or ``{"a": 1}`` are not, even when signed."""
+    return (
+        isinstance(data, dict) and data.get("object") == "event"
+        and isinstance(data.get("id"), str) and isinstance(data.get("type"), str)
+        and isinstance(data.get("data"), dict) and isinstance(data["data"].get("object"), dict)
+    )
 
 
 _current: CheckoutServer | None = None

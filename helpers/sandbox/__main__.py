@@ -38,6 +38,11 @@ def serve(args: argparse.Namespace) -> int:
         print(error.message, file=sys.stderr)
         return 2
     address = f"http://[{args.host}]:{args.port}" if ":" in args.host else f"http://{args.host}:{args.port}"
+    try:
+        _held = process.hold_database(Path(args.db), address)  # kept until serve returns
+    except process.SandboxError as error:
+        print(error, file=sys.stderr)
+        return 2
     public = os.environ.get("SANDBOX_PUBLIC_URL")
     if not public and os.environ.get("JUPYTERHUB_SERVICE_PREFIX"):
         public = public_base(address)

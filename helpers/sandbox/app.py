@@ -174,7 +174,9 @@ class Sandbox:
         """(status, JSON body, replayed) for one API request; raises StripeError before the handler."""
         route, args, params, raw = self._parse(request, pairs, kind, version)
         same = fingerprint(request, kind, version, pairs)
-        with self._key_in_flight(idem):
+        with self._key_in_flight(idem), self.store.transaction():
+            # The check, the handler and the saved answer in one write transaction: another
+            # request with this key (another thread, or another process) waits, then replays.
             saved = self.store.idempotent_result(idem) if idem else None
             if saved is not None:
                 if saved[0] != same:
@@ -196,15 +198,15 @@ class Sandbox:
                 webhook_hosts=self.webhook_hosts,
             )
             try:
-                with self.store.transaction():
+                with self.store.attempt():
                     result = route.handler(req)
                     status, payload = 200, json.dumps(req.render(result) if "object" in result else result)
-                    if idem:
-                        self.store.remember(idem, same, status, payload)
             except StripeError as error:  # the handler's refusal is the saved answer too
+                if not idem:
+                    raise
                 status, payload = error.status, json.dumps(error.body(request_id))
-                if idem:
-                    self.store.remember(idem, same, status, payload)
+            if idem:
+                self.store.remember(idem, same, status, payload)
             return status, payload, False
 
     def _parse(
@@ -299,7 +301,7 @@ def create_app(
     address, or, behind jupyter-server-proxy on JupyterHub, ``/user/<name>/proxy/<port>``);
     without it, the request's. ``webhook_hosts``: hosts other than this machine that webhook
     endpoints may target."""
-    from . import invoice_pages, pages, resources  # noqa: F401 - registers the routes
+    from . import home, invoice_pages, pages, resources  # noqa: F401 - registers the routes
 
     sandbox = Sandbox(store, account_version or versions.LATEST, public_url, webhook_hosts)
     SITE.base_url = (public_url or Site.base_url).rstrip("/")
@@ -322,6 +324,7 @@ def create_app(
 
     routes = [
         Route("/health", health),
+        *home.routes(sandbox),
         *pages.routes(sandbox),
         *invoice_pages.routes(sandbox),
         Route("/v1/{path:path}", sandbox.handle, methods=METHODS),  # the handler answers unknown methods

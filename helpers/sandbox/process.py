@@ -21,6 +21,11 @@ from pathlib import Path
 
 from ..filelock import exclusive
 
+try:
+    import fcntl
+except ImportError:  # Windows: no flock; a second sandbox on one database is not refused there
+    fcntl = None  # type: ignore[assignment]
+
 HOST = "127.0.0.1"
 DEFAULT_PORT = 12111
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -53,6 +58,33 @@ def port_is_free(port: int, host: str = HOST) -> bool:
         except OSError:
             return False
     return True
+
+
+def hold_database(db: Path, url: str) -> object | None:
+    """Lock ``db`` for the rest of this process's life, so that no second sandbox serves it
+    (two would break idempotency and send every webhook twice). Returns the handle to keep
+    open; raises SandboxError naming the process that holds it. The kernel drops the lock
+    when the process ends, even after ``kill -9``."""
+    if fcntl is None:
+        return None
+    lock_file = Path(f"{db}.lock")
+    lock_file.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(lock_file, "a+")  # noqa: SIM115 - held until the process exits
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.seek(0)
+        holder = handle.read().strip() or "another process"
+        handle.close()
+        raise SandboxError(
+            f"Another sandbox ({holder}) already serves {db}. Use that one, stop it first "
+            "(python -m helpers.sandbox stop), or give this one its own --db."
+        ) from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"pid {os.getpid()}, {url}")
+    handle.flush()
+    return handle
 
 
 def free_port() -> int:

@@ -100,6 +100,25 @@ class Store:
             else:
                 db.execute("COMMIT")
 
+    @contextlib.contextmanager
+    def attempt(self) -> Iterator[None]:
+        """Inside a transaction: a StripeError undoes what the block wrote (unless it says to
+        keep it) and propagates; the transaction itself goes on (to save the answer)."""
+        db = self._connect()
+        db.execute("SAVEPOINT attempt")
+        try:
+            yield
+        except StripeError as error:
+            if not error.keep_state:
+                db.execute("ROLLBACK TO attempt")
+            db.execute("RELEASE attempt")
+            raise
+        except BaseException:
+            db.execute("ROLLBACK TO attempt")
+            db.execute("RELEASE attempt")
+            raise
+        db.execute("RELEASE attempt")
+
     # ------------------------------------------------------------------ objects
 
     def insert(self, obj: dict[str, Any]) -> dict[str, Any]:
@@ -178,6 +197,10 @@ class Store:
         rows = self._connect().execute(" ".join(sql), args).fetchall()
         return [json.loads(r[0]) for r in rows]
 
+    def read(self, sql: str, args: tuple = ()) -> list[tuple]:
+        """The rows of a read-only statement; no lock (WAL readers never wait for the writer)."""
+        return self._connect().execute(sql, args).fetchall()
+
     def count_all(self) -> int:
         return self._connect().execute("SELECT count(*) FROM objects").fetchone()[0]
 
@@ -192,8 +215,8 @@ class Store:
 
     def remember(self, key: str, fingerprint: str, status: int, body: str) -> None:
         with self.transaction() as db:
-            db.execute(
-                "INSERT OR REPLACE INTO idempotency VALUES (?, ?, ?, ?, ?)",
+            db.execute(  # a plain INSERT: a key is saved once, by the request that checked it
+                "INSERT INTO idempotency VALUES (?, ?, ?, ?, ?)",
                 (key, fingerprint, status, body, int(time.time())),
             )
 

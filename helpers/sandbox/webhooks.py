@@ -3,13 +3,17 @@
 ``queue`` (an ``events.SUBSCRIBERS`` hook) writes one delivery row per matching endpoint, in
 the transaction that records the event. A daemon thread (:func:`start`) POSTs due deliveries
 with ``Stripe-Signature: t=…,v1=…`` and retries failures with exponential backoff; every
-attempt is recorded. Tunables (seconds / count): ``SANDBOX_WEBHOOK_BACKOFF`` (first retry
-delay, default 0.5), ``SANDBOX_WEBHOOK_BACKOFF_MAX`` (cap, default 8), ``SANDBOX_WEBHOOK_ATTEMPTS``
-(default 12).
+attempt is recorded. Endpoints are served independently (one asyncio task each, in the
+thread's own event loop), so a slow listener delays only its own deliveries; each attempt
+ends after a total timeout, and at most ``MAX_RESPONSE_BYTES`` of an answer are read.
+Tunables (seconds / count): ``SANDBOX_WEBHOOK_BACKOFF`` (first retry delay, default 0.5),
+``SANDBOX_WEBHOOK_BACKOFF_MAX`` (cap, default 8), ``SANDBOX_WEBHOOK_ATTEMPTS`` (default 12),
+``SANDBOX_WEBHOOK_TIMEOUT`` (one attempt, start to end, default 10).
 """
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import hashlib
 import hmac
@@ -26,7 +30,7 @@ from .store import Store
 
 USER_AGENT = "Stripe/1.0 (+https://stripe.com/docs/webhooks)"
 POLL_SECONDS = 0.1
-TIMEOUT_SECONDS = 10.0
+MAX_RESPONSE_BYTES = 64 * 1024  # what is read of an answer; the rest is never downloaded
 
 TABLES = (
     """CREATE TABLE IF NOT EXISTS webhook_deliveries (
@@ -65,6 +69,10 @@ def backoff(attempts: int) -> float:
 
 def max_attempts() -> int:
     return int(_setting("SANDBOX_WEBHOOK_ATTEMPTS", 12))
+
+
+def attempt_timeout() -> float:
+    return _setting("SANDBOX_WEBHOOK_TIMEOUT", 10.0)
 
 
 def ensure_tables(store: Store) -> None:
@@ -131,36 +139,60 @@ def body_for(event: dict[str, Any], endpoint: dict[str, Any]) -> str:
 
 
 class Worker(threading.Thread):
-    """Delivers due webhooks until the process ends."""
+    """Delivers due webhooks until the process ends: one task per endpoint with due
+    deliveries, each draining that endpoint's queue in order."""
 
     def __init__(self, store: Store) -> None:
         super().__init__(name="sandbox-webhooks", daemon=True)
         self.store = store
         self.stopping = threading.Event()
-        self.client = httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False)
 
     def run(self) -> None:
-        while not self.stopping.is_set():
+        asyncio.run(self._serve())
+
+    async def _serve(self) -> None:
+        timeout = attempt_timeout()
+        active: dict[str, asyncio.Task] = {}
+        async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as client:
+            while not self.stopping.is_set():
+                try:
+                    for endpoint_id in self._endpoints_due(exclude=set(active)):
+                        task = asyncio.create_task(self._drain(client, endpoint_id, timeout))
+                        active[endpoint_id] = task
+                        task.add_done_callback(lambda _t, e=endpoint_id: active.pop(e, None))
+                except Exception as error:  # noqa: BLE001 - the worker must outlive any one failure
+                    print(f"webhook worker: {error!r}", flush=True)
+                await asyncio.sleep(POLL_SECONDS)
+            for task in active.values():
+                task.cancel()
+
+    def _endpoints_due(self, exclude: set[str]) -> list[str]:
+        rows = self.store.read(
+            "SELECT DISTINCT endpoint FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= ?",
+            (time.time(),),
+        )
+        return [row[0] for row in rows if row[0] not in exclude]
+
+    def _next_due(self, endpoint_id: str) -> tuple[int, str, int] | None:
+        rows = self.store.read(
+            "SELECT id, event, attempts FROM webhook_deliveries WHERE endpoint = ? AND status = 'pending' "
+            "AND next_attempt_at <= ? ORDER BY id LIMIT 1",
+            (endpoint_id, time.time()),
+        )
+        return rows[0] if rows else None
+
+    async def _drain(self, client: httpx.AsyncClient, endpoint_id: str, timeout: float) -> None:
+        while not self.stopping.is_set() and (due := self._next_due(endpoint_id)) is not None:
             try:
-                busy = self.tick()
-            except Exception as error:  # noqa: BLE001 - the worker must outlive any one failure
+                await self.deliver(client, *due, endpoint_id, timeout)
+            except Exception as error:  # noqa: BLE001 - one bad delivery must not stop the others
                 print(f"webhook worker: {error!r}", flush=True)
-                busy = False
-            if not busy:
-                self.stopping.wait(POLL_SECONDS)
+                return
 
-    def tick(self) -> bool:
-        with self.store.transaction() as db:
-            due = db.execute(
-                "SELECT id, endpoint, event, attempts FROM webhook_deliveries "
-                "WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT 20",
-                (time.time(),),
-            ).fetchall()
-        for delivery_id, endpoint_id, event_id, attempts in due:
-            self.deliver(delivery_id, endpoint_id, event_id, attempts)
-        return bool(due)
-
-    def deliver(self, delivery_id: int, endpoint_id: str, event_id: str, attempts: int) -> None:
+    async def deliver(
+        self, client: httpx.AsyncClient, delivery_id: int, event_id: str, attempts: int, endpoint_id: str,
+        timeout: float,
+    ) -> None:
         endpoint, event = self.store.find(endpoint_id), self.store.find(event_id)
         if endpoint is None or event is None or endpoint.get("status") != "enabled":
             self._finish(delivery_id, "canceled", attempts)
@@ -174,12 +206,17 @@ class Worker(threading.Thread):
         started = time.time()
         code, error = None, None
         try:
-            response = self.client.post(endpoint["url"], content=payload.encode(), headers=headers)
-            code = response.status_code
+            code = await asyncio.wait_for(_post(client, endpoint["url"], payload.encode(), headers), timeout)
+        except TimeoutError:
+            error = f"Timed out: no complete answer within {timeout:g} s"
         except httpx.HTTPError as exc:
             error = f"{type(exc).__name__}: {exc}"
+        self._record(delivery_id, event_id, attempts + 1, started, code, error)
+
+    def _record(
+        self, delivery_id: int, event_id: str, attempts: int, started: float, code: int | None, error: str | None
+    ) -> None:
         ok = code is not None and 200 <= code < 300
-        attempts += 1
         with self.store.transaction() as db:
             db.execute(
                 "INSERT INTO webhook_attempts (delivery, attempted_at, status_code, error, duration_ms) "
@@ -205,6 +242,17 @@ class Worker(threading.Thread):
             db.execute(
                 "UPDATE webhook_deliveries SET status = ?, attempts = ? WHERE id = ?", (status, attempts, delivery_id)
             )
+
+
+async def _post(client: httpx.AsyncClient, url: str, content: bytes, headers: dict[str, str]) -> int:
+    """POST and return the status code, reading at most MAX_RESPONSE_BYTES of the answer."""
+    async with client.stream("POST", url, content=content, headers=headers) as response:
+        read = 0
+        async for chunk in response.aiter_raw():
+            read += len(chunk)
+            if read >= MAX_RESPONSE_BYTES:
+                break
+        return response.status_code
 
 
 _workers: dict[int, Worker] = {}

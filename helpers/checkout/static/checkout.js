@@ -6,6 +6,7 @@
   var config = JSON.parse(document.getElementById("checkout-config").textContent);
   var button = document.getElementById("setup");
   var message = document.getElementById("error");
+  if (!button) return; // the SetupIntent is already decided: nothing to set up
 
   function show(text) {
     message.textContent = text || "";

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from ...limits import EMAIL, MAX_AMOUNT
-from .. import events
+from ...urls import path_segment
+from .. import events, search
 from ..context import ApiRequest, includer, page_limit, search_page
 from ..errors import StripeError, shorten
 from ..router import api
 from ..store import new_id
+from . import clock_limits
 from .common import address, apply_updates, created_filter, deleted, metadata
 
 UPDATABLE = (
@@ -72,6 +73,7 @@ def create(req: ApiRequest) -> dict[str, Any]:
     clock = None
     if p.get("test_clock"):
         clock = req.store.get("test_helpers.test_clock", p["test_clock"], "test_clock")
+        clock_limits.check_room_for_customer(req, clock)
     settings = p.get("invoice_settings") or {}
     if settings.get("default_payment_method"):
         raise StripeError(
@@ -175,51 +177,22 @@ def list_customers(req: ApiRequest) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------- search
 
-_CLAUSE = re.compile(
-    r"""\s*(?:(?P<field>[a-z_]+)|metadata\[['"](?P<meta>[^'"]+)['"]\])\s*(?P<op>:|~)\s*['"](?P<value>[^'"]*)['"]\s*"""
-)
-SEARCHABLE = {"email", "name", "phone", "created", "description"}
-
-
-def parse_query(query: str):
-    """A predicate for Stripe's search language, the subset the tutorial needs:
-    ``field:'value'`` (exact), ``field~'value'`` (substring), ``metadata['key']:'value'``,
-    joined by ``AND`` or by ``OR`` (not both)."""
-    upper = f" {query} "
-    joiner = "OR" if " OR " in upper else "AND"
-    if " OR " in upper and " AND " in upper:
-        raise StripeError(
-            "Search queries cannot mix AND and OR.", param="query"
-        )
-    clauses = []
-    for part in re.split(rf"\s+{joiner}\s+", query.strip()):
-        match = _CLAUSE.fullmatch(part)
-        if not match or (match["field"] and match["field"] not in SEARCHABLE):
-            raise StripeError(
-                f"Invalid search query: `{part.strip()}`. Use field:'value' with one of "
-                f"{', '.join(sorted(SEARCHABLE))} or metadata['key']:'value'.",
-                param="query",
-            )
-        clauses.append(match.groupdict())
-
-    def test(obj: dict[str, Any], clause: dict[str, str]) -> bool:
-        value = obj.get("metadata", {}).get(clause["meta"]) if clause["meta"] else obj.get(clause["field"])
-        if value is None:
-            return False
-        if clause["op"] == "~":
-            return clause["value"].lower() in str(value).lower()
-        return str(value).lower() == clause["value"].lower()
-
-    combine = any if joiner == "OR" else all
-    return lambda obj: combine(test(obj, c) for c in clauses)
+# Stripe's query fields for customers (docs.stripe.com/search#query-fields-for-customers).
+SEARCH_FIELDS = {
+    "created": search.Field(search.NUMBER),
+    "email": search.Field(search.STRING, substring=True),
+    "metadata": search.Field(search.STRING),
+    "name": search.Field(search.STRING, substring=True),
+    "phone": search.Field(search.STRING, substring=True),
+}
 
 
 @api.route("GET", "/v1/customers/search", "CustomerSearchParams")
-def search(req: ApiRequest) -> dict[str, Any]:
-    accept = parse_query(req.params["query"])
+def search_customers(req: ApiRequest) -> dict[str, Any]:
+    query = search.parse(req.params["query"], SEARCH_FIELDS)
     limit = page_limit(req.params)
     start = search_page(req.params)
-    found = [c for c in req.store.query("customer") if accept(c)]
+    found = [c for c in req.store.query("customer") if search.matches(query, c)]
     page = found[start:start + limit]
     more = len(found) > start + limit
     return {
@@ -234,7 +207,7 @@ def search(req: ApiRequest) -> dict[str, Any]:
 # --------------------------------------------------------------------------- includable fields (expand[])
 
 def _included_list(customer: dict[str, Any], name: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"object": "list", "data": rows, "has_more": False, "url": f"/v1/customers/{customer['id']}/{name}"}
+    return {"object": "list", "data": rows, "has_more": False, "url": f"/v1/customers/{path_segment(customer['id'])}/{name}"}
 
 
 @includer("customer", "sources")

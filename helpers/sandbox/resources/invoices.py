@@ -7,6 +7,7 @@ import hmac
 from collections.abc import Callable
 from typing import Any
 
+from ...urls import path_segment
 from .. import events
 from ..context import SITE, ApiRequest, includer
 from ..errors import StripeError
@@ -114,7 +115,7 @@ def new_invoice(
         "default_tax_rates": [],
         "discounts": [],
         "issuer": {"account": None, "type": "self"},
-        "lines": {"object": "list", "data": lines, "has_more": False, "url": f"/v1/invoices/{invoice_id}/lines"},
+        "lines": {"object": "list", "data": lines, "has_more": False, "url": f"/v1/invoices/{path_segment(invoice_id)}/lines"},
         "livemode": False,
         "metadata": {},
         "parent": {
@@ -299,7 +300,7 @@ def _now(req: ApiRequest, invoice: dict[str, Any]) -> int:
 @includer("invoice", "payments")
 def _payments(req: ApiRequest, invoice: dict[str, Any]) -> dict[str, Any]:
     rows = req.store.query("invoice_payment", {"invoice": invoice["id"]})
-    return {"object": "list", "data": rows, "has_more": False, "url": f"/v1/invoices/{invoice['id']}/payments"}
+    return {"object": "list", "data": rows, "has_more": False, "url": f"/v1/invoices/{path_segment(invoice['id'])}/payments"}
 
 
 @includer("invoice", "confirmation_secret")
@@ -329,7 +330,7 @@ def list_invoices(req: ApiRequest) -> dict[str, Any]:
 @api.route("GET", "/v1/invoices/{id}/lines", "InvoiceListLinesParams")
 def list_lines(req: ApiRequest) -> dict[str, Any]:
     invoice = req.store.get("invoice", req.args["id"])
-    return {**invoice["lines"], "url": f"/v1/invoices/{invoice['id']}/lines"}
+    return {**invoice["lines"], "url": f"/v1/invoices/{path_segment(invoice['id'])}/lines"}
 
 
 @api.route("POST", "/v1/invoices/{id}/pay", "InvoicePayParams")

@@ -48,14 +48,16 @@ def furthest(store: Store, clock: dict[str, Any]) -> tuple[int, str]:
 
 
 def run_until(store: Store, account_version: str, clock_id: str, until: int) -> None:
-    """Process every due moment up to ``until``, earliest first; each acts at its own time."""
+    """Process every due moment up to ``until``, earliest first; each acts at its own time, in a
+    transaction of its own (an API request waits for one step at most, never for the advance)."""
     while True:
-        due = [(at, sub["id"]) for sub in on_clock(store, clock_id) if (at := due_at(sub)) is not None and at <= until]
-        if not due:
-            return
-        at, sub_id = min(due)
-        actor = Actor(store, account_version, clock=at)
-        step(actor, store.get("subscription", sub_id), at)
+        with store.transaction():
+            due = [(at, sub["id"]) for sub in on_clock(store, clock_id)
+                   if (at := due_at(sub)) is not None and at <= until]
+            if not due:
+                return
+            at, sub_id = min(due)
+            step(Actor(store, account_version, clock=at), store.get("subscription", sub_id), at)
 
 
 def step(actor: Actor, sub: dict[str, Any], now: int) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import urllib.parse
 from typing import Any
 
+from ...urls import path_segment
 from .. import events
 from ..context import ApiRequest
 from ..errors import StripeError
@@ -263,7 +264,7 @@ def _confirm(req: ApiRequest, intent: dict[str, Any], p: dict[str, Any]) -> None
         "next_action": {
             "type": "redirect_to_url",
             "redirect_to_url": {
-                "url": f"{req.base_url}/pm-redirects/authorize/{attempt['id']}",
+                "url": f"{req.base_url}/pm-redirects/authorize/{path_segment(attempt['id'])}",
                 "return_url": return_url,
             },
         },

@@ -6,13 +6,14 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from ...urls import path_segment
 from .. import events
 from ..context import ApiRequest
 from ..errors import StripeError, missing
 from ..router import api
 from ..schema import shape
 from ..store import new_id
-from . import customers, invoices, payment_methods, payments
+from . import clock_limits, customers, invoices, payment_methods, payments
 from .common import MAX_AMOUNT, MAX_TIMESTAMP, created_filter, metadata
 from .periods import DAY, period_end
 
@@ -225,7 +226,7 @@ def new_item(
 
 
 def items_list(sub_id: str, items: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"object": "list", "data": items, "has_more": False, "url": f"/v1/subscription_items?subscription={sub_id}"}
+    return {"object": "list", "data": items, "has_more": False, "url": f"/v1/subscription_items?subscription={path_segment(sub_id)}"}
 
 
 def payment_method_of(store: Any, sub: dict[str, Any]) -> str | None:
@@ -280,6 +281,7 @@ def create(req: ApiRequest) -> dict[str, Any]:
     if not p.get("customer"):
         raise StripeError("Missing required param: customer.", code="parameter_missing", param="customer")
     customer = req.store.get("customer", p["customer"], "customer")
+    clock_limits.check_room_for_subscription(req, customer)
     now = customers.clock_time(req, customer)
     given = p.get("items") or []
     if not given:

@@ -1,10 +1,13 @@
 """Test clocks: frozen time for the customers on them.
 
 As at Stripe, advancing is asynchronous: the request sets the clock ``advancing`` and answers
-at once; a background thread (:func:`start`) then runs, in time order and in one transaction,
-everything that falls due (renewals, trial ends, cancellations) and sets the clock ``ready``.
-Clients poll ``retrieve`` until then. While a clock advances, advancing it again and deleting
-it are refused (400); a clock whose simulation failed ends ``internal_failure``.
+at once; a background thread (:func:`start`) then runs, in time order, everything that falls
+due (renewals, trial ends, cancellations), each moment in a transaction of its own so that API
+requests wait for one step at most, and sets the clock ``ready``. Clients poll ``retrieve``
+until then. While a clock advances, advancing it again and deleting it are refused (400); a
+clock whose simulation failed ends ``internal_failure`` (the steps done before stay done).
+
+Stripe's limits keep each clock small (``clock_limits``).
 """
 
 from __future__ import annotations
@@ -113,16 +116,18 @@ def _check_ready(clock: dict[str, Any], action: str) -> None:
 
 
 def finish_advance(store: Store, account_version: str, clock_id: str) -> None:
-    """Run everything due up to the clock's target time, then set it ready (one transaction).
-    If that fails, nothing of it stays and the clock ends ``internal_failure``."""
+    """Run everything due up to the clock's target time, one moment per transaction, then set
+    it ready. If that fails, the clock ends ``internal_failure``; the steps done stay done."""
     try:
+        clock = store.find(clock_id)
+        if clock is None or clock["object"] != KIND or clock["status"] != "advancing":
+            return
+        target = clock["status_details"]["advancing"]["target_frozen_time"]
+        renewals.run_until(store, account_version, clock_id, target)
         with store.transaction():
-            clock = store.find(clock_id)
-            if clock is None or clock["object"] != KIND or clock["status"] != "advancing":
-                return
-            before, target = clock["frozen_time"], clock["status_details"]["advancing"]["target_frozen_time"]
-            previous = {"status": "advancing", "status_details": clock["status_details"], "frozen_time": before}
-            renewals.run_until(store, account_version, clock_id, target)
+            clock = store.get(KIND, clock_id)
+            previous = {"status": "advancing", "status_details": clock["status_details"],
+                        "frozen_time": clock["frozen_time"]}
             clock.update({"frozen_time": target, "status": "ready", "status_details": {}})
             store.save(clock)
             events.emit(Actor(store, account_version, clock=target), "test_helpers.test_clock.ready", clock, previous)

@@ -41,7 +41,7 @@
 
   // "seti_123_secret_456" -> "seti_123"; throws like Stripe.js on anything else.
   function setupIntentId(clientSecret, method) {
-    var match = typeof clientSecret === "string" && /^(seti_[^_]+)_secret_[^_]+$/.exec(clientSecret);
+    var match = typeof clientSecret === "string" && /^(seti_[A-Za-z0-9]+)_secret_[A-Za-z0-9]+$/.exec(clientSecret);
     if (!match) {
       throw integrationError(
         "Invalid value for " + method + " intentSecret: value should be a SetupIntent " +
@@ -84,7 +84,7 @@
 
     this.retrieveSetupIntent = function (clientSecret) {
       var id = setupIntentId(clientSecret, "retrieveSetupIntent");
-      return request("GET", "/v1/setup_intents/" + id, { key: key, client_secret: clientSecret })
+      return request("GET", "/v1/setup_intents/" + encodeURIComponent(id), { key: key, client_secret: clientSecret })
         .then(function (result) {
           return result.error ? { error: result.error } : { setupIntent: result.body };
         });
@@ -106,7 +106,7 @@
       // else the one already attached to the intent (the guide's server-side confirm made it),
       // else a new Amazon Pay one. Looking at the intent first keeps a second PaymentMethod from
       // being created for an intent that already has one.
-      var chosen = request("GET", "/v1/setup_intents/" + id, { key: key, client_secret: clientSecret })
+      var chosen = request("GET", "/v1/setup_intents/" + encodeURIComponent(id), { key: key, client_secret: clientSecret })
         .then(function (result) {
           if (result.error) return result;
           if (typeof data.payment_method === "string") {
@@ -120,7 +120,7 @@
           } else {
             params.payment_method_data = { type: "amazon_pay" };
           }
-          return request("POST", "/v1/setup_intents/" + id + "/confirm", params);
+          return request("POST", "/v1/setup_intents/" + encodeURIComponent(id) + "/confirm", params);
         });
       return chosen.then(function (result) {
         if (result.error) return { error: result.error };

@@ -1,0 +1,93 @@
+"""Exercises of notebook 06 · Webhooks (after the guide)."""
+
+from __future__ import annotations
+
+from ._core import Look, NotYet, exercise_definition, param
+
+NOTEBOOK = "06_webhooks"
+# What a subscription business must react to: provision, chase a failed payment, follow status
+# changes, and the outcome of a setup (the later notebooks wait for setup_intent.setup_failed).
+NEEDED = ("invoice.paid", "invoice.payment_failed", "customer.subscription.updated",
+          "customer.subscription.deleted", "setup_intent.succeeded", "setup_intent.setup_failed")
+
+
+@exercise_definition(
+    id="06-only-needed-events",
+    notebook=NOTEBOOK,
+    title="Listen only to what you handle",
+    task="""
+Your endpoint listens to every event (`enabled_events=["*"]`). A real server subscribes to the
+events it handles. Update the endpoint (`progress.require("webhook_endpoint")`) so that it receives
+only what a subscription business needs: when to grant access, when a renewal failed, when a
+subscription changed or ended, and how a setup ended.
+
+**Predict first:** which event types are those? (Stripe's page *Using webhooks with subscriptions*
+lists them.)
+""",
+    solution="""
+endpoint = client.v1.webhook_endpoints.update(progress.require("webhook_endpoint"), params={
+    "enabled_events": [
+        "invoice.paid",                   # grant or extend access
+        "invoice.payment_failed",         # bring the customer back (Amazon Pay is not retried)
+        "customer.subscription.updated",  # status changes: active, past_due, ...
+        "customer.subscription.deleted",  # access ends
+        "setup_intent.succeeded",         # Amazon Pay saved
+        "setup_intent.setup_failed",      # the customer declined
+    ],
+})
+endpoint.enabled_events
+""",
+)
+def only_needed_events(look: Look) -> str:
+    endpoint_id = look.recorded(
+        "webhook_endpoint",
+        "register the endpoint in notebook 06 (in Stripe test mode your events come through "
+        "`stripe listen --events …` instead, and there is no endpoint to check)")
+    endpoint = look.client.v1.webhook_endpoints.retrieve(endpoint_id)
+    events = list(endpoint.enabled_events)
+    if "*" in events:
+        raise NotYet("The endpoint still receives every event (`*`). Update its `enabled_events` "
+                     "to the list of types your server handles.")
+    missing = [e for e in ("invoice.paid", "invoice.payment_failed") if e not in events]
+    if missing:
+        raise NotYet(f"Your list misses `{missing[0]}`. Which event tells you to grant access, and "
+                     "which one that a renewal could not be charged?")
+    if "setup_intent.setup_failed" not in events:
+        raise NotYet("Add `setup_intent.setup_failed`: your server should know when a customer "
+                     "declined (notebook 08 waits for it).")
+    extra = sorted(set(events) - set(NEEDED))
+    note = f" You also listen to {', '.join(extra)}: fine, if your server uses them." if extra else ""
+    return (f"`{endpoint_id}` now receives {len(events)} event types instead of all of them. Your "
+            "server handles less noise, and Stripe still keeps every event for `GET /v1/events`." + note)
+
+
+@exercise_definition(
+    id="06-list-events",
+    notebook=NOTEBOOK,
+    title="Events you missed",
+    task="""
+Your server was down for an hour: which invoices were paid meanwhile? Stripe also keeps events in
+the API. List only the `invoice.paid` events with `client.v1.events.list(...)`.
+
+**Predict first:** how many `invoice.paid` events are there for this account so far? Write the
+number down as `predicted = ...` and pass it to the checker.
+""",
+    solution="""
+paid = client.v1.events.list(params={"type": "invoice.paid", "limit": 100})
+predicted = len(paid.data)
+[(event.data.object.id, event.data.object.amount_paid) for event in paid.data]
+""",
+    predicts=True,
+)
+def list_events(look: Look) -> str:
+    listed = look.sent("GET", "/v1/events", status=200)
+    filtered = [e for e in listed if param(e, "type") == "invoice.paid"]
+    if filtered:
+        count = len(look.client.v1.events.list(params={"type": "invoice.paid", "limit": 100}).data)
+        return (f"`GET /v1/events?type=invoice.paid` lists {count} event(s), newest first. After "
+                "downtime, list what you missed (Stripe keeps events for 30 days) and handle each "
+                "one as if it had been delivered." + look.prediction_note(count))
+    if listed:
+        raise NotYet("You listed every event. Filter on the server: `params={'type': 'invoice.paid'}`.")
+    raise NotYet("No `GET /v1/events` in this kernel's request log yet: call "
+                 "`client.v1.events.list(params={'type': 'invoice.paid'})`.")

@@ -1,0 +1,76 @@
+"""Problems a learner can fix, shown in a notebook as one clear line instead of a traceback.
+
+Our own exceptions derive from :class:`Problem`: IPython shows only their message (through
+``_render_traceback_``), and the cell still fails, so nbval and nbclient see the error.
+:func:`install` does the same for the errors the Stripe SDK raises in a notebook cell.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import stripe
+
+RED, RESET = "\x1b[1;31m", "\x1b[0m"
+
+
+def one_line(message: str) -> list[str]:
+    """The traceback IPython shows instead of the stack: the message alone, in red."""
+    return [f"{RED}⚠ {message}{RESET}"]
+
+
+class Problem(Exception):
+    """An error whose message says what to do next; a notebook shows only that message."""
+
+    def _render_traceback_(self) -> list[str]:
+        return one_line(str(self))
+
+
+class NextStep(Problem, RuntimeError):
+    """A step cannot go on yet (not authorized, declined, not running); the message says why and what to do."""
+
+
+def explain(error: stripe.StripeError) -> str:
+    """One sentence for an error the Stripe SDK raised, with what to do next."""
+    from helpers import settings
+
+    if isinstance(error, stripe.APIConnectionError):
+        try:
+            sandbox = settings.resolve_mode() == "sandbox"
+        except settings.SettingsProblem:
+            sandbox = False
+        if sandbox:
+            return ("The sandbox does not answer: it is not running. Run the first cell of this notebook "
+                    "again (it starts the sandbox), then this cell; or start it yourself with `make sandbox`.")
+        return ("Stripe cannot be reached (no connection to api.stripe.com). Check your internet "
+                "connection and run this cell again, or work offline: unset STRIPE_SECRET_KEY to use the sandbox.")
+    if isinstance(error, stripe.AuthenticationError):
+        return (f"The API key was refused: {error.user_message or error}. Check STRIPE_SECRET_KEY "
+                "(environment or .env), then run the first cell of this notebook again.")
+    status = f"HTTP {error.http_status}" if error.http_status else "an error"
+    details = ", ".join(f"{name} {value}" for name, value in
+                        (("code", error.code), ("param", getattr(error, "param", None))) if value)
+    message = error.user_message or str(error)
+    where = f" ({details})" if details else ""
+    if error.http_status and error.http_status >= 500:
+        return f"Stripe answered {status}{where}: {message} Run this cell again in a moment."
+    return (f"Stripe refused the request, {status}{where}: {message} "
+            "Change what it names (in the form or the cell above), then run this cell again.")
+
+
+def _show_stripe_error(shell: Any, etype, value, tb, tb_offset=None) -> list[str]:
+    lines = one_line(explain(value))
+    value._render_traceback_ = lambda: lines  # shown by IPython's own showtraceback
+    shell.showtraceback((etype, value, tb))
+    return lines
+
+
+def install() -> None:
+    """In an IPython kernel, show Stripe SDK errors as one sentence (idempotent; no-op elsewhere)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # plain Python
+        return
+    shell = get_ipython()
+    if shell is not None and stripe.StripeError not in getattr(shell, "custom_exceptions", ()):
+        shell.set_custom_exc((stripe.StripeError,), _show_stripe_error)

@@ -1,0 +1,172 @@
+"""``make preflight``: is this machine ready for a training session? One line per check.
+
+    python tests/preflight.py            # everything, the notebooks included (about a minute)
+    python tests/preflight.py --quick    # without running the notebooks
+
+Checks Python, the packages, Chromium (it is launched once), the ports the session uses, a fresh
+sandbox's health, and runs every notebook headless on a fresh sandbox of its own (its own state
+directory and port, autopilot on), so the room's sandbox and progress are never touched and the
+committed notebooks are not rewritten. Exit status 0 when everything passed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from notebooks import NOTEBOOKS, ROOT, fresh_environment, stop_sandbox  # noqa: E402
+
+PACKAGES = ("stripe", "jupyterlab", "ipywidgets", "pandas", "matplotlib", "playwright", "nbclient")
+JUPYTERLAB_PORT = 8888
+ANSI = re.compile(r"\x1b\[[0-9;]*m")  # colours in a kernel's traceback
+
+
+class Failed(Exception):
+    """A check failed; the message says what to do."""
+
+
+def python() -> str:
+    if sys.version_info < (3, 11):  # noqa: UP036 - saying so is the point of this check
+        raise Failed(f"Python {sys.version.split()[0]} is too old: install Python 3.11 or newer.")
+    return f"Python {sys.version.split()[0]}"
+
+
+def packages() -> str:
+    missing = []
+    for name in PACKAGES:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            missing.append(name)
+    if missing:
+        raise Failed(f"Missing {', '.join(missing)}: run `make venv` (or `pip install -e .`).")
+    import stripe
+
+    return f"stripe-python {stripe.VERSION} (API version {stripe.api_version}) and the rest"
+
+
+def chromium() -> str:
+    from playwright.async_api import async_playwright
+
+    from helpers import autopilot
+
+    if not autopilot.browser_available():
+        raise Failed("No Chromium: `apt-get install chromium` (Debian/Ubuntu), or set CHROMIUM_PATH, or "
+                     "`.venv/bin/playwright install chromium`. The redirect step (04) needs one.")
+
+    async def launch() -> str:
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(executable_path=autopilot.chromium_path(),
+                                                       args=autopilot.LAUNCH_ARGS)
+            version = browser.version
+            await browser.close()
+            return version
+
+    try:
+        return f"Chromium {asyncio.run(launch())} ({autopilot.chromium_path() or 'Playwright’s own'})"
+    except Exception as error:  # noqa: BLE001 - any launch failure is the answer
+        raise Failed(f"Chromium does not start: {str(error).splitlines()[0]}") from None
+
+
+def ports() -> str:
+    from helpers.sandbox import process
+
+    port = int(os.environ.get("TUTORIAL_SANDBOX_PORT", process.DEFAULT_PORT))
+    url = f"http://{process.HOST}:{port}"
+    if process.port_is_free(port):
+        sandbox = f"sandbox port {port} free"
+    elif process.health(url):
+        sandbox = f"sandbox port {port}: the tutorial's sandbox is running there"
+    else:
+        raise Failed(f"Port {port} is taken by another program: stop it, or give the session another "
+                     "port with TUTORIAL_SANDBOX_PORT=<port>.")
+    lab = "free" if process.port_is_free(JUPYTERLAB_PORT) else "taken (JupyterLab will pick the next one)"
+    return f"{sandbox}; JupyterLab port {JUPYTERLAB_PORT} {lab}"
+
+
+def sandbox() -> str:
+    from helpers.sandbox import process
+
+    with tempfile.TemporaryDirectory(prefix="preflight-") as state:
+        started = time.perf_counter()
+        proc = process.start(Path(state) / "sandbox.sqlite3")
+        try:
+            doc = process.health(proc.url) or {}
+        finally:
+            proc.stop()
+    took = time.perf_counter() - started
+    return f"a fresh sandbox answered /health in {took:.1f} s (API version {doc.get('api_version', '?')})"
+
+
+def notebooks() -> str:
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    times = []
+    with tempfile.TemporaryDirectory(prefix="preflight-") as state:
+        env = fresh_environment(state)
+        saved = dict(os.environ)
+        os.environ.clear()
+        os.environ.update(env)
+        try:
+            for path in NOTEBOOKS:
+                started = time.perf_counter()
+                notebook = nbformat.read(path, as_version=4)
+                try:
+                    NotebookClient(notebook, timeout=120, kernel_name="python3",
+                                   resources={"metadata": {"path": str(path.parent)}},
+                                   ).execute(stderr=subprocess.DEVNULL)  # the kernels' own chatter
+                except CellExecutionError as error:
+                    last = ANSI.sub("", str(error)).strip().splitlines()[-1]
+                    raise Failed(f"{path.name} stopped: {last}") from None
+                times.append(f"{path.name[:2]} {time.perf_counter() - started:.0f} s")
+        finally:
+            stop_sandbox(env)
+            os.environ.clear()
+            os.environ.update(saved)
+    return f"{len(NOTEBOOKS)} notebooks ran headless ({', '.join(times)})"
+
+
+CHECKS: list[tuple[str, Callable[[], str]]] = [
+    ("Python", python),
+    ("Packages", packages),
+    ("Chromium", chromium),
+    ("Ports", ports),
+    ("Sandbox", sandbox),
+    ("Notebooks", notebooks),
+]
+
+
+def main(argv: list[str]) -> int:
+    quick = "--quick" in argv
+    started = time.perf_counter()
+    failures = 0
+    for name, check in CHECKS:
+        if quick and check is notebooks:
+            continue
+        began = time.perf_counter()
+        try:
+            line = f"✔ {name:<10} {check()}"
+        except Failed as problem:
+            failures += 1
+            line = f"✘ {name:<10} {problem}"
+        print(f"{line}  [{time.perf_counter() - began:.1f} s]", flush=True)
+    total = time.perf_counter() - started
+    verdict = "ready" if not failures else f"NOT ready: {failures} check(s) failed"
+    print(f"Pre-flight: {verdict} ({total:.0f} s, {ROOT.name}).")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,307 @@
+"""The "Your turn" checkers (helpers.check), against the sandbox: each one passes on its own
+solution (the very text shown to learners, run as in a kernel) and fails, with its hint, on a
+typical wrong answer."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import stripe
+
+from helpers import autopilot, check, progress, settings
+from helpers import client as client_mod
+from helpers.checkout import CheckoutServer
+from states import advance, authorized_payment_method, failed_renewal, renewed, webhook_endpoint
+
+browser = pytest.mark.browser
+needs_chromium = pytest.mark.skipif(not autopilot.browser_available(),
+                                    reason="no Chromium found (set CHROMIUM_PATH)")
+
+
+@pytest.fixture
+def kernel(sandbox, monkeypatch, tmp_path) -> dict[str, Any]:
+    """A learner's kernel: sandbox mode, its own progress, an empty request log; the namespace
+    that a notebook's cells (and so the solutions) see."""
+    for name in ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("TUTORIAL_MODE", "sandbox")
+    monkeypatch.setenv("TUTORIAL_SANDBOX_URL", sandbox.url)
+    monkeypatch.setenv("TUTORIAL_STATE_DIR", str(tmp_path))
+    monkeypatch.setenv("TUTORIAL_ENV_FILE", str(tmp_path / "none.env"))
+    monkeypatch.setattr(progress, "authorize", progress.authorize_on_sandbox_page)
+    # Each test its own customer: catch_up adopts a tutorial customer found by the guide's email.
+    monkeypatch.setitem(progress.GUIDE_CUSTOMER, "email", f"jenny.rosen+{uuid.uuid4().hex[:8]}@example.com")
+    client_mod.clear_log()
+    yield {"client": client_mod.get_client(), "progress": progress, "stripe": stripe, "check": check,
+           "dt": dt, "time": time, "display": lambda *objects: None}
+    client_mod.clear_log()
+
+
+@pytest.fixture
+def server(kernel, monkeypatch):
+    """Your server, with the autopilot on: headless Chromium does the clicks."""
+    monkeypatch.setenv("TUTORIAL_AUTOPILOT", "1")
+    cfg = settings.load()
+    running = CheckoutServer(cfg.publishable_key, cfg.stripe_js_url, cfg.api_base, cfg.mode).start()
+    kernel.update(server=running, autopilot=autopilot)
+    yield running
+    running.stop()
+
+
+def run(code: str, namespace: dict[str, Any]) -> None:
+    exec(compile(code, "<cell>", "exec"), namespace)  # noqa: S102 - our own solution text
+
+
+def solve(exercise_id: str, namespace: dict[str, Any]) -> None:
+    run(check.EXERCISES[exercise_id].solution, namespace)
+
+
+def verdict(exercise_id: str, namespace: dict[str, Any]) -> check.Result:
+    return check.exercise(exercise_id, namespace.get("predicted", check._core.NO_PREDICTION))
+
+
+def assert_passes(exercise_id: str, namespace: dict[str, Any]) -> check.Result:
+    result = verdict(exercise_id, namespace)
+    assert result.passed, str(result)
+    assert exercise_id in check.passed()
+    return result
+
+
+def assert_hint(exercise_id: str, namespace: dict[str, Any], hint: str) -> None:
+    result = verdict(exercise_id, namespace)
+    assert not result.passed, str(result)
+    assert hint in result.message, str(result)
+    assert exercise_id not in check.passed()
+
+
+STARTS: dict[str, Callable[[dict[str, Any]], Any]] = {
+    "01": lambda ns: progress.catch_up("price"),
+    "02": lambda ns: progress.catch_up("customer"),
+    "03": lambda ns: progress.catch_up("customer"),
+    "04": lambda ns: progress.catch_up("payment_method"),
+    "05": lambda ns: progress.catch_up("price", "customer", "payment_method"),
+    "06": webhook_endpoint,
+    "07": renewed,
+    "08": failed_renewal,
+}
+
+# Typical wrong answers, and the words of the hint each must get.
+WRONG: dict[str, tuple[str, str]] = {
+    "01-yearly-price": ("""
+client.v1.prices.create(params={"product": progress.require("product"), "unit_amount": 150,
+                                "currency": "usd", "recurring": {"interval": "year"}})
+""", "smallest unit"),
+    "01-default-price": ("""
+yearly = client.v1.prices.create(params={"product": progress.require("product"), "unit_amount": 15000,
+                                         "currency": "usd", "recurring": {"interval": "year"}})
+client.v1.products.update(progress.require("product"), params={"default_price": yearly.id})
+""", "not the monthly price"),
+    "02-retrieve-by-id": ("""
+client.v1.customers.list(params={"email": progress.GUIDE_CUSTOMER["email"], "limit": 1})
+""", "lookup by email"),
+    "02-missing-customer": ("""
+predicted = 200
+client.v1.customers.retrieve(progress.require("customer"))
+""", "exists (200)"),
+    "03-no-return-url": ("""
+predicted = 200
+client.v1.setup_intents.create(params={
+    "confirm": True, "customer": progress.require("customer"), "usage": "off_session",
+    "payment_method_data": {"type": "amazon_pay"}, "mandate_data": progress.GUIDE_MANDATE,
+    "return_url": "https://www.stripe.com"})
+""", "still sent `return_url`"),
+    "03-allowed-payment-method-types": ("""
+try:
+    client.v1.setup_intents.create(params={"customer": progress.require("customer"),
+                                           "payment_method_types": ["amazon_pay"]})
+except stripe.InvalidRequestError:
+    pass
+""", "gone since 2026-09-30.endive"),
+    "04-confirm-succeeded": ("""
+pending = client.v1.setup_intents.create(params={
+    "confirm": True, "customer": progress.require("customer"), "usage": "off_session",
+    "payment_method_data": {"type": "amazon_pay"}, "mandate_data": progress.GUIDE_MANDATE,
+    "return_url": "https://www.stripe.com"})
+client.v1.setup_intents.confirm(pending.id)
+""", "was not succeeded yet"),
+    "04-fail-test-setup": ("""
+intent = client.v1.setup_intents.create(params={
+    "confirm": True, "customer": progress.require("customer"), "usage": "off_session",
+    "payment_method_data": {"type": "amazon_pay"}, "mandate_data": progress.GUIDE_MANDATE,
+    "return_url": "https://www.stripe.com"})
+progress.authorize_on_sandbox_page(intent.next_action.redirect_to_url.url)
+""", "was authorized"),
+    "05-before-authorizing": ("""
+predicted = 200
+client.v1.subscriptions.create(params={
+    "customer": progress.require("customer"), "items": [{"price": progress.require("price")}],
+    "default_payment_method": progress.require("payment_method"), "off_session": True})
+""", "already authorized"),
+    "05-eur-price": ("""
+client.v1.prices.create(params={"product": progress.require("product"), "unit_amount": 1500,
+                                "currency": "eur", "recurring": {"interval": "month"}})
+client.v1.subscriptions.create(params={
+    "customer": progress.require("customer"), "items": [{"price": progress.require("price")}],
+    "default_payment_method": progress.require("payment_method"), "off_session": True})
+""", "a USD price"),
+    "05-yearly-subscription": ("""
+client.v1.subscriptions.create(params={
+    "customer": progress.require("customer"), "items": [{"price": progress.require("price")}],
+    "default_payment_method": progress.require("payment_method"), "off_session": True})
+""", "not a yearly price"),
+    "06-only-needed-events": ("""
+client.v1.webhook_endpoints.update(progress.require("webhook_endpoint"),
+                                   params={"enabled_events": ["invoice.paid"]})
+""", "misses `invoice.payment_failed`"),
+    "06-list-events": ("""
+client.v1.events.list(params={"limit": 100})
+""", "Filter on the server"),
+    "07-advance-too-far": ("""
+clock = client.v1.test_helpers.test_clocks.retrieve(progress.require("test_clock"))
+client.v1.test_helpers.test_clocks.advance(clock.id, params={"frozen_time": clock.frozen_time + 24 * 3600})
+""", "was accepted"),
+    "07-next-renewal": ("""
+subscription = client.v1.subscriptions.retrieve(progress.require("clock_subscription"))
+latest = client.v1.invoices.retrieve(subscription.latest_invoice)
+predicted = dt.datetime.fromtimestamp(latest.period_end, dt.UTC).date().isoformat()
+""", "period *before*"),
+    "08-no-retry": ("""
+predicted = 2
+subscription = client.v1.subscriptions.retrieve(progress.require("clock_subscription"))
+client.v1.invoices.retrieve(subscription.latest_invoice).attempt_count
+""", "until a week has passed"),
+    "08-recover": ("""
+subscription = client.v1.subscriptions.retrieve(progress.require("clock_subscription"))
+try:
+    client.v1.invoices.pay(subscription.latest_invoice)
+except stripe.StripeError:
+    pass
+""", "First bring the customer back"),
+}
+IN_THE_BROWSER = {"04-fail-test-setup", "08-recover"}  # their solutions click through the redirect
+
+
+def test_every_exercise_has_a_wrong_answer_and_a_start():
+    assert set(WRONG) == set(check.EXERCISES)
+    assert {e.split("-")[0] for e in check.EXERCISES} == set(STARTS)
+
+
+@pytest.mark.parametrize("exercise_id", sorted(set(WRONG) - IN_THE_BROWSER))
+def test_the_solution_passes(kernel, exercise_id):
+    STARTS[exercise_id[:2]](kernel)
+    solve(exercise_id, kernel)
+    assert_passes(exercise_id, kernel)
+
+
+@browser
+@needs_chromium
+@pytest.mark.parametrize("exercise_id", sorted(IN_THE_BROWSER))
+def test_the_solution_passes_in_the_browser(kernel, server, exercise_id):
+    STARTS[exercise_id[:2]](kernel)
+    solve(exercise_id, kernel)
+    assert_passes(exercise_id, kernel)
+
+
+@pytest.mark.parametrize("exercise_id", sorted(WRONG))
+def test_a_typical_wrong_answer_gets_its_hint(kernel, exercise_id):
+    STARTS[exercise_id[:2]](kernel)
+    code, hint = WRONG[exercise_id]
+    run(code, kernel)
+    assert_hint(exercise_id, kernel, hint)
+
+
+def test_recovery_without_paying_is_told_that_stripe_does_not_retry(kernel):
+    failed_renewal(kernel)
+    client = kernel["client"]
+    customer = progress.recall("clock_customer")
+    subscription = progress.recall("clock_subscription")
+    client.v1.subscriptions.update(subscription, params={
+        "default_payment_method": authorized_payment_method(client, customer)})
+    assert_hint("08-recover", kernel, "Stripe does not retry Amazon Pay on its own")
+
+
+def test_no_retry_wants_a_week_not_two_days(kernel):
+    failed_renewal(kernel)
+    clock = kernel["client"].v1.test_helpers.test_clocks.retrieve(progress.recall("test_clock"))
+    advance(kernel["client"], clock.id, clock.frozen_time + 2 * 24 * 3600)
+    assert_hint("08-no-retry", kernel, "only 6 day(s) past the failed attempt")
+
+
+def test_a_prediction_is_answered(kernel):
+    progress.catch_up("customer")
+    run(check.EXERCISES["02-missing-customer"].solution, kernel)
+    assert "right" in check.exercise("02-missing-customer", predicted=404).message
+    missed = check.exercise("02-missing-customer", predicted=500).message
+    assert "You predicted 500" in missed and "404" in missed
+    assert "predicted" not in check.exercise("02-missing-customer").message
+
+
+def test_next_renewal_wants_a_prediction(kernel):
+    renewed(kernel)
+    assert_hint("07-next-renewal", kernel, "Write your prediction first")
+
+
+def test_a_missing_step_is_a_hint(kernel):
+    assert_hint("01-yearly-price", kernel, "No product recorded yet")
+    assert_hint("08-recover", kernel, "No clock_subscription recorded yet")
+
+
+def test_a_dead_sandbox_is_a_hint_not_a_traceback(kernel, monkeypatch):
+    from helpers.sandbox.process import free_port
+
+    progress.remember("product", "prod_x")
+    progress.remember("price", "price_x")
+    monkeypatch.setenv("TUTORIAL_SANDBOX_URL", f"http://127.0.0.1:{free_port()}")
+    assert_hint("01-yearly-price", kernel, "did not answer")
+
+
+def test_an_object_gone_is_a_hint(kernel):
+    progress.remember("product", "prod_doesnotexist")
+    progress.remember("price", "price_doesnotexist")
+    assert_hint("01-default-price", kernel, "Run the notebook's cells above")
+
+
+def test_an_unknown_exercise():
+    result = check.exercise("99-nothing")
+    assert not result.passed and "There is no exercise '99-nothing'" in result.message
+
+
+def test_result_shows_as_one_line_and_as_html():
+    passed = check.Result("01-yearly-price", True, "`price_1` bills yearly.")
+    assert str(passed) == "✔ 01-yearly-price: `price_1` bills yearly."
+    assert "<code>price_1</code>" in passed._repr_html_() and "#2e7d32" in passed._repr_html_()
+    hint = check.Result("01-yearly-price", False, "Use <cents>.")
+    assert str(hint).startswith("✘ not yet 01-yearly-price")
+    assert "&lt;cents&gt;" in hint._repr_html_() and not hint
+
+
+def test_the_checker_leaves_the_request_log_alone(kernel):
+    progress.catch_up("price")
+    before = len(client_mod.entries())
+    check.exercise("01-default-price")
+    assert len(client_mod.entries()) == before
+
+
+def test_markdown_block_has_task_check_call_and_collapsed_solution():
+    text = check.markdown("03-no-return-url")
+    assert text.startswith("### Your turn: Leave out return_url\n")
+    assert 'check.exercise("03-no-return-url", predicted=predicted)' in text
+    assert "<details><summary>Solution</summary>" in text and text.endswith("</details>")
+    assert check.EXERCISES["03-no-return-url"].solution in text
+    assert 'check.exercise("01-yearly-price")`' in check.markdown("01-yearly-price")
+
+
+def test_exercises_are_numbered_by_notebook_and_compile():
+    items = check.exercises()
+    assert [e.notebook for e in items] == sorted(e.notebook for e in items)
+    for item in items:
+        assert item.id[:2] == item.notebook[:2]
+        assert item.task and item.title
+        compile(item.solution, item.id, "exec")
+        assert ("predicted" in item.solution) == item.predicts, item.id
+    assert [e.id[:2] for e in check.exercises("05")] == ["05", "05", "05"]

@@ -1,0 +1,115 @@
+"""The renewals timeline and the event list (helpers.timeline)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import matplotlib.dates as mdates
+import pytest
+import stripe
+
+from helpers import client as client_mod
+from helpers import progress, timeline
+from helpers.client import LogEntry
+from states import failed_renewal
+
+
+def at(year: int, month: int, day: int = 1) -> int:
+    return int(datetime(year, month, day, 12, tzinfo=UTC).timestamp())
+
+
+def invoice(number: str, created: int, end: int, status: str, attempts: int = 1,
+            reason: str = "subscription_cycle") -> dict:
+    return {"object": "invoice", "id": f"in_{number}", "number": number, "created": created,
+            "status": status, "attempted": True, "attempt_count": attempts, "billing_reason": reason,
+            "lines": {"data": [{"period": {"start": created, "end": end}}]}}
+
+
+RENEWALS = [
+    invoice("A-0001", at(2027, 1), at(2027, 2), "paid", reason="subscription_create"),
+    invoice("A-0002", at(2027, 2), at(2027, 3), "paid"),
+    invoice("A-0003", at(2027, 3), at(2027, 4), "open"),
+]
+
+
+def test_plot_draws_periods_invoices_advances_and_the_failure():
+    drawn = timeline.plot(RENEWALS, [at(2027, 2, 2), at(2027, 3, 3)], start=at(2027, 1))
+    axes = drawn.figure.axes[0]
+    periods = [bar for collection in axes.collections if type(collection).__name__ == "PolyCollection"
+               for bar in collection.get_paths()]
+    assert len(periods) == 3
+    assert [t.get_text() for t in axes.get_yticklabels()] == ["invoices", "billing periods", "test clock"]
+    failure = [line for line in axes.get_lines() if line.get_linestyle() == "--"]
+    assert len(failure) == 1 and failure[0].get_xdata()[0] == mdates.date2num(datetime(2027, 3, 1, 12, tzinfo=UTC))
+    labels = {text.get_text() for text in axes.texts}
+    assert {"renewal failed: past_due", "start", "create", "cycle"} <= labels
+    legend = [t.get_text() for t in axes.get_legend().get_texts()]
+    assert legend == ["paid", "open", "clock advanced to"]
+
+
+def test_plot_summary_is_its_text_and_the_png_is_an_image():
+    drawn = timeline.plot(RENEWALS, [at(2027, 2, 2), at(2027, 3, 3)], start=at(2027, 1))
+    assert repr(drawn) == ("Timeline: 3 invoice(s) (2 paid, 1 open); the clock advanced 2 time(s), "
+                           "to 2027-03-03; past_due from 2027-03-01")
+    assert drawn._repr_png_().startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_a_recovered_invoice_still_marks_when_it_failed():
+    recovered = [*RENEWALS[:2], invoice("A-0003", at(2027, 3), at(2027, 4), "paid", attempts=2)]
+    assert repr(timeline.plot(recovered)).endswith("(3 paid); past_due from 2027-03-01")
+    assert "past_due" not in repr(timeline.plot(RENEWALS[:2]))
+
+
+def test_clock_advances_come_from_successful_requests_for_that_clock():
+    def advance(clock: str, to: int, status: int = 200) -> LogEntry:
+        return LogEntry(time=datetime(2027, 1, 1, tzinfo=UTC), method="POST", base="http://x",
+                        path=f"/v1/test_helpers/test_clocks/{clock}/advance", api_version=None,
+                        params=(("frozen_time", str(to)),), status=status, request_id=None,
+                        idempotency_key=None, duration_ms=1.0, error_code=None, error_message=None,
+                        key="", object_id=clock)
+
+    log = [advance("clock_1", 100), advance("clock_2", 200), advance("clock_1", 300, 400), advance("clock_1", 400)]
+    assert timeline.clock_advances("clock_1", log) == [100, 400]
+
+
+def test_event_list_is_in_time_order_and_keeps_ties_in_arrival_order():
+    events = [
+        {"type": "invoice.paid", "created": at(2027, 2), "data": {"object": {"id": "in_2", "status": "paid"}}},
+        {"type": "invoice.created", "created": at(2027, 1), "data": {"object": {"id": "in_1", "status": "draft"}}},
+        {"type": "invoice.finalized", "created": at(2027, 1), "data": {"object": {"id": "in_1", "status": "open"}}},
+        {"type": "customer.created", "created": at(2027, 1), "data": {"object": {"id": "cus_1"}}},
+    ]
+    frame = timeline.event_list(events)
+    assert list(frame.columns) == ["created (UTC)", "type", "object", "status"]
+    assert list(frame["type"]) == ["invoice.created", "invoice.finalized", "customer.created", "invoice.paid"]
+    assert frame.iloc[0]["created (UTC)"] == "2027-01-01 12:00"
+    assert frame.iloc[2]["status"] == ""
+
+
+@pytest.fixture
+def kernel(sandbox, monkeypatch, tmp_path):
+    for name in ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("TUTORIAL_MODE", "sandbox")
+    monkeypatch.setenv("TUTORIAL_SANDBOX_URL", sandbox.url)
+    monkeypatch.setenv("TUTORIAL_STATE_DIR", str(tmp_path))
+    monkeypatch.setenv("TUTORIAL_ENV_FILE", str(tmp_path / "none.env"))
+    monkeypatch.setattr(progress, "authorize", progress.authorize_on_sandbox_page)
+    client_mod.clear_log()
+    yield {"client": client_mod.get_client()}
+    client_mod.clear_log()
+
+
+def test_renewals_of_a_subscription_that_went_past_due(kernel):
+    failed_renewal(kernel)
+    drawn = timeline.renewals()
+    assert repr(drawn) == ("Timeline: 5 invoice(s) (4 paid, 1 open); the clock advanced 4 time(s), "
+                           "to 2027-05-05; past_due from 2027-05-01")
+    client: stripe.StripeClient = kernel["client"]
+    customer = progress.recall("clock_customer")
+    events = [e for e in client.v1.events.list(params={"limit": 100}).data
+              if e.data.object.to_dict().get("customer") == customer]
+    frame = timeline.event_list(reversed(events))  # the API lists newest first
+    failed = frame[frame["type"] == "invoice.payment_failed"]
+    assert list(failed["created (UTC)"]) == ["2027-05-01 12:00"]
+    assert list(frame["created (UTC)"]) == sorted(frame["created (UTC)"])
