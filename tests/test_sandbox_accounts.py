@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 import stripe
+from test_invoice_page import hosted_pay, open_invoice
 from test_sandbox_billing import authorized_customer, monthly_price, subscribe, unique
 from test_sandbox_webhooks import Receiver
 
@@ -65,6 +66,7 @@ def two_accounts(tmp_path_factory):
         "payment_intent": pi, "charge": charge, "test_clock": clock.id, "webhook_endpoint": endpoint.id,
         "event": a.v1.events.list(params={"limit": 1}).data[0].id,
         "client_secret": si.client_secret,
+        "payment_method_configuration": a.v1.payment_method_configurations.list().data[0].id,
     }
     yield proc, a_key, b_key, ids, receiver
     receiver.stop()
@@ -110,6 +112,7 @@ ROUTES_WITH_IDS = {
     ("POST", "/v1/test_helpers/test_clocks/{id}/advance"): ("test_clock", {"frozen_time": str(int(time.time()) + 60)}),
     ("DELETE", "/v1/test_helpers/test_clocks/{id}"): ("test_clock", {}),
     ("GET", "/v1/webhook_endpoints/{id}"): ("webhook_endpoint", {}),
+    ("GET", "/v1/payment_method_configurations/{id}"): ("payment_method_configuration", {}),
     ("POST", "/v1/webhook_endpoints/{id}"): ("webhook_endpoint", {"description": "x"}),
     ("DELETE", "/v1/webhook_endpoints/{id}"): ("webhook_endpoint", {}),
 }
@@ -138,7 +141,7 @@ def test_another_accounts_objects_answer_404(two_accounts, method, pattern):
 LISTS = [
     "/v1/products", "/v1/prices", "/v1/customers", "/v1/payment_methods", "/v1/setup_intents", "/v1/events",
     "/v1/payment_intents", "/v1/charges", "/v1/invoices", "/v1/subscriptions", "/v1/test_helpers/test_clocks",
-    "/v1/webhook_endpoints",
+    "/v1/webhook_endpoints", "/v1/payment_method_configurations",
 ]
 
 
@@ -260,6 +263,19 @@ def test_hosted_page_acts_in_the_intents_account(two_accounts):
     assert [pm.id for pm in a.v1.customers.payment_methods.list(customer.id).data] == [si.payment_method]
     with pytest.raises(stripe.InvalidRequestError):
         make_client(proc.url, b_key).v1.payment_methods.retrieve(si.payment_method)
+
+
+def test_the_hosted_invoice_page_pays_in_the_invoices_account(two_accounts):
+    proc, a_key, b_key, _, _ = two_accounts
+    a = make_client(proc.url, a_key)
+    _, invoice = open_invoice(a)
+    assert hosted_pay(invoice).status_code == 303
+    paid = a.v1.invoices.retrieve(invoice.id)
+    assert paid.status == "paid"
+    pi = a.v1.invoice_payments.list(params={"invoice": invoice.id}).data[0].payment.payment_intent
+    assert a.v1.payment_intents.retrieve(pi).status == "succeeded"
+    with pytest.raises(stripe.InvalidRequestError):
+        make_client(proc.url, b_key).v1.payment_intents.retrieve(pi)
 
 
 def test_livemode_stays_false_and_live_keys_are_refused(two_accounts):

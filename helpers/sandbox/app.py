@@ -32,7 +32,7 @@ from starlette.routing import Route
 
 from . import schema, versions, wire
 from .accounts import Accounts, Activity, RequestRecord
-from .context import ApiRequest, check_client_expand
+from .context import SITE, ApiRequest, Site, check_client_expand
 from .errors import StripeError, shorten
 from .hosts import HostCheck
 from .keys import PUBLISHABLE, api_key, key_kind
@@ -346,10 +346,11 @@ def create_app(
     without it, the request's. ``webhook_hosts``: hosts other than this machine that webhook
     endpoints may target. ``classroom``: one sandbox for a room (the demo key refused);
     ``trainer_token``: what the trainer's requests carry (made up when not given)."""
-    from . import control, home, pages, process, resources  # noqa: F401 - registers the routes
+    from . import control, home, invoice_pages, pages, process, resources  # noqa: F401 - registers the routes
 
     sandbox = Sandbox(store, account_version or versions.LATEST, public_url, webhook_hosts,
                       classroom=classroom, trainer_token=trainer_token)
+    SITE.base_url = (public_url or Site.base_url).rstrip("/")
     from . import webhooks
     from .resources import test_clocks
 
@@ -373,6 +374,7 @@ def create_app(
         Route("/health", health),
         *home.routes(sandbox),
         *pages.routes(sandbox),
+        *invoice_pages.routes(sandbox),
         *control.routes(sandbox),
         Route("/v1/{path:path}", sandbox.handle, methods=METHODS),  # the handler answers unknown methods
         Route("/{path:path}", not_found, methods=METHODS),

@@ -283,7 +283,10 @@ class Store:
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """Serialize a whole request: every write in it commits, or none does."""
         if getattr(self._local, "snapshot", False):
-            raise RuntimeError("a write inside a read-only snapshot (a GET must not change state)")
+            # A read that must write after all (a default made on first use): the snapshot ends
+            # here, and the write takes the lock like any other.
+            self._local.snapshot = False
+            self._connect().execute("COMMIT")
         with self.lock:
             db = self._connect()
             if db.in_transaction:  # nested: join the outer transaction
@@ -306,7 +309,7 @@ class Store:
     @contextlib.contextmanager
     def snapshot(self) -> Iterator[None]:
         """A consistent view for a read-only request, without the write lock: WAL readers do
-        not wait for the writer, nor it for them. A write inside is a bug, and raises."""
+        not wait for the writer, nor it for them."""
         db = self._connect()
         if db.in_transaction:
             yield
@@ -316,8 +319,9 @@ class Store:
         try:
             yield
         finally:
-            self._local.snapshot = False
-            db.execute("COMMIT")
+            if self._local.snapshot:  # else a write ended it (see transaction)
+                self._local.snapshot = False
+                db.execute("COMMIT")
 
     @contextlib.contextmanager
     def attempt(self) -> Iterator[None]:
