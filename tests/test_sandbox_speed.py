@@ -1,0 +1,142 @@
+"""Issue 12, single-client speed: what the faster paths must keep doing. (The figures are in
+benchmarks/bench_single_client.py; durability across kill -9 in test_sandbox_process.py.)"""
+
+from __future__ import annotations
+
+import collections
+import sqlite3
+import string
+import time
+import warnings
+
+import pytest
+
+from helpers.sandbox import search
+from helpers.sandbox import store as store_module
+from helpers.sandbox.app import create_app
+from helpers.sandbox.resources.customers import SEARCH_FIELDS
+from helpers.sandbox.router import Router
+from helpers.sandbox.store import Store, random_token
+
+with warnings.catch_warnings():  # starlette 1.x would rather have httpx2 drive its TestClient
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient
+
+KEY = "sk_test_" + "speed"
+
+
+@pytest.fixture
+def served(tmp_path):
+    store = Store(tmp_path / "speed.sqlite3")
+    client = TestClient(create_app(store), base_url="http://127.0.0.1", headers={"Authorization": f"Bearer {KEY}"})
+    return store, client
+
+
+def test_random_tokens_draw_every_character_equally_often():
+    """One read of the OS's randomness per token, mapped onto 62 characters without the bias of
+    a plain modulo (which would make the first 8 characters 25% more likely)."""
+    counts = collections.Counter("".join(random_token(62) for _ in range(2_000)))
+    assert set(counts) == set(string.ascii_letters + string.digits)
+    expected = 2_000
+    assert all(abs(n - expected) < expected * 0.1 for n in counts.values()), counts.most_common(3)
+    assert len(random_token(1)) == 1 and len(random_token(300)) == 300
+
+
+def test_the_router_prefers_literal_segments_and_counts_segments():
+    router = Router()
+    router.route("GET", "/v1/things/{id}")(lambda req: "one")
+    router.route("GET", "/v1/things/search")(lambda req: "search")
+    router.route("GET", "/v1/things/{id}/parts")(lambda req: "parts")
+    assert router.resolve("GET", "/v1/things/search")[0].handler(None) == "search"
+    assert router.resolve("GET", "/v1/things/th_1")[1] == {"id": "th_1"}
+    assert router.resolve("GET", "/v1/things/th_1/parts")[0].handler(None) == "parts"
+    assert router.resolve("POST", "/v1/things/th_1") is None
+    assert router.resolve("GET", "/v1/things/") is None
+
+
+def test_search_finds_customers_before_and_after_the_trigram_index_has_them(served):
+    """New terms wait in search_pending until the housekeeping thread indexes them; a substring
+    search finds them either way, and a renamed customer only by its new name."""
+    store, client = served
+    if not store.fts:
+        pytest.skip("this SQLite has no trigram tokenizer")
+
+    def found(query: str) -> list[str]:
+        answer = client.get("/v1/customers/search", params={"query": query})
+        assert answer.status_code == 200, answer.text
+        return [c["id"] for c in answer.json()["data"]]
+
+    ada = client.post("/v1/customers", data={"name": "Ada Qwertzlace"}).json()["id"]
+    assert found("name~'wertzla'") == [ada]  # pending
+    assert store.index_pending_terms() >= 1
+    assert store.read("SELECT count(*) FROM search_pending")[0][0] == 0
+    assert found("name~'wertzla'") == [ada]  # indexed
+    client.post(f"/v1/customers/{ada}", data={"name": "Ada Lovelace"})  # indexed terms replaced by pending ones
+    assert found("name~'wertzla'") == []
+    assert found("name~'ovelac'") == [ada]
+    store.index_pending_terms()
+    assert found("name~'ovelac'") == [ada]
+    assert found("name~'wertzla'") == []
+    client.delete(f"/v1/customers/{ada}")
+    assert found("name~'ovelac'") == []
+    # The index and the terms agree: every indexed row is a term, nothing is left pending.
+    store.index_pending_terms()
+    indexed = {r[0] for r in store.read("SELECT rowid FROM search_fts")}
+    assert indexed == {r[0] for r in store.read("SELECT rowid FROM search_terms")}
+
+
+def test_a_database_of_before_the_pending_terms_is_migrated(tmp_path):
+    """Migration 5 on a database with indexed terms: they stay found; new ones are pending."""
+    path = tmp_path / "old.sqlite3"
+    migrations = store_module.MIGRATIONS
+    old = Store.__new__(Store)
+    store_module.MIGRATIONS = migrations[:4]
+    try:
+        Store.__init__(old, path)
+        old.for_account("acct_1").insert({"id": "cus_old", "object": "customer", "name": "Oldname Person", "created": 1})
+    finally:
+        store_module.MIGRATIONS = migrations
+    assert old.read("SELECT count(*) FROM search_fts")[0][0] == 1  # the trigger of migration 3 indexed it
+    store = Store(path)
+    assert store.read("PRAGMA user_version")[0][0] == len(migrations)
+    view = store.for_account("acct_1")
+    view.insert({"id": "cus_new", "object": "customer", "name": "Newname Person", "created": 2})
+    assert store.read("SELECT count(*) FROM search_pending")[0][0] == 1
+    for name, wanted in (("ldnam", "cus_old"), ("ewnam", "cus_new")):
+        query = search.parse(f"name~'{name}'", SEARCH_FIELDS)
+        assert [c["id"] for c in view.search("customer", query, limit=10, offset=0)] == [wanted]
+
+
+def test_housekeeping_checkpoints_the_wal_and_requests_do_not(served):
+    """Requests commit to the WAL only (no checkpoint with its fsync inside a request); the
+    housekeeping thread moves the WAL into the database file."""
+    store, client = served
+    assert store.housekeeper is not None and store.housekeeper.is_alive()
+    for i in range(300):
+        assert client.post("/v1/customers", data={"email": f"wal{i}@example.com"}).status_code == 200
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        # A PASSIVE checkpoint of our own reports (busy, WAL frames, frames checkpointed).
+        with sqlite3.connect(store.path) as db:
+            busy, frames, done = db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        if frames == done:
+            break
+        time.sleep(0.2)
+    assert frames == done
+
+
+def test_the_test_clock_worker_looks_for_advancing_clocks_in_an_index(tmp_path):
+    store = Store(tmp_path / "clocks.sqlite3")
+    sql, args = store._select_seqs("test_helpers.test_clock", {"status": "advancing"}, None, None, None)
+    plan = " ".join(row[3] for row in store.read("EXPLAIN QUERY PLAN " + sql, tuple(args)))
+    assert "objects_clocks_by_status" in plan and "SCAN" not in plan, plan
+
+
+def test_cors_headers_go_to_browsers_only(served):
+    _, client = served
+    browser = client.get("/v1/customers", headers={"Origin": "http://127.0.0.1:8888"})
+    assert browser.headers["access-control-allow-origin"] == "*"
+    assert "access-control-allow-origin" not in client.get("/v1/customers").headers
+    preflight = client.options("/v1/customers", headers={
+        "Origin": "http://127.0.0.1:8888", "Access-Control-Request-Method": "POST"})
+    assert preflight.status_code == 200 and preflight.headers["access-control-allow-origin"] == "*"
