@@ -23,7 +23,7 @@ from typing import Literal
 from dotenv import dotenv_values
 
 from helpers.problems import Problem
-from helpers.urls import stand_in_js_url
+from helpers.urls import public_base
 
 Mode = Literal["sandbox", "stripe"]
 
@@ -185,6 +185,25 @@ class Settings:
         return self.mode == "sandbox"
 
 
+_announced: dict[str, str | None] = {}  # sandbox URL -> the public URL it announced (a classroom's), if any
+
+
+def sandbox_browser_url(base: str) -> str:
+    """Where a person's browser reaches the sandbox at ``base`` (no trailing slash): the public
+    URL a classroom sandbox announces (``serve --public-url``, e.g. a hub service's
+    ``/services/stripe-sandbox``), else this kernel's way to it (through jupyter-server-proxy
+    on a hub, else ``base`` itself)."""
+    if base not in _announced:
+        from helpers.sandbox import process
+
+        doc = process.health(base)
+        if doc is None:  # not up (yet): ask again next time
+            return public_base(base)
+        announced = doc.get("public_url")
+        _announced[base] = announced.rstrip("/") if isinstance(announced, str) else None
+    return _announced[base] or public_base(base)
+
+
 def sandbox_url() -> str:
     """The sandbox address: ``TUTORIAL_SANDBOX_URL`` when set (tests), else start/find it."""
     if os.environ.get("TUTORIAL_SANDBOX_URL"):
@@ -202,7 +221,7 @@ def load(dotenv: Path | None = None) -> Settings:
 
         base = sandbox_url()
         secret, publishable = learner.keys()
-        return Settings("sandbox", secret, publishable, base, stand_in_js_url(base), "sandbox")
+        return Settings("sandbox", secret, publishable, base, sandbox_browser_url(base) + "/js/stripe.js", "sandbox")
     env = environment(dotenv)
     secret = _secret_from(env)
     if not secret:

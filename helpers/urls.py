@@ -30,6 +30,11 @@ def stand_in_js_url(sandbox_url: str) -> str:
     return public_base(sandbox_url) + "/js/stripe.js"
 
 
+def stand_in_js_url_direct(sandbox_url: str) -> str:
+    """The same for a browser on the kernel's machine that reaches the sandbox directly."""
+    return sandbox_url.rstrip("/") + "/js/stripe.js"
+
+
 def path_segment(value: str) -> str:
     """``value`` as one URL path segment: every reserved character encoded, ``/`` included, so
     an ID can never step out of its place in a path (``seti_1/../../v1/customers``)."""

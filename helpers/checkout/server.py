@@ -34,7 +34,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from ..problems import NextStep, Problem
-from ..urls import path_segment, public_url, stand_in_js_url  # noqa: F401 - re-exported
+from ..urls import path_segment, public_url, stand_in_js_url, stand_in_js_url_direct  # noqa: F401 - re-exported
 from . import pages
 from .outcome import RedirectOutcome
 from .runner import BackgroundServer
@@ -334,6 +334,14 @@ class CheckoutServer:
             "and pass the whsec_… it prints to set_webhook_secret(...)."
         )
 
+    def _stripe_js_for(self, request: Request) -> str:
+        """The Stripe.js a browser that asked this way can load: the public one through a proxy
+        (JupyterHub's path), the sandbox's own address for a browser on this machine that came
+        directly (the autopilot next to a kernel on a hub)."""
+        if self.mode == "sandbox" and "x-forwarded-context" not in request.headers:
+            return stand_in_js_url_direct(self.api_base)
+        return self.stripe_js_url
+
     # --- the app -------------------------------------------------------------------------------
 
     def _app(self) -> Starlette:
@@ -345,7 +353,7 @@ class CheckoutServer:
                 shown["status"] = self._retrieve(intent["client_secret"]).get("status") or intent["status"]
                 if intent["comes_back"]:  # a link that returns elsewhere would strand the customer
                     shown["redirect_url"] = intent["redirect_url"]
-            html = pages.checkout_page(self.publishable_key, self.stripe_js_url, self.mode, shown)
+            html = pages.checkout_page(self.publishable_key, self._stripe_js_for(request), self.mode, shown)
             return HTMLResponse(html, headers=NO_STORE)
 
         def secret(request: Request) -> Response:

@@ -1,4 +1,4 @@
-"""``python -m helpers.sandbox serve|status|reset|stop|key``."""
+"""``python -m helpers.sandbox serve|status|reset|stop|key|launcher``."""
 
 from __future__ import annotations
 
@@ -8,16 +8,33 @@ import logging
 import os
 import sys
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
 from . import process
 
+NETWORK_WARNING = """
+WARNING: this sandbox listens on {host}:{port}, beyond this machine. Anyone who can reach that
+address can open accounts in it and, with a learner's key, use that learner's account. Run it
+only inside a network you trust (a JupyterHub's cluster, behind its proxy), never on the internet.
+It answers only requests for the Host names {names}.
+"""
+
 
 def serve(args: argparse.Namespace) -> int:
+    public = args.public_url or os.environ.get("SANDBOX_PUBLIC_URL")
     if args.host not in process.LOOPBACK:
-        print("The sandbox binds to loopback only (127.0.0.1, localhost or ::1).", file=sys.stderr)
-        return 2
+        if not args.classroom:
+            print("The sandbox binds to loopback only (127.0.0.1, localhost or ::1). Only a classroom sandbox "
+                  "(--classroom, one for a room on a hub) may listen beyond this machine.", file=sys.stderr)
+            return 2
+        if not public or not args.allow_host:
+            print(f"--host {args.host} makes the sandbox reachable from other machines. Say how they reach it: "
+                  "--public-url with the address browsers use (e.g. https://hub.example.org/services/stripe-sandbox/) "
+                  "and --allow-host with the name learners' kernels use (e.g. hub, for http://hub:12111).",
+                  file=sys.stderr)
+            return 2
     if not process.port_is_free(args.port, args.host):
         print(
             f"Port {args.port} on {args.host} is taken by another program, so the sandbox cannot "
@@ -44,7 +61,7 @@ def serve(args: argparse.Namespace) -> int:
     except process.SandboxError as error:
         print(error, file=sys.stderr)
         return 2
-    public = os.environ.get("SANDBOX_PUBLIC_URL")
+    announced = bool(public)  # --public-url: learners' notebooks send browsers there
     if not public and os.environ.get("JUPYTERHUB_SERVICE_PREFIX"):
         public = public_base(address)
     # One line per event in the log (errors name their file and line, no tracebacks).
@@ -52,14 +69,21 @@ def serve(args: argparse.Namespace) -> int:
     token = args.trainer_token or random_token(32)
     process.write_trainer_token(args.db, token)
     # Hosted pages and redirect URLs use the sandbox's own address, never the request's Host header.
+    remote = args.host not in process.LOOPBACK
     app = create_app(Store(args.db), version, public or address, args.webhook_host,
-                     classroom=args.classroom, trainer_token=token)
+                     classroom=args.classroom, trainer_token=token, allowed_hosts=args.allow_host,
+                     announce_public_url=announced, remote_clients=remote)
     print(f"Stripe sandbox on {address} (API version {version}, state {args.db})", flush=True)
+    if remote:
+        names = sorted({*process.LOOPBACK, *args.allow_host, urllib.parse.urlsplit(public or "").hostname or "localhost"})
+        print(NETWORK_WARNING.format(host=args.host, port=args.port, names=", ".join(names)), file=sys.stderr, flush=True)
     if args.classroom:
+        learners_url = f"http://{args.allow_host[0]}:{args.port}" if remote else address
         print(
             f"Classroom mode: every learner gets an account of their own. Learners set\n"
-            f"    TUTORIAL_SANDBOX_URL={address}\n"
-            f"Trainer token (keep it to yourself; {process.TRAINER_HEADER}): {token}",
+            f"    TUTORIAL_SANDBOX_URL={learners_url}\n"
+            + (f"Browsers reach it at {public}\n" if announced else "")
+            + f"Trainer token (keep it to yourself; {process.TRAINER_HEADER}): {token}",
             flush=True,
         )
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
@@ -144,11 +168,23 @@ def key(args: argparse.Namespace) -> int:
     return 0
 
 
+def launcher(args: argparse.Namespace) -> int:
+    """The front door behind JupyterLab's launcher entries (``launcher.py``)."""
+    from . import launcher as front_door
+
+    return front_door.serve(args.port)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m helpers.sandbox", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("serve", help="run the sandbox in the foreground")
-    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="the address to listen on: loopback, or (classroom only) e.g. 0.0.0.0 inside a hub's cluster")
+    p.add_argument("--public-url", help="the address browsers use, e.g. https://hub.example.org/services/stripe-sandbox/ "
+                   "(default: this one, or the JupyterHub proxy path); learners' notebooks learn it from /health")
+    p.add_argument("--allow-host", action="append", default=[], metavar="NAME",
+                   help="a Host name to answer besides loopback and the public URL's (repeatable), e.g. hub")
     p.add_argument("--port", type=int, default=process.DEFAULT_PORT)
     p.add_argument("--db", default=str(process.state_dir() / "sandbox.sqlite3"))
     p.add_argument("--api-version", help="the account's default API version (default: stripe-python's)")
@@ -172,6 +208,9 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("key", help="print your sandbox secret key (for curl)")
     p.add_argument("--publishable", action="store_true", help="the publishable key instead")
     p.set_defaults(run=key)
+    p = sub.add_parser("launcher", help="JupyterLab's launcher entry: start your sandbox and open it")
+    p.add_argument("--port", type=int, required=True)
+    p.set_defaults(run=launcher)
     args = parser.parse_args(argv)
     return args.run(args)
 

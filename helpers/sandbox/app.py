@@ -15,6 +15,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import threading
 import time
 import traceback
@@ -34,7 +35,7 @@ from . import schema, versions, wire
 from .accounts import Accounts, Activity, RequestRecord
 from .context import SITE, ApiRequest, Site, check_client_expand
 from .errors import StripeError, shorten
-from .hosts import HostCheck
+from .hosts import VIA_PUBLIC_URL, HostCheck, StripPublicPrefix
 from .keys import PUBLISHABLE, api_key, key_kind
 from .router import Route as ApiRoute
 from .router import api
@@ -51,6 +52,8 @@ TOO_LARGE = (
     f"The request body is larger than the sandbox accepts ({MAX_BODY_BYTES:,} bytes). Stripe's parameters "
     "are small: metadata holds at most 50 keys of 500 characters, strings at most 5000 characters."
 )
+# A path a proxy names in X-Forwarded-Context: "/user/<name>/proxy/<port>", nothing to leave it.
+PROXY_PATH = re.compile(r"(/[A-Za-z0-9._~%@!$&'()*+,;=:-]+)+")
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
 
 # Stripe.js sends this one; stripe-python's params classes do not declare it (servers never may).
@@ -154,6 +157,7 @@ class Sandbox:
         self.trainer_token = trainer_token or random_token(32)  # lists accounts, resets them all
         self.in_flight: set[tuple[str, str]] = set()
         self.in_flight_lock = threading.Lock()
+        self.remote_clients = False  # serve --host: learners' machines are not this one
 
     async def handle(self, request: Request) -> Response:
         request_id = new_id("req", 14)
@@ -215,7 +219,7 @@ class Sandbox:
             route=f"{request.method} {route.pattern}", args=args, params=params, raw=raw,
             key_kind=kind, api_version=version, account_version=self.account_version,
             request_id=request_id, idempotency_key=idem,
-            base_url=self.public_url or str(request.base_url).rstrip("/"),
+            base_url=self.browser_base(request, kind),
             client_ip=request.client.host if request.client else "127.0.0.1",
             user_agent=request.headers.get("user-agent", ""),
             webhook_hosts=self.webhook_hosts,
@@ -246,6 +250,22 @@ class Sandbox:
             if idem:
                 store.remember(idem, same, status, payload)
             return status, payload, False
+
+    def browser_base(self, request: Request, kind: str) -> str:
+        """Where the browser that will follow a URL in this answer reaches the sandbox.
+
+        Stripe.js (a publishable key) runs in that browser: URLs go back the way its request
+        came, through jupyter-server-proxy (its ``X-Forwarded-Context`` path), through the
+        public URL (a hub's proxy in front of a hub service), or directly (a headless browser
+        next to the kernel). A secret key's request comes from a kernel or curl, for a
+        person's browser: the sandbox's public URL."""
+        if kind == "publishable":
+            forwarded = request.headers.get("x-forwarded-context", "").rstrip("/")
+            if PROXY_PATH.fullmatch(forwarded):
+                return forwarded
+            if not request.scope.get(VIA_PUBLIC_URL):
+                return str(request.base_url).rstrip("/")
+        return (self.public_url or str(request.base_url)).rstrip("/")
 
     @staticmethod
     def _answer(route: ApiRoute, req: ApiRequest) -> str:
@@ -351,16 +371,22 @@ class BrowserCORS(CORSMiddleware):
 def create_app(
     store: Store, account_version: str | None = None, public_url: str | None = None,
     webhook_hosts: Iterable[str] = (), *, classroom: bool = False, trainer_token: str | None = None,
+    allowed_hosts: Iterable[str] = (), announce_public_url: bool = False, remote_clients: bool = False,
 ) -> Starlette:
     """The app. ``public_url``: the sandbox's address for browsers (``serve`` passes its own
     address, or, behind jupyter-server-proxy on JupyterHub, ``/user/<name>/proxy/<port>``);
     without it, the request's. ``webhook_hosts``: hosts other than this machine that webhook
     endpoints may target. ``classroom``: one sandbox for a room (the demo key refused);
-    ``trainer_token``: what the trainer's requests carry (made up when not given)."""
+    ``trainer_token``: what the trainer's requests carry (made up when not given).
+    ``allowed_hosts``: Host names answered besides loopback and the public URL's.
+    ``announce_public_url``: ``/health`` tells clients the public URL (``serve --public-url``:
+    learners' notebooks then send browsers there). ``remote_clients``: the sandbox listens
+    beyond loopback (``serve --host``), so a learner's reset may come from another machine."""
     from . import control, home, invoice_pages, pages, process, resources  # noqa: F401 - registers the routes
 
     sandbox = Sandbox(store, account_version or versions.LATEST, public_url, webhook_hosts,
                       classroom=classroom, trainer_token=trainer_token)
+    sandbox.remote_clients = remote_clients
     SITE.base_url = (public_url or Site.base_url).rstrip("/")
     from . import webhooks
     from .resources import test_clocks
@@ -379,6 +405,7 @@ def create_app(
                 "pid": os.getpid(),  # lets `stop` check that a recorded pid is still this sandbox
                 "instance": process.instance_id(store.path),  # whose sandbox, on a shared machine
                 "classroom": sandbox.classroom,
+                "public_url": public_url if announce_public_url else None,
             }
         )
 
@@ -399,6 +426,9 @@ def create_app(
         allow_headers=["Content-Type", "Stripe-Version", "Idempotency-Key"],
         expose_headers=["Request-Id", "Stripe-Version"],
     )
-    app = Starlette(routes=routes, middleware=[Middleware(HostCheck, public_url=public_url), cors])
+    app = Starlette(routes=routes, middleware=[
+        Middleware(HostCheck, public_url=public_url, allowed_hosts=tuple(allowed_hosts)),
+        Middleware(StripPublicPrefix, public_url=public_url), cors,
+    ])
     app.state.sandbox = sandbox
     return app

@@ -54,7 +54,7 @@ def routes(sandbox) -> list[Route]:
         return out
 
     def reset(request: Request) -> Response:  # sync: Starlette runs it in a thread
-        if request.client and request.client.host not in LOOPBACK:
+        if request.client and request.client.host not in LOOPBACK and not sandbox.remote_clients:
             return refused("reset is local only")
         name, value = RESET_HEADER
         if request.headers.get(name) != value:

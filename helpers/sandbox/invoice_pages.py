@@ -7,12 +7,22 @@ import html
 from datetime import UTC, datetime
 
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from . import invoice_pdf
 from .context import Actor
-from .pages import MERCHANT, STYLE, customer_label, message_page, money, page, rows, same_origin
+from .pages import (
+    MERCHANT,
+    STYLE,
+    customer_label,
+    message_page,
+    money,
+    page,
+    rows,
+    same_origin,
+    see_other,
+)
 from .resources import hosted_invoices, invoices
 
 INVOICE = """<!doctype html>
@@ -102,10 +112,10 @@ def routes(sandbox) -> list[Route]:
             if invoice is None:
                 return message_page(*NOT_FOUND, 404)
             if not hosted_invoices.payable(invoice):  # paid or voided meanwhile: show it as it is
-                return RedirectResponse(invoice["hosted_invoice_url"], status_code=303)
+                return see_other(request, invoice["hosted_invoice_url"])
             account = store.for_account(store.account_of(invoice["id"]) or "")  # the page acts in the invoice's account
             target = hosted_invoices.start(Actor(account, sandbox.account_version), invoice)
-        return RedirectResponse(target, status_code=303)
+        return see_other(request, target)
 
     def pdf(request: Request) -> Response:
         invoice = invoices.by_hosted_token(store, request.path_params["token"])

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from .context import Actor
+from .context import SITE, Actor
 from .errors import StripeError
 from .resources import hosted_invoices, setup_intents
 
@@ -113,6 +113,16 @@ def message_page(title: str, text: str, status: int) -> HTMLResponse:
     )
 
 
+def see_other(request: Request, url: str) -> RedirectResponse:
+    """A 303 to ``url``. The sandbox's own pages go as a path relative to this request's, so
+    that the redirect works whichever way the browser came: directly, or behind a proxy's path
+    prefix (jupyter-server-proxy 4.5+ prepends its prefix to a Location that starts with /)."""
+    own = SITE.base_url + "/"
+    if url.startswith(own):
+        url = "../" * (request.url.path.count("/") - 1) + url[len(own):]
+    return RedirectResponse(url, status_code=303)
+
+
 def same_origin(request: Request) -> bool:
     """A form POST a browser sends from this sandbox's own page: its Origin (when it sends one)
     names the host the request came to. curl and other non-browser clients send no Origin."""
@@ -144,7 +154,7 @@ def routes(sandbox) -> list[Route]:
             return page(payment_page(store, *payment))
         return page(GONE, 410)
 
-    def decide(ref: str, action: str | None, ip: str, user_agent: str) -> Response:
+    def decide(request: Request, ref: str, action: str | None, ip: str, user_agent: str) -> Response:
         if action not in ("authorize", "fail"):
             return message_page("Choose Authorize or Fail", "Use one of the page's two buttons.", 400)
         try:
@@ -167,7 +177,7 @@ def routes(sandbox) -> list[Route]:
                     return page(GONE, 410)
         except StripeError as error:  # e.g. the PaymentMethod belongs to another customer: nothing changed
             return message_page("This cannot be authorized", error.message, 409)
-        return RedirectResponse(target, status_code=303)
+        return see_other(request, target)
 
     async def authorize_decide(request: Request) -> Response:
         if not same_origin(request):
@@ -180,7 +190,7 @@ def routes(sandbox) -> list[Route]:
         ip = request.client.host if request.client else "127.0.0.1"
         # The store's lock and SQLite block: off the event loop, as API requests are.
         return await run_in_threadpool(
-            decide, request.path_params["attempt"], form.get("action"), ip, request.headers.get("user-agent", "")
+            decide, request, request.path_params["attempt"], form.get("action"), ip, request.headers.get("user-agent", "")
         )
 
     return [
