@@ -140,3 +140,22 @@ def test_cors_headers_go_to_browsers_only(served):
     preflight = client.options("/v1/customers", headers={
         "Origin": "http://127.0.0.1:8888", "Access-Control-Request-Method": "POST"})
     assert preflight.status_code == 200 and preflight.headers["access-control-allow-origin"] == "*"
+
+
+def test_the_warm_up_loads_every_routes_params_class_and_every_object():
+    """What a room's first requests would otherwise each wait for: every route's params class
+    (with the ones nested in it) and every resource class's fields, loaded once at start. It
+    also finds a route whose params class the installed stripe-python does not have."""
+    from helpers.sandbox import resources, schema  # noqa: F401 - registers the routes
+    from helpers.sandbox.router import api
+
+    names = {r.params for r in api.routes if r.params}
+    for cached in (schema.params_class, schema._fields, schema.object_fields):
+        cached.cache_clear()
+    schema.warm(names)
+    assert schema.params_class.cache_info().currsize == len(names)
+    assert schema._fields.cache_info().currsize > len(names)  # the nested ones too
+    assert schema.object_fields.cache_info().currsize == len(schema.OBJECT_CLASSES)
+    misses = schema._fields.cache_info().misses
+    schema.validate({"email": "a@example.com", "invoice_settings": {"footer": "x"}}, "CustomerCreateParams")
+    assert schema._fields.cache_info().misses == misses  # a request after it loads nothing

@@ -23,6 +23,7 @@ import urllib.parse
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+import anyio.to_thread
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
@@ -54,6 +55,9 @@ TOO_LARGE = (
 )
 # A path a proxy names in X-Forwarded-Context: "/user/<name>/proxy/<port>", nothing to leave it.
 PROXY_PATH = re.compile(r"(/[A-Za-z0-9._~%@!$&'()*+,;=:-]+)+")
+# Worker threads for requests (Starlette's default is 40). Writes take turns anyway (one
+# SQLite writer); more threads than cores only make them wait for the GIL behind each other.
+WORKER_THREADS = int(os.environ.get("SANDBOX_WORKERS", "4"))
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
 
 # Stripe.js sends this one; stripe-python's params classes do not declare it (servers never may).
@@ -392,6 +396,8 @@ def create_app(
     from .resources import test_clocks
 
     store.start_housekeeping()  # search indexing and WAL checkpoints, off the requests' path
+    threading.Thread(target=schema.warm, args=({r.params for r in api.routes if r.params},),
+                     name="sandbox-warm-up", daemon=True).start()  # no learner waits for a first use
     webhooks.start(store)  # the background webhook delivery thread
     test_clocks.start(store, sandbox.account_version)  # the thread that advances test clocks
 
@@ -426,7 +432,14 @@ def create_app(
         allow_headers=["Content-Type", "Stripe-Version", "Idempotency-Key"],
         expose_headers=["Request-Id", "Stripe-Version"],
     )
-    app = Starlette(routes=routes, middleware=[
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette):
+        # Requests wait their turn in the event loop rather than as threads that all want
+        # Python at once: the one holding the write lock then gets it (a room's burst).
+        anyio.to_thread.current_default_thread_limiter().total_tokens = WORKER_THREADS
+        yield
+
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=[
         Middleware(HostCheck, public_url=public_url, allowed_hosts=tuple(allowed_hosts)),
         Middleware(StripPublicPrefix, public_url=public_url), cors,
     ])
