@@ -5,17 +5,14 @@ read from each account's objects, exercise passes reported by the checkers)."""
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import httpx
 import pytest
 import stripe
 from playwright.sync_api import Page, expect
+from test_sandbox_accounts import classroom_sandbox
 from test_sandbox_billing import authorized_customer, monthly_price, subscribe
 from test_sandbox_clocks import advance, new_clock, ts
 from test_sandbox_webhooks import Receiver
@@ -26,7 +23,6 @@ from helpers.check import _core as check_core
 from helpers.sandbox import process, signin
 from helpers.sandbox.store import random_token
 
-ROOT = Path(__file__).resolve().parents[1]
 HOSTILE = '<img src=x onerror="window.pwned=1">'  # 35 characters: fits a display name too
 SCRIPT = "<script>window.pwned=1</script>"
 
@@ -38,27 +34,23 @@ def new_key() -> str:
 @pytest.fixture(scope="module")
 def classroom(tmp_path_factory):
     """``serve --classroom``: its URL, trainer token and the trainer's sign-in link, as printed."""
-    directory = tmp_path_factory.mktemp("room")
-    port = process.free_port()
-    log_path = directory / "room.log"
-    log = open(log_path, "w")  # noqa: SIM115
-    proc = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "helpers.sandbox", "serve", "--classroom", "--port", str(port),
-         "--db", str(directory / "room.sqlite3")],
-        env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while process.health(url) is None or "trainer/login#" not in log_path.read_text():
-        assert time.monotonic() < deadline and proc.poll() is None, log_path.read_text()
-        time.sleep(0.05)
-    printed = log_path.read_text()
-    token = re.search(r"Trainer token[^:]*: (\S+)", printed).group(1)
-    link = re.search(r"(\S+/trainer/login#token=\S+)", printed).group(1)
-    yield url, token, link
-    proc.terminate()
-    proc.wait(10)
-    log.close()
+    with classroom_sandbox(tmp_path_factory.mktemp("room")) as (url, printed):
+        token = re.search(r"Trainer token[^:]*: (\S+)", printed).group(1)
+        yield url, token, re.search(r"(\S+/trainer/login#token=\S+)", printed).group(1)
+
+
+@pytest.fixture
+def learner_env(classroom, monkeypatch, tmp_path):
+    """A learner's kernel on the classroom sandbox (their own state directory and key)."""
+    url, _, _ = classroom
+    monkeypatch.setenv("TUTORIAL_MODE", "sandbox")
+    monkeypatch.setenv("TUTORIAL_ENV_FILE", str(tmp_path / "none.env"))
+    monkeypatch.setenv("TUTORIAL_STATE_DIR", str(tmp_path / "learner"))
+    monkeypatch.setenv("TUTORIAL_SANDBOX_URL", url)
+    monkeypatch.delenv("JUPYTERHUB_SERVICE_PREFIX", raising=False)
+    from helpers.sandbox import learner
+
+    return url, learner.keys()[0]
 
 
 def join(url: str, name: str) -> tuple[str, stripe.StripeClient]:
@@ -126,12 +118,8 @@ def test_every_step_comes_from_the_accounts_own_objects(classroom):
     assert learners[account_id(url, other_key)]["done"] == []  # another account's objects count for nobody else
 
 
-def test_a_pass_is_reported_by_the_checker_and_a_failed_report_changes_nothing(classroom, monkeypatch, tmp_path):
+def test_a_pass_is_reported_by_the_checker_and_a_failed_report_changes_nothing(classroom, learner_env, monkeypatch):
     url, token, _ = classroom
-    monkeypatch.setenv("TUTORIAL_MODE", "sandbox")
-    monkeypatch.setenv("TUTORIAL_ENV_FILE", str(tmp_path / "none.env"))
-    monkeypatch.setenv("TUTORIAL_STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.setenv("TUTORIAL_SANDBOX_URL", url)
     monkeypatch.setitem(check_core.EXERCISES, "99-always", check_core.Exercise(
         "99-always", "99_test", "Always passes", "Nothing to do.", "pass", judge=lambda look: "Well done."))
     progress.remember(check_core.RECORD_PREFIX + "01-yearly-price", check_core.PASSED)
@@ -203,7 +191,9 @@ def test_a_wrong_trainer_token_is_refused(page: Page, classroom):
     page.get_by_label("Trainer token").fill(token[:-1] + ("x" if token[-1] != "x" else "y"))
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("alert")).to_contain_text("That is not the trainer token")
-    page.goto(f"{url}/trainer/login#token=not-the-token")
+    with page.expect_response(lambda answer: answer.request.method == "POST") as posted:
+        page.goto(f"{url}/trainer/login#token=not-the-token")  # a link with a wrong token
+    assert posted.value.status == 403
     expect(page.get_by_role("alert")).to_contain_text("That is not the trainer token")
     page.goto(f"{url}/trainer/")
     expect(page).to_have_url(f"{url}/trainer/login")
@@ -221,20 +211,6 @@ def test_a_wrong_trainer_token_is_refused(page: Page, classroom):
 
 
 # --------------------------------------------------------------------------- the learner's Dashboard in Chromium
-
-
-@pytest.fixture
-def learner_env(classroom, monkeypatch, tmp_path):
-    """A learner's kernel on the classroom sandbox (their own state directory and key)."""
-    url, _, _ = classroom
-    monkeypatch.setenv("TUTORIAL_MODE", "sandbox")
-    monkeypatch.setenv("TUTORIAL_ENV_FILE", str(tmp_path / "none.env"))
-    monkeypatch.setenv("TUTORIAL_STATE_DIR", str(tmp_path / "learner"))
-    monkeypatch.setenv("TUTORIAL_SANDBOX_URL", url)
-    monkeypatch.delenv("JUPYTERHUB_SERVICE_PREFIX", raising=False)
-    from helpers.sandbox import learner
-
-    return url, learner.keys()[0]
 
 
 def relative_links(page: Page) -> list[str]:
