@@ -263,7 +263,8 @@ class Pages:
             f"SELECT id FROM objects WHERE account = ? AND id IN ({', '.join('?' * len(wanted))})",  # noqa: S608
             (self.store.account, *wanted),
         )} if wanted else set()
-        return {**self.base(""), "object_id": object_id, "kind": kind, "json": json_html(public, known),
+        listed_in = next((c.key for c in COLLECTIONS.values() if c.object_type == kind), "")
+        return {**self.base(listed_in), "object_id": object_id, "kind": kind, "json": json_html(public, known),
                 "name": next((obj[f] for f in ("name", "email", "number", "type") if isinstance(obj.get(f), str)), None),
                 "related": related, "hosted": hosted_links(obj) if kind == "invoice" else []}
 
