@@ -123,8 +123,11 @@ def state_diagram(kind: str | Any, current: str | None = None) -> Mermaid:
 
 # --- the redirect, as it happened ----------------------------------------------------------------
 
-def _events_of(events: Iterable[Any], ids: set[str]) -> list[str]:
-    """Event types, in the order given, whose object is one of ``ids``."""
+def _events_of(events: Any, ids: set[str]) -> list[str]:
+    """Event types whose object is one of ``ids``, oldest first: in the order given, or for a list
+    from ``client.v1.events.list`` (newest first), reversed."""
+    if hasattr(events, "to_dict"):  # a ListObject
+        events = list(reversed(to_plain(events)["data"]))
     found = []
     for event in events:
         data = to_plain(event)
@@ -134,13 +137,14 @@ def _events_of(events: Iterable[Any], ids: set[str]) -> list[str]:
     return found
 
 
-def redirect_sequence(setup_intent: Any, *, outcome: Any = None, events: Iterable[Any] = (),
+def redirect_sequence(setup_intent: Any, *, outcome: Any = None, events: Any = (),
                       requests: Iterable[LogEntry] | None = None) -> Mermaid:
     """The redirect of notebook 04 as a sequence diagram, from this run.
 
     ``setup_intent`` is the SetupIntent as your server last retrieved it; ``outcome`` what came
     back to the return_url (``server.wait_for_redirect()``; None while the customer has not come
-    back); ``events`` the events your server received (``server.events``); ``requests`` this
+    back); ``events`` the events your server received (``server.events``), or the answer of
+    ``client.v1.events.list(...)``; ``requests`` this
     kernel's request log (by default ``helpers.client.entries()``). Steps in the browser are
     drawn from the outcome: Stripe.js is closed source, so its request is drawn as the guide and
     Stripe's mobile SDKs describe it.

@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -73,7 +74,9 @@ def chromium() -> str:
             return version
 
     try:
-        return f"Chromium {asyncio.run(launch())} ({autopilot.chromium_path() or 'Playwright’s own'})"
+        with ThreadPoolExecutor(1) as pool:  # its own event loop, even if the caller runs one
+            version = pool.submit(asyncio.run, launch()).result()
+        return f"Chromium {version} ({autopilot.chromium_path() or 'Playwright’s own'})"
     except Exception as error:  # noqa: BLE001 - any launch failure is the answer
         raise Failed(f"Chromium does not start: {str(error).splitlines()[0]}") from None
 

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import os
 import socket
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
 
 import nbformat
 import pytest
+import stripe
 
 from helpers import autopilot, diagrams, progress
 from helpers import client as client_mod
@@ -90,6 +91,15 @@ def test_redirect_sequence_from_this_run():
     assert webhooks == ["    API--)Server: POST /webhooks setup_intent.succeeded",
                         "    API--)Server: POST /webhooks payment_method.attached"]
     assert "secret_" not in text  # the client_secret never appears
+
+
+def test_redirect_sequence_takes_an_event_list_from_the_api_newest_first():
+    listed = stripe.ListObject.construct_from({"object": "list", "url": "/v1/events", "has_more": False, "data": [
+        event("payment_method.attached", "pm_1Abc234"), event("setup_intent.succeeded", "seti_1Abc234")]}, None)
+    outcome = SimpleNamespace(redirect_status="succeeded", status="succeeded")
+    text = repr(diagrams.redirect_sequence(INTENT, outcome=outcome, events=listed, requests=[]))
+    webhooks = [line.split()[-1] for line in text.splitlines() if "/webhooks" in line]
+    assert webhooks == ["setup_intent.succeeded", "payment_method.attached"]
 
 
 def test_redirect_sequence_of_a_decline_and_of_a_customer_not_back_yet():
@@ -200,8 +210,7 @@ def test_jupyterlab_draws_every_kind_of_diagram(tmp_path):
             except OSError:
                 time.sleep(0.3)
         url = f"http://127.0.0.1:{port}/lab/tree/diagrams.ipynb?token=diagrams"
-        # A thread of its own: pytest-playwright's sync fixtures may run a loop in this one.
-        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        with ThreadPoolExecutor(1) as pool:  # its own event loop: other tests may run one here
             drawn, warned = pool.submit(asyncio.run, _count_drawn(url, len(good) + 1)).result()
     finally:
         lab.terminate()

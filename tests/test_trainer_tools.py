@@ -9,6 +9,8 @@ import nbformat
 import preflight
 import pytest
 
+from helpers import autopilot
+
 
 def test_ports_name_a_program_that_holds_the_sandbox_port(monkeypatch):
     with socket.socket() as holder:
@@ -42,6 +44,8 @@ def test_quick_preflight_reports_each_check(capsys):
     assert names == ["Python", "Packages", "Chromium", "Ports", "Sandbox"]
     assert lines[-1].startswith("Pre-flight: ready" if status == 0 else "Pre-flight: NOT ready")
     assert all(line.startswith(("✔", "✘")) for line in lines[:-1])
+    if autopilot.browser_available():
+        assert lines[2].startswith("✔ Chromium"), lines[2]
 
 
 def test_clean_copy_keeps_code_headings_and_tasks_without_solutions():
