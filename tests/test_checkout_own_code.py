@@ -144,6 +144,8 @@ def test_your_return_page_comes_after_the_servers_checks(checkout, client):
     assert (status, page) == (200, "<h1>Thank you</h1><p id=status>requires_action</p>")
     assert calls == [(intent.id, "failed")]
     assert checkout.take_outcome().redirect_status == "failed"  # the notebook was told too
+    assert checkout.outcome_of(intent.id).redirect_status == "failed"  # and keeps it for a later cell
+    assert checkout.outcome_of("seti_other") is None
 
     checkout.serve("/complete", lambda *_: 1 / 0)
     status, _, page = get(checkout.url + "complete?" + genuine)
@@ -167,6 +169,7 @@ def test_your_webhook_handler_gets_each_signed_event_once(checkout):
     assert post(url, payload, {"Stripe-Signature": signed}) == (200, {"received": True})
     assert post(url, payload, {"Stripe-Signature": signed})[1]["duplicate"] is True
     assert handled == ["evt_own_1"] and [e.id for e in checkout.events] == ["evt_own_1"]
+    assert checkout.wait_for_event("evt_own_1", timeout=1).type == "invoice.paid"  # by ID, or by type
 
 
 def test_an_event_your_handler_refuses_is_taken_again_later(checkout):

@@ -253,6 +253,11 @@ class CheckoutServer:
         with self._lock:
             return [outcome for _, outcome in self._outcomes]
 
+    def outcome_of(self, setup_intent: str) -> RedirectOutcome | None:
+        """The newest redirect that came back to ``/complete`` for this SetupIntent, or None."""
+        with self._lock:
+            return next((o for _, o in reversed(self._outcomes) if o.setup_intent == setup_intent), None)
+
     def retrieve_registered(self) -> dict[str, Any]:
         """The registered SetupIntent as the browser sees it now (publishable key + client secret)."""
         intent = self._intent
@@ -345,11 +350,12 @@ class CheckoutServer:
             self._events.clear()
 
     def wait_for_event(self, event_type: str, timeout: float = 10.0) -> stripe.Event:
-        """The first kept event of this type, waiting for it to be delivered if need be."""
+        """The first kept event of this type (or with this ID, ``evt_…``), waiting for it to be
+        delivered if need be."""
         from ..status import StatusLine
 
         def arrived() -> stripe.Event | None:
-            return next((e for e in self._events if e.type == event_type), None)
+            return next((e for e in self._events if event_type in (e.type, e.id)), None)
 
         with StatusLine() as line:
             deadline = time.monotonic() + timeout
