@@ -52,3 +52,12 @@ def setup_intent(client: stripe.StripeClient, return_url: str) -> stripe.SetupIn
 def chromium_path() -> str | None:
     """Chromium for Playwright: CHROMIUM_PATH, the system's, or Playwright's own (helpers.browser)."""
     return browser.find()
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """pytest-playwright's Chromium: the system's (CHROMIUM_PATH), with the autopilot's flags."""
+    from helpers import autopilot
+
+    path = chromium_path()
+    return {**browser_type_launch_args, "args": autopilot.LAUNCH_ARGS, **({"executable_path": path} if path else {})}

@@ -9,7 +9,7 @@ from starlette.applications import Starlette
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
-from conftest import PUBLISHABLE, chromium_path, setup_intent
+from conftest import PUBLISHABLE, setup_intent
 from helpers import autopilot
 from helpers.checkout.runner import BackgroundServer
 
@@ -17,12 +17,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not autopilot.browser_available(), reason="no Chromium found (set CHROMIUM_PATH)"),
 ]
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    path = chromium_path()
-    return {**browser_type_launch_args, "args": autopilot.LAUNCH_ARGS, **({"executable_path": path} if path else {})}
 
 
 @pytest.fixture(scope="module")

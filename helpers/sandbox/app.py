@@ -30,7 +30,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from . import schema, versions, wire
-from .context import ApiRequest, check_client_expand
+from .context import SITE, ApiRequest, Site, check_client_expand
 from .errors import StripeError, shorten
 from .hosts import HostCheck
 from .keys import PUBLISHABLE, api_key, key_kind
@@ -301,9 +301,10 @@ def create_app(
     address, or, behind jupyter-server-proxy on JupyterHub, ``/user/<name>/proxy/<port>``);
     without it, the request's. ``webhook_hosts``: hosts other than this machine that webhook
     endpoints may target."""
-    from . import home, pages, resources  # noqa: F401 - registers the routes
+    from . import home, invoice_pages, pages, resources  # noqa: F401 - registers the routes
 
     sandbox = Sandbox(store, account_version or versions.LATEST, public_url, webhook_hosts)
+    SITE.base_url = (public_url or Site.base_url).rstrip("/")
     from . import webhooks
     from .resources import test_clocks
 
@@ -325,6 +326,7 @@ def create_app(
         Route("/health", health),
         *home.routes(sandbox),
         *pages.routes(sandbox),
+        *invoice_pages.routes(sandbox),
         Route("/v1/{path:path}", sandbox.handle, methods=METHODS),  # the handler answers unknown methods
         Route("/{path:path}", not_found, methods=METHODS),
     ]

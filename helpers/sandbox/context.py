@@ -13,6 +13,18 @@ from .store import NAMES, Store
 
 MAX_EXPAND_DEPTH = 4
 
+
+@dataclass
+class Site:
+    """Where browsers reach this sandbox: the base of the hosted pages' URLs that objects carry
+    (``hosted_invoice_url``), also for objects a test clock makes outside any request.
+    ``create_app`` sets it from its public URL."""
+
+    base_url: str = "http://127.0.0.1"
+
+
+SITE = Site()
+
 # (object type, field) -> function(request, object) that loads an expandable or includable field.
 INCLUDERS: dict[tuple[str, str], Any] = {}
 
@@ -257,3 +269,6 @@ class Actor:
 
     def now(self) -> int:
         return self.clock if self.clock is not None else int(time.time())
+
+    def shape(self, object_type: str, data: dict[str, Any]) -> dict[str, Any]:
+        return schema.shape(object_type, data)

@@ -1,5 +1,6 @@
 """What the sandbox serves to browsers: the Stripe.js stand-in, the hosted Amazon Pay
-authorization page (the redirect target), and a reset route for trainers and tests."""
+authorization page (the redirect target of a SetupIntent, and of a payment on a hosted invoice
+page), and a reset route for trainers and tests. ``invoice_pages`` serves the invoices' pages."""
 
 from __future__ import annotations
 
@@ -15,44 +16,84 @@ from starlette.routing import Route
 from .context import Actor
 from .errors import StripeError
 from .process import RESET_HEADER
-from .resources import setup_intents
+from .resources import hosted_invoices, setup_intents
 
 STATIC = Path(__file__).parent / "static"
 MERCHANT = "Stock Photo Service (sandbox)"
 
-PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Amazon Pay – authorize test setup</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<style>
- body {{ font-family: system-ui, sans-serif; background: #f3f4f6; margin: 0; }}
- main {{ max-width: 34rem; margin: 3rem auto; background: #fff; border-radius: 8px; padding: 2rem;
-        box-shadow: 0 1px 4px rgba(0,0,0,.15); }}
- .badge {{ display: inline-block; background: #ff9900; color: #111; font-weight: 700; padding: .2rem .6rem;
-          border-radius: 4px; }}
- .test {{ color: #b45309; font-size: .9rem; }}
- dl {{ display: grid; grid-template-columns: max-content 1fr; gap: .3rem 1rem; }}
- dt {{ color: #6b7280; }}
- button {{ font-size: 1rem; padding: .7rem 1.2rem; border-radius: 6px; border: 1px solid #d1d5db; cursor: pointer; }}
- button[value=authorize] {{ background: #ffd814; border-color: #fcd200; }}
- .mandate {{ background: #f9fafb; border-left: 4px solid #ff9900; padding: .8rem 1rem; }}
-</style></head>
+STYLE = """<style>
+ body { font-family: system-ui, sans-serif; background: #f3f4f6; margin: 0; }
+ main { max-width: 38rem; margin: 3rem auto; background: #fff; border-radius: 8px; padding: 2rem;
+        box-shadow: 0 1px 4px rgba(0,0,0,.15); }
+ .badge { display: inline-block; background: #ff9900; color: #111; font-weight: 700; padding: .2rem .6rem;
+          border-radius: 4px; }
+ .test { color: #b45309; font-size: .9rem; }
+ dl { display: grid; grid-template-columns: max-content 1fr; gap: .3rem 1rem; }
+ dt { color: #6b7280; }
+ table { width: 100%; border-collapse: collapse; margin: 1rem 0; }
+ th, td { text-align: left; padding: .4rem; border-bottom: 1px solid #e5e7eb; }
+ td.amount, th.amount { text-align: right; }
+ button { font-size: 1rem; padding: .7rem 1.2rem; border-radius: 6px; border: 1px solid #d1d5db; cursor: pointer; }
+ button[value=authorize], button.amazon { background: #ffd814; border-color: #fcd200; }
+ .mandate, .notice { background: #f9fafb; border-left: 4px solid #ff9900; padding: .8rem 1rem; }
+</style>"""
+
+AUTHORIZE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Amazon Pay – authorize test {what}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">{style}</head>
 <body><main>
 <p><span class="badge">amazon pay</span> <span class="test">Test mode – offline sandbox, no real Amazon account</span></p>
-<h1>Set up Amazon Pay for {merchant}</h1>
-<dl><dt>Merchant</dt><dd>{merchant}</dd><dt>Customer</dt><dd>{customer}</dd>
-<dt>SetupIntent</dt><dd><code>{intent}</code></dd><dt>Usage</dt><dd>{usage}</dd></dl>
-<p class="mandate">By continuing, you authorize {merchant} to debit your Amazon Pay account for this payment
-and future payments in accordance with {merchant}'s terms, until this authorization is revoked.</p>
+<h1>{heading}</h1>
+<dl>{rows}</dl>
+<p class="mandate">{note}</p>
 <form method="post">
- <button name="action" value="authorize" type="submit">Authorize test setup</button>
- <button name="action" value="fail" type="submit">Fail test setup</button>
+ <button name="action" value="authorize" type="submit">Authorize test {what}</button>
+ <button name="action" value="fail" type="submit">Fail test {what}</button>
 </form>
 </main></body></html>"""
 
 GONE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Link expired</title></head>
 <body style="font-family: system-ui, sans-serif; margin: 3rem"><h1>This authorization link is no longer valid</h1>
-<p>The setup was already decided, or the SetupIntent was confirmed again (which makes a new link).
-Confirm the SetupIntent again to get a fresh <code>next_action.redirect_to_url.url</code>.</p></body></html>"""
+<p>The setup or payment was already decided, or it was confirmed again (which makes a new link).
+Confirm the SetupIntent again, or start the payment again on the invoice page, to get a fresh link.</p></body></html>"""
+
+
+def money(amount: int, currency: str) -> str:
+    """``1500, "usd"`` -> ``"15.00 USD"`` (two decimals; the sandbox charges USD)."""
+    return f"{amount / 100:,.2f} {currency.upper()}"
+
+
+def rows(pairs: list[tuple[str, str]]) -> str:
+    """``<dt>``/``<dd>`` pairs, escaped."""
+    return "".join(f"<dt>{html.escape(k)}</dt><dd>{html.escape(v)}</dd>" for k, v in pairs)
+
+
+def customer_label(store, customer_id: str | None) -> str:
+    customer = store.find(customer_id) if customer_id else None
+    if not customer or customer.get("deleted"):
+        return "(no customer)"
+    return " · ".join(p for p in (customer.get("name"), customer.get("email"), customer["id"]) if p)
+
+
+def setup_page(store, intent: dict) -> str:
+    merchant = html.escape(MERCHANT)
+    return AUTHORIZE.format(
+        what="setup", style=STYLE, heading=f"Set up Amazon Pay for {merchant}",
+        rows=rows([("Merchant", MERCHANT), ("Customer", customer_label(store, intent.get("customer"))),
+                   ("SetupIntent", intent["id"]), ("Usage", intent["usage"])]),
+        note=f"By continuing, you authorize {merchant} to debit your Amazon Pay account for this payment and "
+        f"future payments in accordance with {merchant}'s terms, until this authorization is revoked.",
+    )
+
+
+def payment_page(store, pi: dict, invoice: dict) -> str:
+    amount = money(pi["amount"], pi["currency"])
+    return AUTHORIZE.format(
+        what="payment", style=STYLE, heading=f"Pay {html.escape(amount)} to {html.escape(MERCHANT)}",
+        rows=rows([("Merchant", MERCHANT), ("Customer", customer_label(store, pi.get("customer"))),
+                   ("Invoice", invoice.get("number") or invoice["id"]), ("Amount", amount)]),
+        note="By continuing, you pay this invoice with your Amazon Pay account.",
+    )
 
 
 # No page of the sandbox may be framed by another site (clickjacking the Authorize button).
@@ -95,48 +136,42 @@ def routes(sandbox) -> list[Route]:
     async def stripe_js(request: Request) -> Response:
         return FileResponse(STATIC / "stripe.js", media_type="application/javascript")
 
-    def _customer_label(intent: dict) -> str:
-        customer = store.find(intent["customer"]) if intent.get("customer") else None
-        if not customer:
-            return "(no customer on this SetupIntent)"
-        parts = [customer.get("name"), customer.get("email"), customer["id"]]
-        return " · ".join(p for p in parts if p)
-
     def authorize_page(request: Request) -> Response:  # sync: Starlette runs it in a thread
-        attempt_id = request.path_params["attempt"]
-        found = setup_intents.attempt_for_page(store, attempt_id)
-        if found is None:
-            return page(GONE, 410)
-        _, intent = found
-        return page(PAGE.format(
-            merchant=html.escape(MERCHANT),
-            customer=html.escape(_customer_label(intent)),
-            intent=html.escape(intent["id"]),
-            usage=html.escape(intent["usage"]),
-        ))
+        ref = request.path_params["attempt"]
+        if found := setup_intents.attempt_for_page(store, ref):
+            return page(setup_page(store, found[1]))
+        if payment := hosted_invoices.payment_for_page(store, ref):
+            return page(payment_page(store, *payment))
+        return page(GONE, 410)
 
-    def decide(attempt_id: str, action: str | None, ip: str, user_agent: str) -> Response:
+    def decide(ref: str, action: str | None, ip: str, user_agent: str) -> Response:
         actor = Actor(store, sandbox.account_version)
         if action not in ("authorize", "fail"):
             return message_page("Choose Authorize or Fail", "Use one of the page's two buttons.", 400)
         try:
             with store.transaction():
-                found = setup_intents.attempt_for_page(store, attempt_id)
-                if found is None:
-                    return page(GONE, 410)
-                attempt, intent = found
-                if action == "authorize":
-                    target = setup_intents.authorize(actor, attempt, intent, ip, user_agent)
+                if found := setup_intents.attempt_for_page(store, ref):
+                    attempt, intent = found
+                    if action == "authorize":
+                        target = setup_intents.authorize(actor, attempt, intent, ip, user_agent)
+                    else:
+                        target = setup_intents.fail(actor, attempt, intent)
+                elif payment := hosted_invoices.payment_for_page(store, ref):
+                    pi, invoice = payment
+                    if action == "authorize":
+                        target = hosted_invoices.authorize(actor, pi, invoice, ip, user_agent)
+                    else:
+                        target = hosted_invoices.fail(actor, pi, invoice)
                 else:
-                    target = setup_intents.fail(actor, attempt, intent)
+                    return page(GONE, 410)
         except StripeError as error:  # e.g. the PaymentMethod belongs to another customer: nothing changed
-            return message_page("This setup cannot be authorized", error.message, 409)
+            return message_page("This cannot be authorized", error.message, 409)
         return RedirectResponse(target, status_code=303)
 
     async def authorize_decide(request: Request) -> Response:
         if not same_origin(request):
             return message_page(
-                "Refused", "Only this page itself may authorize or fail the setup (the request came from another site).", 403
+                "Refused", "Only this page itself may authorize or fail (the request came from another site).", 403
             )
         form = await form_of(request)
         if form is None:

@@ -41,10 +41,14 @@ MAX_STRING_LENGTH = 5000
 # Integers: 64-bit, as Stripe's amounts and timestamps are.
 INT_RANGE = (-(2**63), 2**63 - 1)
 
-# Fields the API returns only when asked for with ``expand[]`` ("includable").
+# Fields the API returns only when asked for with ``expand[]`` ("includable"): those Stripe's API
+# reference marks so, which its OpenAPI fixtures (openapi/fixtures3.json) leave out and
+# stripe-node types as optional. The audit's other such fields (e.g. ``attach_to_self``,
+# ``presentment_details``, ``level3``) are present only when they apply: the sandbox sends null.
 INCLUDABLE = {
     "customer": {"cash_balance", "invoice_credit_balance", "sources", "subscriptions", "tax", "tax_ids"},
     "invoice": {"payments", "confirmation_secret"},
+    "price": {"currency_options", "tiers"},
     "subscription_item": {"billed_until"},
 }
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from ...limits import MAX_INTERVAL_COUNT
 from .. import events
-from ..context import ApiRequest
+from ..context import ApiRequest, includer
 from ..errors import StripeError
 from ..router import api
 from ..store import new_id
@@ -132,7 +132,23 @@ def unit_amount(params: dict[str, Any]) -> tuple[int | None, str | None]:
     return None, format(given.normalize(), "f")
 
 
+# Price parameters whose effect the sandbox does not emulate: refused rather than ignored.
+PRICE_NOT_EMULATED = ("currency_options", "custom_unit_amount", "tiers", "tiers_mode", "transform_quantity")
+
+
 def new_price(req: ApiRequest, params: dict[str, Any]) -> dict[str, Any]:
+    for name in PRICE_NOT_EMULATED:
+        if params.get(name) is not None:
+            raise StripeError(
+                f"The offline sandbox does not emulate `{name}` on prices (one currency, a per-unit amount). "
+                "Leave it out, or run this step in Stripe test mode (STRIPE_SECRET_KEY=sk_test_…).",
+                param=name,
+            )
+    if params.get("billing_scheme", "per_unit") != "per_unit":
+        raise StripeError(
+            "The offline sandbox does not emulate tiered prices: it emulates billing_scheme=per_unit only.",
+            param="billing_scheme",
+        )
     if "product" in params and "product_data" in params:
         raise StripeError(
             "You may only specify one of these parameters: product, product_data.",
@@ -144,7 +160,7 @@ def new_price(req: ApiRequest, params: dict[str, Any]) -> dict[str, Any]:
         product = req.store.get("product", params["product"], "product")
     else:
         raise StripeError("Missing required param: product.", code="parameter_missing", param="product")
-    if "unit_amount" not in params and "unit_amount_decimal" not in params and "custom_unit_amount" not in params:
+    if "unit_amount" not in params and "unit_amount_decimal" not in params:
         raise StripeError(
             "Missing required param: unit_amount.", code="parameter_missing", param="unit_amount"
         )
@@ -208,6 +224,20 @@ def new_price(req: ApiRequest, params: dict[str, Any]) -> dict[str, Any]:
     req.store.insert(price)
     events.emit(req, "price.created", price)
     return price
+
+
+@includer("price", "currency_options")
+def _currency_options(req: ApiRequest, price: dict[str, Any]) -> dict[str, Any]:
+    """The price in each currency it is offered in: the sandbox's prices have one."""
+    return {price["currency"]: {
+        "custom_unit_amount": None, "tax_behavior": price["tax_behavior"],
+        "unit_amount": price["unit_amount"], "unit_amount_decimal": price["unit_amount_decimal"],
+    }}
+
+
+@includer("price", "tiers")
+def _tiers(req: ApiRequest, price: dict[str, Any]) -> None:
+    return None  # per-unit prices have no tiers
 
 
 @api.route("POST", "/v1/prices", "PriceCreateParams")

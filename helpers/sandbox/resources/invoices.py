@@ -3,16 +3,17 @@ attempt; InvoicePayments linking an invoice to its PaymentIntent; pay and void."
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Callable
 from typing import Any
 
 from ...urls import path_segment
 from .. import events
-from ..context import ApiRequest, includer
+from ..context import SITE, ApiRequest, includer
 from ..errors import StripeError
 from ..router import api
 from ..schema import shape
-from ..store import new_id
+from ..store import new_id, random_token
 from . import payments
 from .common import created_filter
 from .customers import clock_time
@@ -151,6 +152,27 @@ def new_invoice(
     return invoice
 
 
+def hosted_urls(invoice_id: str) -> dict[str, str]:
+    """The hosted invoice page and PDF of a finalized invoice (Stripe: "If the invoice has not been
+    finalized yet, this will be null"). Like Stripe's, the URL is a capability: whoever has it may
+    see and pay the invoice, so it holds a secret beside the invoice's ID."""
+    token = f"{invoice_id}_secret_{random_token(24)}"
+    return {
+        "hosted_invoice_url": f"{SITE.base_url}/i/{token}",
+        "invoice_pdf": f"{SITE.base_url}/invoice/{token}/pdf",
+        "_hosted_token": token,
+    }
+
+
+def by_hosted_token(store: Any, token: str) -> dict[str, Any] | None:
+    """The finalized invoice a hosted page token names, or None."""
+    invoice_id = token.partition("_secret_")[0]
+    invoice = store.find(invoice_id) if invoice_id else None
+    if not invoice or invoice.get("object") != "invoice" or not invoice.get("_hosted_token"):
+        return None
+    return invoice if hmac.compare_digest(invoice["_hosted_token"], token) else None
+
+
 def finalize(actor: Any, invoice: dict[str, Any], now: int) -> None:
     """Number it (customer prefix + sequence) and open it; a zero total is paid at once."""
     customer = actor.store.get("customer", invoice["customer"])
@@ -163,6 +185,7 @@ def finalize(actor: Any, invoice: dict[str, Any], now: int) -> None:
         "effective_at": now,
         "ending_balance": 0,
         "webhooks_delivered_at": now,
+        **hosted_urls(invoice["id"]),
     })
     invoice["status_transitions"]["finalized_at"] = now
     actor.store.save(invoice)

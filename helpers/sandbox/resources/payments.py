@@ -26,6 +26,7 @@ ACCOUNT_CURRENCIES = limits.SANDBOX_ACCOUNT_CURRENCIES
 
 MANDATE_INVALID = "payment_intent_mandate_invalid"
 NO_PAYMENT_METHOD = "payment_intent_payment_attempt_failed"
+AUTHENTICATION_FAILURE = "payment_intent_authentication_failure"
 
 
 class Decline(dict):
@@ -144,6 +145,13 @@ def confirm_off_session(actor: Any, pi: dict[str, Any], now: int) -> Decline | N
     """Charge ``pi`` off-session against its PaymentMethod's mandate; None when it succeeded."""
     decline = decline_reason(actor.store, pi["customer"], pi["payment_method"])
     pm = actor.store.find(pi["payment_method"]) if pi["payment_method"] else None
+    return record_attempt(actor, pi, pm, decline, now)
+
+
+def record_attempt(actor: Any, pi: dict[str, Any], pm: dict[str, Any] | None, decline: Decline | None,
+                   now: int) -> Decline | None:
+    """The outcome of charging ``pi`` with ``pm``: a Charge (unless there was nothing to charge),
+    the intent succeeded or back to ``requires_payment_method``, and their events."""
     if pm is None and decline is not None:  # nothing to charge: no Charge, the intent waits
         pi.update({"status": "requires_payment_method", "last_payment_error": _error(decline, pi, None)})
         actor.store.save(pi)
@@ -162,6 +170,18 @@ def confirm_off_session(actor: Any, pi: dict[str, Any], now: int) -> Decline | N
     events.emit(actor, "payment_intent.payment_failed", pi, created=now)
     events.emit(actor, "charge.failed", charge, created=now)
     return decline
+
+
+def authentication_failed(actor: Any, pi: dict[str, Any], message: str, now: int) -> None:
+    """The customer did not authorize a redirect payment: no Charge; the intent waits for another
+    payment method, with Stripe's ``payment_intent_authentication_failure``."""
+    pm = actor.store.find(pi["payment_method"]) if pi["payment_method"] else None
+    error = _error(Decline(code=AUTHENTICATION_FAILURE, message=message), pi, pm)
+    error["type"] = "invalid_request_error"
+    pi.update({"status": "requires_payment_method", "next_action": None, "payment_method": None,
+               "last_payment_error": error})
+    actor.store.save(pi)
+    events.emit(actor, "payment_intent.payment_failed", pi, created=now)
 
 
 def _error(decline: Decline, pi: dict[str, Any], pm: dict[str, Any] | None, charge: str | None = None) -> dict[str, Any]:

@@ -12,12 +12,11 @@ from ..context import ApiRequest
 from ..errors import StripeError
 from ..router import api
 from ..store import new_id, random_token
+from . import payment_method_configurations
 from .common import apply_updates, created_filter, metadata
+from .payment_method_configurations import ACCOUNT_PAYMENT_METHOD_TYPES
 from .payment_methods import attach, check_usable_for, new_mandate, new_payment_method
 
-# The sandbox account has every payment method enabled; these are the ones dynamic payment
-# methods offer for a SetupIntent without a currency.
-ACCOUNT_PAYMENT_METHOD_TYPES = ["amazon_pay", "card", "link"]
 REDIRECT_TYPES = {"amazon_pay"}
 CONFIRMABLE = {"requires_payment_method", "requires_confirmation", "requires_action"}
 
@@ -109,7 +108,8 @@ def create(req: ApiRequest) -> dict[str, Any]:
         "next_action": None,
         "on_behalf_of": None,
         "payment_method": None,
-        "payment_method_configuration_details": None,
+        "payment_method_configuration_details": payment_method_configurations.details(
+            req.store, p.get("payment_method_configuration")) if automatic else None,
         "payment_method_options": {t: {} for t in types if t in REDIRECT_TYPES} or None,
         "payment_method_types": types,
         "single_use_mandate": None,
@@ -317,6 +317,7 @@ def update(req: ApiRequest) -> dict[str, Any]:
         intent["status"] = "requires_confirmation"
     if "allowed_payment_method_types" in p:
         intent["payment_method_types"], intent["automatic_payment_methods"] = _payment_method_types(req, p)
+        intent["payment_method_configuration_details"] = None  # the allowed types, not a configuration
         if not req.raw.get("_strict_payment_method_types"):
             intent["allowed_payment_method_types"] = p["allowed_payment_method_types"]
     req.store.save(intent)

@@ -9,7 +9,7 @@ from typing import Any
 from ...urls import path_segment
 from .. import events
 from ..context import ApiRequest
-from ..errors import StripeError
+from ..errors import StripeError, missing
 from ..router import api
 from ..schema import shape
 from ..store import new_id
@@ -427,7 +427,7 @@ def _find_item(req: ApiRequest, item_id: str) -> tuple[dict[str, Any], dict[str,
         for item in sub["items"]["data"]:
             if item["id"] == item_id:
                 return sub, item
-    raise StripeError(f"No such subscription_item: '{item_id}'", status=404, code="resource_missing", param="id")
+    raise missing("subscription_item", item_id)
 
 
 @api.route("GET", "/v1/subscription_items/{id}", "SubscriptionItemRetrieveParams")
