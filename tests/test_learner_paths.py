@@ -216,6 +216,24 @@ def test_08_first_on_an_empty_state_then_again(learner):
     assert subscription.status == "past_due"
 
 
+def test_every_exercise_solved_as_shown_in_its_own_notebook(learner):
+    """Issue 10: each notebook gives its exercises' solutions what they need (its names, its
+    server), and each check answers ✔ when the learner's cell holds the solution shown."""
+    from helpers import check
+
+    runs = []
+    for number in ("01", "02", "03", "04", "05", "06", "07", "08"):
+        sources = learner_sources(number)
+        solutions = {next(i for i, source in enumerate(sources) if source.startswith(f'check.exercise("{e.id}"')):
+                     e.solution for e in check.exercises(number)}
+        runs.append(learner.run((number, solutions)))
+    all_clear(*runs)
+    for run in runs:
+        assert not run.stopped(), run.notebook
+    passed = [line.split(":")[0] for run in runs for line in run.text.splitlines() if line.startswith("✔ ")]
+    assert passed == [f"✔ {e.id}" for e in check.exercises()]
+
+
 def test_07_then_08_with_the_exercises_solved_as_shown(learner):
     """08's exercises, their solutions in the learner's cells: ✔ both; then 09 cleans up."""
     from helpers import check
