@@ -29,6 +29,7 @@ from stripe._http_client import (
 import helpers
 from helpers import problems
 from helpers import settings as settings_mod
+from helpers.sandbox import learner
 
 APP_NAME = "amazon-pay-subscriptions-hands-on"
 APP_URL = "https://github.com/amazon-pay-subscriptions-hands-on"
@@ -76,6 +77,8 @@ def _shown_key(authorization: str | None) -> str:
     key = (authorization or "").removeprefix("Bearer ").strip()
     if key == settings_mod.SANDBOX_SECRET_KEY:  # public and only valid offline
         return key
+    if learner.owns(key):  # the learner's sandbox key: curl reads it, the page never shows it
+        return learner.KEY_COMMAND
     return settings_mod.mask(key) if key else ""
 
 
@@ -288,8 +291,9 @@ def as_curl(entry: LogEntry | int | None = None) -> str:
     if entry.method not in ("GET", "POST"):
         head += f" -X {shlex.quote(entry.method)}"
     lines = [f"{head} {shlex.quote(entry.base + entry.path)}"]
-    if entry.key:
-        lines.append(f"-u {shlex.quote(entry.key + ':')}")
+    if entry.key:  # the learner's own sandbox key: a command the shell runs (ours, never a logged value)
+        shown = f'"{entry.key}:"' if entry.key == learner.KEY_COMMAND else shlex.quote(entry.key + ":")
+        lines.append(f"-u {shown}")
     if entry.api_version:
         lines.append(f"-H {shlex.quote('Stripe-Version: ' + entry.api_version)}")
     lines += [_curl_param(k, v) for k, v in entry.params]

@@ -27,6 +27,8 @@ from helpers.urls import stand_in_js_url
 
 Mode = Literal["sandbox", "stripe"]
 
+# The sandbox's shared demo keys (tests, curl by hand). The tutorial itself uses each
+# learner's own pair (helpers.sandbox.learner), so that learners never share an account.
 SANDBOX_SECRET_KEY = "sk_test_sandbox"
 SANDBOX_PUBLISHABLE_KEY = "pk_test_sandbox"
 STRIPE_API_BASE = "https://api.stripe.com"
@@ -196,9 +198,11 @@ def load(dotenv: Path | None = None) -> Settings:
     """Resolve the mode and check the keys; no request to Stripe is made."""
     mode = resolve_mode(dotenv)
     if mode == "sandbox":
+        from helpers.sandbox import learner  # this state directory's own key pair (own account)
+
         base = sandbox_url()
-        return Settings("sandbox", SANDBOX_SECRET_KEY, SANDBOX_PUBLISHABLE_KEY, base,
-                        stand_in_js_url(base), "sandbox")
+        secret, publishable = learner.keys()
+        return Settings("sandbox", secret, publishable, base, stand_in_js_url(base), "sandbox")
     env = environment(dotenv)
     secret = _secret_from(env)
     if not secret:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import stripe
 
@@ -10,6 +12,17 @@ from helpers.sandbox import process
 
 SECRET = "sk_test_sandbox"
 PUBLISHABLE = "pk_test_sandbox"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _own_state_dir(tmp_path_factory):
+    """Tests never touch the developer's .tutorial/ (keys, progress): a state dir of their own,
+    unless a test sets TUTORIAL_STATE_DIR itself."""
+    mp = pytest.MonkeyPatch()
+    if not os.environ.get("TUTORIAL_STATE_DIR"):
+        mp.setenv("TUTORIAL_STATE_DIR", str(tmp_path_factory.mktemp("state")))
+    yield
+    mp.undo()
 
 
 @pytest.fixture(scope="session")

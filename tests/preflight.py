@@ -84,15 +84,18 @@ def chromium() -> str:
 def ports() -> str:
     from helpers.sandbox import process
 
-    port = int(os.environ.get("TUTORIAL_SANDBOX_PORT", process.DEFAULT_PORT))
+    configured = os.environ.get("TUTORIAL_SANDBOX_PORT")
+    port = int(configured or process.DEFAULT_PORT)
     url = f"http://{process.HOST}:{port}"
     if process.port_is_free(port):
         sandbox = f"sandbox port {port} free"
     elif process.health(url):
-        sandbox = f"sandbox port {port}: the tutorial's sandbox is running there"
-    else:
-        raise Failed(f"Port {port} is taken by another program: stop it, or give the session another "
-                     "port with TUTORIAL_SANDBOX_PORT=<port>.")
+        sandbox = f"sandbox port {port}: a tutorial sandbox is running there"
+    elif configured:
+        raise Failed(f"Port {port} (TUTORIAL_SANDBOX_PORT) is taken by another program: stop it, or unset "
+                     "TUTORIAL_SANDBOX_PORT and a free port is picked.")
+    else:  # a learner's own sandbox then starts on a free port
+        sandbox = f"sandbox port {port} taken by another program: sandboxes start on a free port"
     lab = "free" if process.port_is_free(JUPYTERLAB_PORT) else "taken (JupyterLab will pick the next one)"
     return f"{sandbox}; JupyterLab port {JUPYTERLAB_PORT} {lab}"
 

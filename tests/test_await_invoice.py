@@ -8,7 +8,7 @@ import uuid
 import pytest
 
 from conftest import make_client
-from helpers import autopilot
+from helpers import autopilot, settings
 from helpers.checkout import InvoiceNotPaid, await_invoice_paid
 from helpers.problems import NextStep
 
@@ -24,7 +24,7 @@ def client(sandbox, monkeypatch, tmp_path):
     monkeypatch.setenv("TUTORIAL_SANDBOX_URL", sandbox.url)
     monkeypatch.setenv("TUTORIAL_STATE_DIR", str(tmp_path))
     monkeypatch.setenv("TUTORIAL_ENV_FILE", str(tmp_path / "none.env"))
-    return make_client(sandbox.url)
+    return make_client(sandbox.url, settings.load().secret_key)  # this learner's own account
 
 
 def open_invoice(client):

@@ -6,9 +6,12 @@ import json
 import os
 import shlex
 import signal
+import subprocess
+import sys
 import time
 import urllib.parse
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 import stripe
@@ -19,6 +22,7 @@ from helpers import show as show_mod
 from helpers.sandbox import process
 
 FAKE_SECRET = "sk_test_" + "Fake" * 6 + "4xYz"
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -150,10 +154,24 @@ def test_curl_of_a_real_post(sandbox_env):
     client.v1.customers.create(params={"description": "My First Test Customer (created for API docs)"})
     assert client_mod.as_curl() == (
         f"curl {sandbox_env.url}/v1/customers \\\n"
-        "  -u sk_test_sandbox: \\\n"
+        '  -u "$(python3 -m helpers.sandbox key):" \\\n'
         f"  -H 'Stripe-Version: {stripe.api_version}' \\\n"
         "  --data-urlencode description='My First Test Customer (created for API docs)'"
     )
+
+
+def test_a_copied_curl_command_runs_in_the_learners_account(sandbox_env, tmp_path):
+    """The curl view never shows the learner's own key, yet the copied command uses it."""
+    client = client_mod.get_client()
+    client.v1.customers.create(params={"description": "copied"})
+    command = client_mod.as_curl()
+    assert settings.load().secret_key not in command
+    env = {**os.environ, "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]])}
+    done = subprocess.run(["bash", "-c", command], capture_output=True, text=True, cwd=ROOT, env=env,  # noqa: S603, S607
+                          timeout=30, check=True)
+    made = json.loads(done.stdout)
+    assert made["description"] == "copied"
+    assert client.v1.customers.retrieve(made["id"]).id == made["id"]  # the learner's own account
 
 
 def test_curl_of_a_get_uses_g(sandbox_env):

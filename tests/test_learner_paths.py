@@ -48,7 +48,9 @@ def recorded(learner: Learner) -> dict[str, str]:
 
 
 def api(learner: Learner) -> stripe.StripeClient:
-    return make_client(json.loads((learner.state / "sandbox.json").read_text())["url"])
+    """The learner's own sandbox, with the learner's own key (their account)."""
+    key = json.loads((learner.state / "sandbox-keys.json").read_text())["secret_key"]
+    return make_client(json.loads((learner.state / "sandbox.json").read_text())["url"], key)
 
 
 def test_05_first_on_an_empty_state(learner):

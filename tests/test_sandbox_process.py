@@ -97,29 +97,56 @@ def test_status_cli(own, tmp_path):
     assert "No sandbox answers" in down.stdout
 
 
-def test_reset_cli_running(own, tmp_path):
+def learner_client(url: str, state_dir: Path):
+    """A client with the learner's own keys of ``state_dir`` (as the tutorial makes them)."""
+    done = cli("key", state_dir=state_dir)
+    assert done.returncode == 0, done.stderr
+    return make_client(url, done.stdout.strip())
+
+
+def test_reset_cli_running_empties_only_the_learners_account(own, tmp_path):
     proc = own()
-    client = make_client(proc.url)
-    customer = client.v1.customers.create()
+    mine = learner_client(proc.url, tmp_path).v1.customers.create()
+    demo = make_client(proc.url)
+    theirs = demo.v1.customers.create()
     done = cli("reset", "--url", proc.url, state_dir=tmp_path)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["objects"] == 0
-    assert process.health(proc.url)["objects"] == 0
     with pytest.raises(Exception, match="No such customer"):
-        client.v1.customers.retrieve(customer.id)
+        learner_client(proc.url, tmp_path).v1.customers.retrieve(mine.id)
+    assert demo.v1.customers.retrieve(theirs.id).id == theirs.id  # another account: untouched
+    everything = cli("reset", "--all", "--url", proc.url, "--db", str(proc.db), state_dir=tmp_path)
+    assert everything.returncode == 0, everything.stderr
+    assert process.health(proc.url)["objects"] == 0
+
+
+def test_reset_all_needs_the_trainers_token(own, tmp_path):
+    proc = own()
+    make_client(proc.url).v1.customers.create()
+    elsewhere = tmp_path / "elsewhere"
+    done = cli("reset", "--all", "--url", proc.url, "--db", str(elsewhere / "x.sqlite3"), state_dir=tmp_path)
+    assert done.returncode == 2 and "trainer's token" in done.stderr
+    refused = httpx.post(f"{proc.url}/_sandbox/reset", headers={**dict([process.RESET_HEADER]),
+                                                                 process.TRAINER_HEADER: "guess"})
+    assert refused.status_code == 403
+    assert process.health(proc.url)["objects"] > 0
 
 
 def test_reset_cli_stopped(own, tmp_path):
     db = tmp_path / "stopped.sqlite3"
     proc = own(db)
+    learner_client(proc.url, tmp_path).v1.customers.create()
     make_client(proc.url).v1.customers.create()
     proc.stop()
-    assert db.exists()
     done = cli("reset", "--url", proc.url, "--db", str(db), state_dir=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert not db.exists() and not Path(f"{db}-wal").exists()
     again = own(db)
-    assert process.health(again.url)["objects"] == 0
+    assert learner_client(again.url, tmp_path).v1.customers.list().data == []
+    assert len(make_client(again.url).v1.customers.list().data) == 1  # the demo key's account stays
+    again.stop()
+    everything = cli("reset", "--all", "--db", str(db), state_dir=tmp_path)
+    assert everything.returncode == 0, everything.stderr
+    assert process.health(own(db).url)["objects"] == 0
 
 
 def test_account_default_api_version(own):

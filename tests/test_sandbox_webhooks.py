@@ -14,7 +14,7 @@ import pytest
 import stripe
 from test_sandbox_billing import authorized_customer, check_shape, monthly_price, subscribe
 
-from conftest import make_client
+from conftest import SECRET, make_client
 from helpers.sandbox import process, webhooks
 from helpers.sandbox.store import Store
 
@@ -203,7 +203,8 @@ def test_reset_forgets_pending_deliveries_too(tmp_path):
         client.v1.customers.create()
         db = sqlite3.connect(tmp_path / "db.sqlite3")
         assert db.execute("SELECT count(*) FROM webhook_deliveries").fetchone()[0] > 0
-        answer = httpx.post(f"{proc.url}/_sandbox/reset", headers=dict([process.RESET_HEADER]))
+        answer = httpx.post(f"{proc.url}/_sandbox/reset",
+                            headers={**dict([process.RESET_HEADER]), "Authorization": f"Bearer {SECRET}"})
         assert answer.status_code == 200
         assert db.execute("SELECT count(*) FROM webhook_deliveries").fetchone()[0] == 0
         assert db.execute("SELECT count(*) FROM objects").fetchone()[0] == 0

@@ -7,6 +7,7 @@ import os
 import pytest
 
 from helpers import settings
+from helpers.sandbox.accounts import publishable_key_for
 
 # Fake keys built at run time; the tests check that none of them leak.
 SECRET = "sk_test_" + "Fake" * 6 + "4xYz"
@@ -96,8 +97,19 @@ def test_sandbox_load_uses_injected_url(env, monkeypatch):
     assert loaded.mode == "sandbox" and loaded.is_sandbox
     assert loaded.api_base == "http://127.0.0.1:4242"
     assert loaded.stripe_js_url == "http://127.0.0.1:4242/js/stripe.js"
-    assert (loaded.secret_key, loaded.publishable_key) == ("sk_test_sandbox", "pk_test_sandbox")
     assert loaded.account == "sandbox"
+
+
+def test_each_state_directory_has_its_own_sandbox_keys(env, monkeypatch, tmp_path):
+    monkeypatch.setenv("TUTORIAL_STATE_DIR", str(tmp_path / "ada"))
+    ada = settings.load()
+    assert ada.secret_key.startswith("sk_test_") and len(ada.secret_key) > 24
+    assert ada.publishable_key == publishable_key_for(ada.secret_key)
+    assert (settings.load().secret_key, settings.load().publishable_key) == (ada.secret_key, ada.publishable_key)
+    assert ada.secret_key not in repr(ada) and ada.publishable_key not in repr(ada)  # shown masked
+    assert oct((tmp_path / "ada" / "sandbox-keys.json").stat().st_mode)[-3:] == "600"
+    monkeypatch.setenv("TUTORIAL_STATE_DIR", str(tmp_path / "grace"))
+    assert settings.load().secret_key != ada.secret_key
 
 
 def test_stripe_mode_settings(env, monkeypatch):
@@ -172,7 +184,7 @@ def test_require_publishable_key(env, monkeypatch):
 
 
 def test_require_publishable_key_in_sandbox(env):
-    assert settings.require_publishable_key() == "pk_test_sandbox"
+    assert settings.require_publishable_key() == settings.load().publishable_key
 
 
 def test_pasted_keys_switch_to_stripe_mode(env):

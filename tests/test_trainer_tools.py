@@ -23,7 +23,19 @@ def test_ports_name_a_program_that_holds_the_sandbox_port(monkeypatch):
 
 def test_ports_accept_the_tutorials_own_sandbox(sandbox, monkeypatch):
     monkeypatch.setenv("TUTORIAL_SANDBOX_PORT", str(sandbox.port))
-    assert "the tutorial's sandbox is running there" in preflight.ports()
+    assert "a tutorial sandbox is running there" in preflight.ports()
+
+
+def test_a_default_port_held_by_another_program_is_no_failure(monkeypatch):
+    """Learners' sandboxes then start on a free port (helpers.sandbox.process)."""
+    from helpers.sandbox import process
+
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        monkeypatch.delenv("TUTORIAL_SANDBOX_PORT", raising=False)
+        monkeypatch.setattr(process, "DEFAULT_PORT", holder.getsockname()[1])
+        assert "start on a free port" in preflight.ports()
 
 
 def test_a_notebook_that_fails_is_named_with_its_error(monkeypatch, tmp_path):

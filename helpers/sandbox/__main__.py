@@ -1,4 +1,4 @@
-"""``python -m helpers.sandbox serve|status|reset``."""
+"""``python -m helpers.sandbox serve|status|reset|stop|key``."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import sys
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -29,7 +30,7 @@ def serve(args: argparse.Namespace) -> int:
     from ..urls import public_base
     from .app import create_app
     from .errors import StripeError
-    from .store import Store
+    from .store import Store, random_token
     from .versions import LATEST, check
 
     try:
@@ -48,9 +49,19 @@ def serve(args: argparse.Namespace) -> int:
         public = public_base(address)
     # One line per event in the log (errors name their file and line, no tracebacks).
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    token = args.trainer_token or random_token(32)
+    process.write_trainer_token(args.db, token)
     # Hosted pages and redirect URLs use the sandbox's own address, never the request's Host header.
-    app = create_app(Store(args.db), version, public or address, args.webhook_host)
+    app = create_app(Store(args.db), version, public or address, args.webhook_host,
+                     classroom=args.classroom, trainer_token=token)
     print(f"Stripe sandbox on {address} (API version {version}, state {args.db})", flush=True)
+    if args.classroom:
+        print(
+            f"Classroom mode: every learner gets an account of their own. Learners set\n"
+            f"    TUTORIAL_SANDBOX_URL={address}\n"
+            f"Trainer token (keep it to yourself; {process.TRAINER_HEADER}): {token}",
+            flush=True,
+        )
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
     return 0
 
@@ -65,25 +76,71 @@ def status(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sandbox_url(args: argparse.Namespace) -> str | None:
+    url = args.url or os.environ.get("TUTORIAL_SANDBOX_URL") or process.running_url()
+    return url.rstrip("/") if url and process.health(url) else None
+
+
 def reset(args: argparse.Namespace) -> int:
-    url = args.url or process.running_url()
-    if url and process.health(url):
-        request = urllib.request.Request(
-            f"{url}/_sandbox/reset", method="POST", headers=dict([process.RESET_HEADER])
-        )
-        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
-            print(response.read().decode())
+    """Empty this learner's account (``--all``: every account, the trainer's reset)."""
+    from . import learner
+
+    url, db = _sandbox_url(args), Path(args.db or process.database())
+    if url:
+        headers = dict([process.RESET_HEADER])
+        if args.all:
+            try:
+                headers[process.TRAINER_HEADER] = process.trainer_token_file(db).read_text().strip()
+            except OSError:
+                print(f"reset --all needs the trainer's token, which the sandbox at {url} wrote beside its "
+                      "database: run it where that sandbox runs, with its --db.", file=sys.stderr)
+                return 2
+        else:
+            headers["Authorization"] = f"Bearer {learner.keys()[0]}"
+        request = urllib.request.Request(f"{url}/_sandbox/reset", method="POST", headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+                print(response.read().decode())
+        except urllib.error.HTTPError as error:
+            print(f"The sandbox at {url} refused the reset: {error.read().decode()}", file=sys.stderr)
+            return 2
         return 0
-    db = Path(args.db or process.state_dir() / "sandbox.sqlite3")
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{db}{suffix}").unlink(missing_ok=True)
-    print(f"Removed {db}: the next start begins empty.")
+    if not db.exists():
+        print(f"Nothing to reset: {db} does not exist yet.")
+        return 0
+    try:
+        _held = process.hold_database(db, "python -m helpers.sandbox reset")  # no sandbox may serve it meanwhile
+    except process.SandboxError as error:
+        print(error, file=sys.stderr)
+        return 2
+    from .accounts import secret_hash
+    from .store import Store
+
+    store = Store(db)
+    if args.all:
+        store.reset()
+        print(f"Emptied {db}: every account.")
+        return 0
+    found = store.read("SELECT id FROM accounts WHERE secret_hash = ?", (secret_hash(learner.keys()[0]),))
+    if found:
+        store.for_account(found[0][0]).reset()
+    print(f"Emptied your account in {db}.")
     return 0
 
 
 def stop(args: argparse.Namespace) -> int:
     stopped = process.stop_recorded()
-    print("Stopped the tutorial's sandbox." if stopped else "No tutorial sandbox was running.")
+    print("Stopped your tutorial sandbox." if stopped else "No tutorial sandbox of yours was running.")
+    return 0
+
+
+def key(args: argparse.Namespace) -> int:
+    """Print this learner's sandbox key (what the curl view's $(python3 -m helpers.sandbox key) runs).
+    Standard library only on this path, so any Python 3.11 runs it."""
+    from . import learner
+
+    secret, publishable = learner.keys()
+    print(publishable if args.publishable else secret)
     return 0
 
 
@@ -99,16 +156,22 @@ def main(argv: list[str] | None = None) -> int:
         "--webhook-host", action="append", default=[], metavar="HOST",
         help="a host other than this machine that webhook endpoints may target (repeatable)",
     )
+    p.add_argument("--classroom", action="store_true", help="one sandbox for a room: an account per learner")
+    p.add_argument("--trainer-token", help="the trainer's token (default: a new one, printed in classroom mode)")
     p.set_defaults(run=serve)
     p = sub.add_parser("status", help="is a sandbox up, and what does it hold")
     p.add_argument("--url")
     p.set_defaults(run=status)
-    p = sub.add_parser("reset", help="empty the sandbox (running or not)")
+    p = sub.add_parser("reset", help="empty your account in the sandbox (running or not)")
     p.add_argument("--url")
     p.add_argument("--db")
+    p.add_argument("--all", action="store_true", help="every account (the trainer's reset)")
     p.set_defaults(run=reset)
-    p = sub.add_parser("stop", help="stop the tutorial's background sandbox")
+    p = sub.add_parser("stop", help="stop your background sandbox")
     p.set_defaults(run=stop)
+    p = sub.add_parser("key", help="print your sandbox secret key (for curl)")
+    p.add_argument("--publishable", action="store_true", help="the publishable key instead")
+    p.set_defaults(run=key)
     args = parser.parse_args(argv)
     return args.run(args)
 

@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import threading
+import time
 import traceback
 import urllib.parse
 from collections.abc import Iterable, Iterator
@@ -30,13 +31,14 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from . import schema, versions, wire
+from .accounts import Accounts, Activity, RequestRecord
 from .context import SITE, ApiRequest, Site, check_client_expand
 from .errors import StripeError, shorten
 from .hosts import HostCheck
 from .keys import PUBLISHABLE, api_key, key_kind
 from .router import Route as ApiRoute
 from .router import api
-from .store import Store, new_id
+from .store import Store, new_id, random_token
 
 log = logging.getLogger("helpers.sandbox")
 
@@ -120,26 +122,53 @@ def log_bug(request: Request, error: Exception) -> None:
     )
 
 
+def _record_of(request: Request, response: Response, request_id: str, started: float) -> RequestRecord:
+    """What an account's request log keeps of one request (the error's fields when it failed)."""
+    error: dict[str, Any] = {}
+    if response.status_code >= 400:
+        with contextlib.suppress(ValueError, KeyError, TypeError):
+            error = json.loads(response.body)["error"]
+    return RequestRecord(
+        time=time.time(), method=request.method, path=shorten(request.url.path), status=response.status_code,
+        request_id=request_id, duration_ms=round((time.perf_counter() - started) * 1000, 1),
+        error_type=error.get("type"), error_code=error.get("code"), error_message=error.get("message"),
+        error_param=error.get("param"),
+    )
+
+
 class Sandbox:
-    """Holds the store and the state shared between requests (idempotency keys in flight)."""
+    """Holds the store, its accounts, and the state shared between requests (idempotency keys
+    in flight, each account's recent requests)."""
 
     def __init__(
         self, store: Store, account_version: str, public_url: str | None = None,
-        webhook_hosts: Iterable[str] = (),
+        webhook_hosts: Iterable[str] = (), *, classroom: bool = False, trainer_token: str | None = None,
     ) -> None:
         self.store = store
         self.account_version = account_version
         self.public_url = public_url  # the base browsers use, when not the request's own
         self.webhook_hosts = frozenset(h.lower() for h in webhook_hosts)  # beyond loopback
-        self.in_flight: set[str] = set()
+        self.accounts = Accounts(store, classroom=classroom)
+        self.activity = Activity()
+        self.classroom = classroom
+        self.trainer_token = trainer_token or random_token(32)  # lists accounts, resets them all
+        self.in_flight: set[tuple[str, str]] = set()
         self.in_flight_lock = threading.Lock()
 
     async def handle(self, request: Request) -> Response:
         request_id = new_id("req", 14)
+        started = time.perf_counter()
+        named: dict[str, str] = {}  # the account, once the key has named one
+        response = await self._respond(request, request_id, named)
+        if "account" in named:
+            self.activity.record(named["account"], _record_of(request, response, request_id, started))
+        return response
+
+    async def _respond(self, request: Request, request_id: str, named: dict[str, str]) -> Response:
         headers = {"Request-Id": request_id, "Stripe-Version": self.account_version}
         try:
             body = await read_body(request)
-            status, payload = await run_in_threadpool(self.answer, request, body, request_id, headers)
+            status, payload = await run_in_threadpool(self.answer, request, body, request_id, headers, named)
             return Response(payload, status_code=status, headers=headers, media_type="application/json")
         except StripeError as error:
             return JSONResponse(error.body(request_id), status_code=error.status, headers=headers)
@@ -151,33 +180,53 @@ class Sandbox:
             )
             return JSONResponse(error.body(request_id), status_code=500, headers=headers)
 
-    def answer(self, request: Request, body: bytes, request_id: str, headers: dict[str, str]) -> tuple[int, str]:
+    def answer(
+        self, request: Request, body: bytes, request_id: str, headers: dict[str, str], named: dict[str, str],
+    ) -> tuple[int, str]:
         """Everything after the body is read (in a worker thread): (status, JSON body).
-        Sets the response's Stripe-Version and idempotency headers in ``headers``."""
+        Sets the response's Stripe-Version and idempotency headers in ``headers``, and the
+        key's account in ``named``."""
         pairs = form_pairs(request, body)
-        kind = key_kind(api_key(request, pairs))
+        key = api_key(request, pairs)
+        kind = key_kind(key)
+        named["account"] = self.accounts.for_key(key, kind)
         version = headers["Stripe-Version"] = versions.check(
             request.headers.get("stripe-version") or self.account_version
         )
         idem = request.headers.get("idempotency-key") if request.method == "POST" else None
         if idem:
             headers["Idempotency-Key"] = idem
-        status, payload, replayed = self.process(request, pairs, kind, version, request_id, idem)
+        store = self.store.for_account(named["account"])
+        status, payload, replayed = self.process(request, pairs, kind, version, request_id, idem, store)
         if replayed:
             headers["Idempotent-Replayed"] = "true"
         return status, payload
 
     def process(
         self, request: Request, pairs: list[tuple[str, str]], kind: str, version: str,
-        request_id: str, idem: str | None,
+        request_id: str, idem: str | None, store: Store,
     ) -> tuple[int, str, bool]:
-        """(status, JSON body, replayed) for one API request; raises StripeError before the handler."""
+        """(status, JSON body, replayed) for one API request, in ``store`` (the view of the
+        key's account); raises StripeError before the handler."""
         route, args, params, raw = self._parse(request, pairs, kind, version)
         same = fingerprint(request, kind, version, pairs)
-        with self._key_in_flight(idem), self.store.transaction():
+        req = ApiRequest(
+            store=store, method=request.method, path=request.url.path,
+            route=f"{request.method} {route.pattern}", args=args, params=params, raw=raw,
+            key_kind=kind, api_version=version, account_version=self.account_version,
+            request_id=request_id, idempotency_key=idem,
+            base_url=self.public_url or str(request.base_url).rstrip("/"),
+            client_ip=request.client.host if request.client else "127.0.0.1",
+            user_agent=request.headers.get("user-agent", ""),
+            webhook_hosts=self.webhook_hosts,
+        )
+        if route.method == "GET":  # reads take no lock: they never wait for writes, nor writes for them
+            with store.snapshot():
+                return 200, self._answer(route, req), False
+        with self._key_in_flight(store.account, idem), store.transaction():
             # The check, the handler and the saved answer in one write transaction: another
             # request with this key (another thread, or another process) waits, then replays.
-            saved = self.store.idempotent_result(idem) if idem else None
+            saved = store.idempotent_result(idem) if idem else None
             if saved is not None:
                 if saved[0] != same:
                     raise StripeError(
@@ -187,27 +236,21 @@ class Sandbox:
                         type="idempotency_error",
                     )
                 return saved[1], saved[2], True
-            req = ApiRequest(
-                store=self.store, method=request.method, path=request.url.path,
-                route=f"{request.method} {route.pattern}", args=args, params=params, raw=raw,
-                key_kind=kind, api_version=version, account_version=self.account_version,
-                request_id=request_id, idempotency_key=idem,
-                base_url=self.public_url or str(request.base_url).rstrip("/"),
-                client_ip=request.client.host if request.client else "127.0.0.1",
-                user_agent=request.headers.get("user-agent", ""),
-                webhook_hosts=self.webhook_hosts,
-            )
             try:
-                with self.store.attempt():
-                    result = route.handler(req)
-                    status, payload = 200, json.dumps(req.render(result) if "object" in result else result)
+                with store.attempt():
+                    status, payload = 200, self._answer(route, req)
             except StripeError as error:  # the handler's refusal is the saved answer too
                 if not idem:
                     raise
                 status, payload = error.status, json.dumps(error.body(request_id))
             if idem:
-                self.store.remember(idem, same, status, payload)
+                store.remember(idem, same, status, payload)
             return status, payload, False
+
+    @staticmethod
+    def _answer(route: ApiRoute, req: ApiRequest) -> str:
+        result = route.handler(req)
+        return json.dumps(req.render(result) if "object" in result else result)
 
     def _parse(
         self, request: Request, pairs: list[tuple[str, str]], kind: str, version: str
@@ -257,13 +300,14 @@ class Sandbox:
         return route, args, params, raw
 
     @contextlib.contextmanager
-    def _key_in_flight(self, idem: str | None) -> Iterator[None]:
-        """Hold an Idempotency-Key while its request runs; a second one meanwhile gets 409."""
+    def _key_in_flight(self, account: str, idem: str | None) -> Iterator[None]:
+        """Hold an account's Idempotency-Key while its request runs; a second one meanwhile gets 409."""
         if not idem:
             yield
             return
+        held = (account, idem)
         with self.in_flight_lock:
-            if idem in self.in_flight:
+            if held in self.in_flight:
                 raise StripeError(
                     "There is currently another in-progress request using this Idempotent Key "
                     "(that probably means you submitted twice, and the other request is still "
@@ -272,12 +316,12 @@ class Sandbox:
                     type="idempotency_error",
                     code="idempotency_key_in_use",
                 )
-            self.in_flight.add(idem)
+            self.in_flight.add(held)
         try:
             yield
         finally:
             with self.in_flight_lock:
-                self.in_flight.discard(idem)
+                self.in_flight.discard(held)
 
 
 def not_found(request: Request) -> Response:
@@ -295,15 +339,17 @@ def not_found(request: Request) -> Response:
 
 def create_app(
     store: Store, account_version: str | None = None, public_url: str | None = None,
-    webhook_hosts: Iterable[str] = (),
+    webhook_hosts: Iterable[str] = (), *, classroom: bool = False, trainer_token: str | None = None,
 ) -> Starlette:
     """The app. ``public_url``: the sandbox's address for browsers (``serve`` passes its own
     address, or, behind jupyter-server-proxy on JupyterHub, ``/user/<name>/proxy/<port>``);
     without it, the request's. ``webhook_hosts``: hosts other than this machine that webhook
-    endpoints may target."""
-    from . import home, invoice_pages, pages, resources  # noqa: F401 - registers the routes
+    endpoints may target. ``classroom``: one sandbox for a room (the demo key refused);
+    ``trainer_token``: what the trainer's requests carry (made up when not given)."""
+    from . import control, home, invoice_pages, pages, process, resources  # noqa: F401 - registers the routes
 
-    sandbox = Sandbox(store, account_version or versions.LATEST, public_url, webhook_hosts)
+    sandbox = Sandbox(store, account_version or versions.LATEST, public_url, webhook_hosts,
+                      classroom=classroom, trainer_token=trainer_token)
     SITE.base_url = (public_url or Site.base_url).rstrip("/")
     from . import webhooks
     from .resources import test_clocks
@@ -319,6 +365,8 @@ def create_app(
                 "api_version": sandbox.account_version,
                 "objects": store.count_all(),
                 "pid": os.getpid(),  # lets `stop` check that a recorded pid is still this sandbox
+                "instance": process.instance_id(store.path),  # whose sandbox, on a shared machine
+                "classroom": sandbox.classroom,
             }
         )
 
@@ -327,6 +375,7 @@ def create_app(
         *home.routes(sandbox),
         *pages.routes(sandbox),
         *invoice_pages.routes(sandbox),
+        *control.routes(sandbox),
         Route("/v1/{path:path}", sandbox.handle, methods=METHODS),  # the handler answers unknown methods
         Route("/{path:path}", not_found, methods=METHODS),
     ]

@@ -222,22 +222,17 @@ class ApiRequest:
         cursor_id = after or before
         cursor = self._cursor(object_type, cursor_id, "starting_after" if after else "ending_before")
         want = limit + 1
+        created = None
+        if getattr(accept, "bounds", None) is not None:  # a CreatedRange: SQL applies it
+            created, accept = accept.bounds, None
+        window = {
+            "before_seq": cursor if after else None, "after_seq": cursor if before else None,
+            "created": created, "newest_first": not before,
+        }
         if accept is None:
-            rows = self.store.query(
-                object_type, where,
-                before_seq=cursor if after else None,
-                after_seq=cursor if before else None,
-                limit=want, newest_first=not before,
-            )
+            rows = self.store.query(object_type, where, limit=want, **window)
         else:  # a filter SQL cannot express: scan in order
-            rows = [
-                r for r in self.store.query(
-                    object_type, where,
-                    before_seq=cursor if after else None,
-                    after_seq=cursor if before else None,
-                    newest_first=not before,
-                ) if accept(r)
-            ][:want]
+            rows = [r for r in self.store.query(object_type, where, **window) if accept(r)][:want]
         has_more = len(rows) > limit
         rows = rows[:limit]
         if before:

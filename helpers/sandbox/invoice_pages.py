@@ -103,7 +103,8 @@ def routes(sandbox) -> list[Route]:
                 return message_page(*NOT_FOUND, 404)
             if not hosted_invoices.payable(invoice):  # paid or voided meanwhile: show it as it is
                 return RedirectResponse(invoice["hosted_invoice_url"], status_code=303)
-            target = hosted_invoices.start(Actor(store, sandbox.account_version), invoice)
+            account = store.for_account(store.account_of(invoice["id"]) or "")  # the page acts in the invoice's account
+            target = hosted_invoices.start(Actor(account, sandbox.account_version), invoice)
         return RedirectResponse(target, status_code=303)
 
     def pdf(request: Request) -> Response:

@@ -1,6 +1,7 @@
-"""What the sandbox serves to browsers: the Stripe.js stand-in, the hosted Amazon Pay
+"""What the sandbox serves to browsers: the Stripe.js stand-in and the hosted Amazon Pay
 authorization page (the redirect target of a SetupIntent, and of a payment on a hosted invoice
-page), and a reset route for trainers and tests. ``invoice_pages`` serves the invoices' pages."""
+page). ``invoice_pages`` serves the invoices' pages. Each acts in the account its object belongs to.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +11,11 @@ from pathlib import Path
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from .context import Actor
 from .errors import StripeError
-from .process import RESET_HEADER
 from .resources import hosted_invoices, setup_intents
 
 STATIC = Path(__file__).parent / "static"
@@ -145,11 +145,12 @@ def routes(sandbox) -> list[Route]:
         return page(GONE, 410)
 
     def decide(ref: str, action: str | None, ip: str, user_agent: str) -> Response:
-        actor = Actor(store, sandbox.account_version)
         if action not in ("authorize", "fail"):
             return message_page("Choose Authorize or Fail", "Use one of the page's two buttons.", 400)
         try:
             with store.transaction():
+                # The page acts in the account the SetupIntent (or the invoice's payment) belongs to.
+                actor = Actor(store.for_account(store.account_of(ref) or ""), sandbox.account_version)
                 if found := setup_intents.attempt_for_page(store, ref):
                     attempt, intent = found
                     if action == "authorize":
@@ -182,22 +183,9 @@ def routes(sandbox) -> list[Route]:
             decide, request.path_params["attempt"], form.get("action"), ip, request.headers.get("user-agent", "")
         )
 
-    def reset(request: Request) -> Response:  # sync: Starlette runs it in a thread
-        if request.client and request.client.host not in ("127.0.0.1", "::1", "localhost"):
-            return JSONResponse({"error": {"message": "reset is local only"}}, status_code=403)
-        name, value = RESET_HEADER
-        if request.headers.get(name) != value:
-            return JSONResponse(
-                {"error": {"message": f"reset needs the header '{name}: {value}' (use python -m helpers.sandbox reset)"}},
-                status_code=403,
-            )
-        store.reset()
-        return JSONResponse({"reset": True, "objects": store.count_all()})
-
     return [
         Route("/js/stripe.js", stripe_js),
         Route("/v3/", stripe_js),
         Route("/pm-redirects/authorize/{attempt}", authorize_page, methods=["GET"]),
         Route("/pm-redirects/authorize/{attempt}", authorize_decide, methods=["POST"]),
-        Route("/_sandbox/reset", reset, methods=["POST"]),
     ]

@@ -1,12 +1,17 @@
 """Start, find and stop the sandbox process.
 
 The sandbox runs detached, so that its state outlives notebook kernels; its address is
-recorded in ``.tutorial/sandbox.json`` beside its database.
+recorded in ``.tutorial/sandbox.json`` beside its database. A learner only ever uses a
+sandbox of their own: one that serves their state directory's database and runs as their
+user (its health document says so, as :func:`instance_id`). When the default port belongs to
+someone else's sandbox, theirs starts on a free port, which the record keeps.
 """
 
 from __future__ import annotations
 
 import contextlib
+import getpass
+import hashlib
 import json
 import os
 import signal
@@ -15,6 +20,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +38,21 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 # ``POST /_sandbox/reset`` needs this header: a cross-site form, or a ``fetch`` without the CORS
 # preflight the sandbox does not grant for it, cannot send a custom header.
 RESET_HEADER = ("X-Sandbox-Control", "reset")
+# The trainer's token (``/_sandbox/accounts``, a reset of every account) travels in this header;
+# the sandbox writes it beside its database, readable by its user only.
+TRAINER_HEADER = "X-Sandbox-Trainer-Token"
+
+
+def trainer_token_file(db: str | Path) -> Path:
+    return Path(f"{db}.trainer-token")
+
+
+def write_trainer_token(db: str | Path, token: str) -> None:
+    path = trainer_token_file(db)
+    path.unlink(missing_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(token)
 
 
 class SandboxError(RuntimeError):
@@ -58,6 +79,37 @@ def port_is_free(port: int, host: str = HOST) -> bool:
         except OSError:
             return False
     return True
+
+
+def instance_id(db: str | Path) -> str:
+    """Whose sandbox this is, without saying: a hash of the user and the database's path."""
+    who = os.getuid() if hasattr(os, "getuid") else getpass.getuser()
+    return hashlib.sha256(f"{who}:{os.path.realpath(db)}".encode()).hexdigest()[:16]
+
+
+def database() -> Path:
+    """The learner's own sandbox database."""
+    return state_dir() / "sandbox.sqlite3"
+
+
+def _is_mine(doc: dict | None) -> bool:
+    return doc is not None and doc.get("instance") == instance_id(database())
+
+
+def holder(db: Path) -> str | None:
+    """The address of the sandbox that serves ``db`` now (from its lock file), if one does."""
+    if fcntl is None:
+        return None
+    lock_file = Path(f"{db}.lock")
+    if not lock_file.exists():
+        return None
+    with open(lock_file) as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError:  # held: a sandbox serves it, and wrote "pid N, <url>" there
+            return handle.read().rpartition(", ")[2].strip() or None
+        fcntl.flock(handle, fcntl.LOCK_UN)
+    return None
 
 
 def hold_database(db: Path, url: str) -> object | None:
@@ -175,17 +227,17 @@ def _record() -> Path:
 
 
 def running_url() -> str | None:
-    """The address of the tutorial's sandbox if it is up."""
+    """The address of the learner's own sandbox if it is up."""
     try:
         info = json.loads(_record().read_text())
     except (OSError, ValueError):
         return None
     url = info.get("url")
-    return url if url and health(url) else None
+    return url if isinstance(url, str) and _is_mine(health(url)) else None
 
 
 def ensure_running() -> str:
-    """The tutorial's sandbox address, starting it (detached, state in ``.tutorial/``) if needed.
+    """The learner's own sandbox address, starting it (detached, state in ``.tutorial/``) if needed.
 
     Kernels started together (Run All in two notebooks) take turns: a file lock around the
     check-and-start, and a fresh check once it is held, so only the first one starts it."""
@@ -195,17 +247,28 @@ def ensure_running() -> str:
     directory = state_dir()
     directory.mkdir(parents=True, exist_ok=True)
     with exclusive(directory / "sandbox.lock"):  # two kernels at once start one sandbox
-        return running_url() or _start_or_adopt(directory)
+        return running_url() or _adopt_or_start(directory)
 
 
-def _start_or_adopt(directory: Path) -> str:
-    port = int(os.environ.get("TUTORIAL_SANDBOX_PORT", DEFAULT_PORT))
-    candidate = f"http://{HOST}:{port}"
-    if health(candidate):  # started by `make sandbox` or another checkout's kernel
-        _record().parent.mkdir(parents=True, exist_ok=True)
-        _record().write_text(json.dumps({"url": candidate, "port": port}))
-        return candidate
-    proc = start(directory / "sandbox.sqlite3", port, log=directory / "sandbox.log", detached=True)
+def _adopt_or_start(directory: Path) -> str:
+    """Adopt the sandbox that already serves this state directory (``make sandbox``), else
+    start one: on TUTORIAL_SANDBOX_PORT, or on 12111, or, when 12111 is someone else's, on a
+    free port."""
+    serving = holder(database())
+    if serving and _is_mine(health(serving)):
+        _record().write_text(json.dumps({"url": serving, "port": urllib.parse.urlsplit(serving).port}))
+        return serving
+    configured = os.environ.get("TUTORIAL_SANDBOX_PORT")
+    port = int(configured or DEFAULT_PORT)
+    if not port_is_free(port):
+        if configured:
+            raise SandboxError(
+                f"Port {port} on {HOST} (TUTORIAL_SANDBOX_PORT) is taken by another program, or by another "
+                "learner's sandbox, so yours cannot start there. Choose another port, or unset "
+                "TUTORIAL_SANDBOX_PORT and one is picked for you."
+            )
+        port = free_port()  # 12111 is someone else's: never use their sandbox
+    proc = start(database(), port, log=directory / "sandbox.log", detached=True)
     _record().write_text(json.dumps({"url": proc.url, "port": port, "pid": proc.process.pid}))
     return proc.url
 
@@ -222,7 +285,7 @@ def stop_recorded() -> bool:
     pid = info.get("pid")
     _record().unlink(missing_ok=True)
     doc = health(info["url"]) if pid and isinstance(info.get("url"), str) else None
-    if doc is None or doc.get("pid") != pid:
+    if not _is_mine(doc) or doc.get("pid") != pid:
         return False
     try:
         os.kill(pid, signal.SIGTERM)

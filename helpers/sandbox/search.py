@@ -188,31 +188,49 @@ def parse(query: str, fields: dict[str, Field]) -> Query:
     return _Parser(_tokens(query), fields).query()
 
 
-def _value_of(obj: dict[str, Any], clause: Clause) -> Any:
-    if clause.key is not None:
-        return (obj.get("metadata") or {}).get(clause.key)
-    return obj.get(clause.field)
+def broad(query: Query) -> bool:
+    """Whether the query may match much of the store (a substring, a negation, a null): then
+    the newest objects are tried first, one by one (:func:`to_sql` with ``per_row``)."""
+    return any(c.operator == "~" or c.negated or c.value is None for c in query.clauses)
 
 
-def _holds(obj: dict[str, Any], clause: Clause) -> bool:
-    value = _value_of(obj, clause)
-    if clause.value is None:
-        result = value is None
-    elif value is None:
-        result = False
-    elif isinstance(clause.value, int):
-        result = isinstance(value, int) and {
-            ":": value == clause.value, "=": value == clause.value,
-            ">": value > clause.value, "<": value < clause.value,
-            ">=": value >= clause.value, "<=": value <= clause.value,
-        }[clause.operator]
-    elif clause.operator == "~":
-        result = clause.value.lower() in str(value).lower()
-    else:
-        result = str(value).lower() == clause.value.lower()
-    return result != clause.negated
+def to_sql(
+    query: Query, object_type: str, account: str | None, *, per_row: bool = False, fts: bool = True,
+) -> tuple[str, list[Any]]:
+    """A condition over ``objects o`` with its arguments. String fields are looked up in the
+    store's ``search_terms`` (lowercased copies, indexed by account, field and value; a
+    trigram index, ``search_fts``, for substrings).
 
-
-def matches(query: Query, obj: dict[str, Any]) -> bool:
-    combine = any if query.joiner == "OR" else all
-    return combine(_holds(obj, clause) for clause in query.clauses)
+    Two shapes: by default each clause is a set of objects, looked up in those indexes (fast
+    when few match); ``per_row`` tests each object's own terms instead (fast when many match
+    and only the newest are wanted)."""
+    terms = "SELECT seq FROM search_terms WHERE account = ? AND type = ? AND field = ?"
+    mine = "SELECT 1 FROM search_terms t WHERE t.seq = o.seq AND t.field = ?"
+    parts, args = [], []
+    for clause in query.clauses:
+        field = f"metadata:{clause.key}" if clause.key is not None else clause.field
+        if isinstance(clause.value, int):
+            operator = "=" if clause.operator == ":" else clause.operator
+            sql, values = f"o.created {operator} ?", [clause.value]
+        elif per_row:
+            value = clause.value.lower() if clause.value is not None else None
+            if value is None:
+                sql, values = f"NOT EXISTS ({mine})", [field]
+            elif clause.operator == "~":
+                sql, values = f"EXISTS ({mine} AND instr(t.value, ?) > 0)", [field, value]
+            else:
+                sql, values = f"EXISTS ({mine} AND t.value = ?)", [field, value]
+        elif clause.value is None:
+            sql, values = f"o.seq NOT IN ({terms})", [account, object_type, field]
+        elif clause.operator == "~" and fts:
+            phrase = '"' + clause.value.lower().replace('"', '""') + '"'  # trigrams in a row: a substring
+            sql = f"o.seq IN ({terms} AND rowid IN (SELECT rowid FROM search_fts WHERE search_fts MATCH ?))"
+            values = [account, object_type, field, phrase]
+        elif clause.operator == "~":
+            sql = f"o.seq IN ({terms} AND instr(value, ?) > 0)"
+            values = [account, object_type, field, clause.value.lower()]
+        else:
+            sql, values = f"o.seq IN ({terms} AND value = ?)", [account, object_type, field, clause.value.lower()]
+        parts.append(f"NOT ({sql})" if clause.negated else sql)
+        args += values
+    return f" {query.joiner} ".join(parts), args

@@ -32,28 +32,6 @@ USER_AGENT = "Stripe/1.0 (+https://stripe.com/docs/webhooks)"
 POLL_SECONDS = 0.1
 MAX_RESPONSE_BYTES = 64 * 1024  # what is read of an answer; the rest is never downloaded
 
-TABLES = (
-    """CREATE TABLE IF NOT EXISTS webhook_deliveries (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        endpoint TEXT NOT NULL,
-        event TEXT NOT NULL,
-        status TEXT NOT NULL,            -- pending | succeeded | failed | canceled
-        attempts INTEGER NOT NULL DEFAULT 0,
-        next_attempt_at REAL NOT NULL,
-        created REAL NOT NULL
-    )""",
-    "CREATE INDEX IF NOT EXISTS webhook_deliveries_due ON webhook_deliveries(status, next_attempt_at)",
-    """CREATE TABLE IF NOT EXISTS webhook_attempts (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        delivery INTEGER NOT NULL,
-        attempted_at REAL NOT NULL,
-        status_code INTEGER,             -- NULL when the receiver could not be reached
-        error TEXT,
-        duration_ms INTEGER NOT NULL
-    )""",
-)
-
-
 def _setting(name: str, default: float) -> float:
     try:
         return float(os.environ.get(name, default))
@@ -73,12 +51,6 @@ def max_attempts() -> int:
 
 def attempt_timeout() -> float:
     return _setting("SANDBOX_WEBHOOK_TIMEOUT", 10.0)
-
-
-def ensure_tables(store: Store) -> None:
-    with store.transaction() as db:
-        for statement in TABLES:
-            db.execute(statement)
 
 
 def sign(payload: str, secret: str, timestamp: int) -> str:
@@ -101,9 +73,9 @@ def queue(store: Store, event: dict[str, Any]) -> int:
     with store.transaction() as db:
         for endpoint in endpoints:
             db.execute(
-                "INSERT INTO webhook_deliveries (endpoint, event, status, next_attempt_at, created) "
-                "VALUES (?, ?, 'pending', ?, ?)",
-                (endpoint["id"], event["id"], now, now),
+                "INSERT INTO webhook_deliveries (endpoint, event, status, next_attempt_at, created, account) "
+                "VALUES (?, ?, 'pending', ?, ?, ?)",
+                (endpoint["id"], event["id"], now, now, store.account),
             )
     return len(endpoints)
 
@@ -219,9 +191,9 @@ class Worker(threading.Thread):
         ok = code is not None and 200 <= code < 300
         with self.store.transaction() as db:
             db.execute(
-                "INSERT INTO webhook_attempts (delivery, attempted_at, status_code, error, duration_ms) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (delivery_id, started, code, error, int((time.time() - started) * 1000)),
+                "INSERT INTO webhook_attempts (delivery, attempted_at, status_code, error, duration_ms, account) "
+                "SELECT ?, ?, ?, ?, ?, account FROM webhook_deliveries WHERE id = ?",
+                (delivery_id, started, code, error, int((time.time() - started) * 1000), delivery_id),
             )
             if ok:
                 self._finish(delivery_id, "succeeded", attempts)
@@ -260,8 +232,8 @@ _lock = threading.Lock()
 
 
 def start(store: Store) -> Worker:
-    """Create the tables, hook into events, and start the store's delivery thread (once)."""
-    ensure_tables(store)
+    """Hook into events, and start the store's delivery thread (once). The tables are the
+    store's (``store.WEBHOOK_TABLES`` and its migrations)."""
     if queue not in events.SUBSCRIBERS:
         events.SUBSCRIBERS.append(queue)
     with _lock:

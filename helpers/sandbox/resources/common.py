@@ -66,18 +66,22 @@ def apply_updates(obj: dict[str, Any], params: dict[str, Any], fields: tuple[str
         obj["metadata"] = metadata(obj.get("metadata"), params["metadata"])
 
 
-def created_filter(req: ApiRequest):
-    """``created[gt|gte|lt|lte]`` or ``created=<ts>`` as a Python predicate (or None)."""
+class CreatedRange:
+    """``created[gt|gte|lt|lte]`` or ``created=<ts>``: a predicate on objects, whose ``bounds``
+    a list hands to SQL (the ``created`` column is indexed)."""
+
+    CHECKS = {"gt": lambda a, b: a > b, "gte": lambda a, b: a >= b, "lt": lambda a, b: a < b, "lte": lambda a, b: a <= b}
+
+    def __init__(self, created: int | dict[str, int]) -> None:
+        self.bounds = {"gte": created, "lte": created} if isinstance(created, int) else dict(created)
+
+    def __call__(self, obj: dict[str, Any]) -> bool:
+        return all(self.CHECKS[op](obj["created"], value) for op, value in self.bounds.items())
+
+
+def created_filter(req: ApiRequest) -> CreatedRange | None:
     created = req.params.get("created")
-    if created is None:
-        return None
-    if isinstance(created, int):
-        return lambda obj: obj["created"] == created
-    checks = {
-        "gt": lambda a, b: a > b, "gte": lambda a, b: a >= b,
-        "lt": lambda a, b: a < b, "lte": lambda a, b: a <= b,
-    }
-    return lambda obj: all(checks[op](obj["created"], value) for op, value in created.items())
+    return None if created is None else CreatedRange(created)
 
 
 def deleted(object_type: str, object_id: str) -> dict[str, Any]:

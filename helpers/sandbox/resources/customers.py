@@ -192,12 +192,11 @@ def search_customers(req: ApiRequest) -> dict[str, Any]:
     query = search.parse(req.params["query"], SEARCH_FIELDS)
     limit = page_limit(req.params)
     start = search_page(req.params)
-    found = [c for c in req.store.query("customer") if search.matches(query, c)]
-    page = found[start:start + limit]
-    more = len(found) > start + limit
+    found = req.store.search("customer", query, limit=limit + 1, offset=start)
+    more = len(found) > limit
     return {
         "object": "search_result",
-        "data": page,
+        "data": found[:limit],
         "has_more": more,
         "next_page": str(start + limit) if more else None,
         "url": "/v1/customers/search",

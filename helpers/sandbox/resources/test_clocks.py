@@ -118,6 +118,11 @@ def _check_ready(clock: dict[str, Any], action: str) -> None:
 def finish_advance(store: Store, account_version: str, clock_id: str) -> None:
     """Run everything due up to the clock's target time, one moment per transaction, then set
     it ready. If that fails, the clock ends ``internal_failure``; the steps done stay done."""
+    if store.account is None:  # the worker's unscoped store: act in the clock's account
+        account = store.account_of(clock_id)
+        if account is None:
+            return
+        store = store.for_account(account)
     try:
         clock = store.find(clock_id)
         if clock is None or clock["object"] != KIND or clock["status"] != "advancing":
