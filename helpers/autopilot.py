@@ -3,6 +3,8 @@
 It does what a person would: open the checkout page, click the button, click "Authorize test
 setup" (or "Fail test setup") on the authorization page, and wait to be back on the
 return_url. The same clicks work on Stripe's real test page (best effort: Stripe may change it).
+On the sandbox's hosted invoice page it clicks "Pay with Amazon Pay", then "Authorize test
+payment" (or "Fail test payment").
 
 Playwright's async API runs in a fresh thread with its own event loop (``run``), so it works in
 plain Python and inside a Jupyter kernel, whose loop is already running. Give it the server's
@@ -37,10 +39,11 @@ LAUNCH_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-BUTTONS = {
-    "authorize": re.compile(r"^\s*authorize test setup\s*$", re.IGNORECASE),
-    "fail": re.compile(r"^\s*fail test setup\s*$", re.IGNORECASE),
+BUTTONS = {  # on the authorization page of a SetupIntent, or of an invoice's payment
+    "authorize": re.compile(r"^\s*authorize test (setup|payment)\s*$", re.IGNORECASE),
+    "fail": re.compile(r"^\s*fail test (setup|payment)\s*$", re.IGNORECASE),
 }
+PAY_INVOICE = "Pay with Amazon Pay"  # the button of the sandbox's hosted invoice page
 
 
 class AutopilotError(Problem, RuntimeError):
@@ -121,8 +124,12 @@ async def complete_redirect(
             if await page.locator("#done").count():  # our checkout page, nothing left to do
                 raise AutopilotError(f"Nothing to authorize: {await page.locator('#done').inner_text()}")
             setup = page.locator("#setup")
+            pay = page.get_by_role("button", name=PAY_INVOICE)
             if await setup.count():  # our checkout page: let Stripe.js confirm and redirect
                 await setup.click()
+                await _left(page, start, timeout)
+            elif await pay.count():  # a hosted invoice page: pay it with Amazon Pay
+                await pay.click()
                 await _left(page, start, timeout)
             if not _returned(page.url):
                 button = page.get_by_text(BUTTONS[action]).first
@@ -130,7 +137,8 @@ async def complete_redirect(
                     await button.click()
                 except PlaywrightTimeout as error:
                     raise AutopilotError(
-                        f"No '{action} test setup' button on {page.url}: is this the authorization page?"
+                        f"No '{action} test setup' (or payment) button on {page.url}: is this the "
+                        "authorization page?"
                     ) from error
                 await page.wait_for_url(_returned, timeout=ms)
             await page.wait_for_load_state()

@@ -143,7 +143,7 @@ def redirect_sequence(setup_intent: Any, *, outcome: Any = None, events: Any = (
 
     ``setup_intent`` is the SetupIntent as your server last retrieved it; ``outcome`` what came
     back to the return_url (``server.wait_for_redirect()``; None while the customer has not come
-    back); ``events`` the events your server received (``server.events``), or the answer of
+    back; a SetupIntent already decided without one is drawn as such); ``events`` the events your server received (``server.events``), or the answer of
     ``client.v1.events.list(...)``; ``requests`` this
     kernel's request log (by default ``helpers.client.entries()``). Steps in the browser are
     drawn from the outcome: Stripe.js is closed source, so its request is drawn as the guide and
@@ -174,21 +174,24 @@ def redirect_sequence(setup_intent: Any, *, outcome: Any = None, events: Any = (
     say("    Browser->>Server: GET / the checkout page, Stripe.js in the head")
     say("    Browser->>Server: GET /secret")
     say("    Server-->>Browser: client_secret, and nothing else")
-    if outcome is None:
+    if outcome is None and intent.get("status") in ("requires_action", "requires_confirmation", None):
         say("    Note over Browser: waiting for the customer to click Set up Amazon Pay")
         return Mermaid("\n".join(lines))
     redirect_status = _text(getattr(outcome, "redirect_status", "") or "")
-    button = "Authorize test setup" if redirect_status == "succeeded" else "Fail test setup"
-    say("    Browser->>JS: confirmAmazonPaySetup(clientSecret, return_url, mandate_data)")
-    say(f"    JS->>API: POST /v1/setup_intents/{intent_id}/confirm with the publishable key")
-    say("    API-->>JS: requires_action, next_action.redirect_to_url")
-    say("    JS->>Amazon: the browser goes to redirect_to_url.url")
-    say(f"    Note over Amazon: the customer clicks {button}")
-    say(f"    Amazon-->>Browser: back to return_url?setup_intent={intent_id}&redirect_status={redirect_status}")
-    say(f"    Browser->>Server: GET /complete?setup_intent={intent_id}&redirect_status={redirect_status}")
-    seen = _text(getattr(outcome, "status", "") or "unknown")
-    say(f"    Server->>API: GET /v1/setup_intents/{intent_id} with client_secret")
-    say(f"    API-->>Server: {seen}")
+    seen = _text(getattr(outcome, "status", "") or intent.get("status") or "unknown")
+    if not redirect_status:  # decided before this wait (an earlier run): no redirect came back now
+        say(f"    Note over Browser,API: no redirect this time: {intent_id} was already {seen}")
+    else:
+        button = "Authorize test setup" if redirect_status == "succeeded" else "Fail test setup"
+        say("    Browser->>JS: confirmAmazonPaySetup(clientSecret, return_url, mandate_data)")
+        say(f"    JS->>API: POST /v1/setup_intents/{intent_id}/confirm with the publishable key")
+        say("    API-->>JS: requires_action, next_action.redirect_to_url")
+        say("    JS->>Amazon: the browser goes to redirect_to_url.url")
+        say(f"    Note over Amazon: the customer clicks {button}")
+        say(f"    Amazon-->>Browser: back to return_url?setup_intent={intent_id}&redirect_status={redirect_status}")
+        say(f"    Browser->>Server: GET /complete?setup_intent={intent_id}&redirect_status={redirect_status}")
+        say(f"    Server->>API: GET /v1/setup_intents/{intent_id} with client_secret")
+        say(f"    API-->>Server: {seen}")
     if retrieved:
         found = [intent.get("status"), intent.get("payment_method"), intent.get("mandate")]
         say(f"    Server->>API: GET /v1/setup_intents/{intent_id} with the secret key")

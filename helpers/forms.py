@@ -19,7 +19,13 @@ import ipywidgets as widgets
 import stripe
 
 from helpers import search_query
-from helpers.limits import AMAZON_PAY_CURRENCIES, EMAIL, MAX_AMOUNT, MAX_INTERVAL_COUNT
+from helpers.limits import (
+    AMAZON_PAY_CURRENCIES,
+    EMAIL,
+    MAX_AMOUNT,
+    MAX_INTERVAL_COUNT,
+    SANDBOX_ACCOUNT_CURRENCIES,
+)
 from helpers.problems import Problem, one_line
 
 CURRENCIES = AMAZON_PAY_CURRENCIES
@@ -109,13 +115,25 @@ def to_minor_units(amount: str, currency: str) -> int:
     return int(minor)
 
 
-class ProductPriceForm(Form):
-    """Step 1: a product and a recurring price (15.00 USD a month)."""
+def account_currencies(sandbox: bool) -> tuple[str, ...]:
+    """The currencies a price form offers: what the account can charge with Amazon Pay.
 
-    def __init__(self) -> None:
+    The sandbox's account is a US business, which charges USD only (Stripe's Amazon Pay page,
+    *Supported currencies*). In test mode the account's country decides; all of Amazon Pay's
+    currencies are offered, and Stripe refuses those your account cannot charge."""
+    return SANDBOX_ACCOUNT_CURRENCIES if sandbox else tuple(CURRENCIES)
+
+
+class ProductPriceForm(Form):
+    """Step 1: a product and a recurring price (15.00 USD a month), in one of ``currencies``."""
+
+    def __init__(self, currencies: Sequence[str] = tuple(CURRENCIES)) -> None:
+        unknown = [c for c in currencies if c not in CURRENCIES]
+        if unknown or not currencies:
+            raise ValueError(f"Offer Amazon Pay currencies only, not {unknown or 'none'}.")
         self.name = _text("Product name", "Stock photo service")
         self.amount = _text("Amount", "15.00")
-        self.currency = _dropdown("Currency", list(CURRENCIES), "usd")
+        self.currency = _dropdown("Currency", list(currencies), "usd" if "usd" in currencies else currencies[0])
         self.interval = _dropdown("Interval", INTERVALS, "month")
         self.interval_count = widgets.BoundedIntText(
             value=1, min=1, max=365, description="Interval count", style=_STYLE, layout=_WIDE)

@@ -40,8 +40,10 @@ NOTEBOOKS: dict[str, str] = {
     "mandate": "04_redirect_with_stripe_js",
     "subscription": "05_subscription",
     "invoice": "05_subscription",
-    "test_clock": "06_after_the_guide",
-    "webhook_endpoint": "06_after_the_guide",
+    "webhook_endpoint": "06_webhooks",
+    "test_clock": "07_renewals",
+    "clock_customer": "07_renewals",
+    "clock_subscription": "07_renewals",
 }
 
 # The guide's values, used by catch_up.
@@ -55,8 +57,11 @@ GUIDE_CUSTOMER = {
 GUIDE_RETURN_URL = "https://www.stripe.com"
 GUIDE_MANDATE = {"customer_acceptance": {
     "type": "online", "online": {"ip_address": "127.0.0.0", "user_agent": "device"}}}
+# Notebook 07's test clock (noon, 1 January 2027, UTC) and the customer who lives on it.
+CLOCK = {"frozen_time": 1798804800, "name": "Amazon Pay renewals"}
+CLOCK_CUSTOMER = {"email": "renewals@example.com", "name": "Clock Customer"}
 
-# metadata[tutorial] on what the tutorial creates: clean-up (notebook 07) deletes only tagged
+# metadata[tutorial] on what the tutorial creates: clean-up (notebook 09) deletes only tagged
 # customers, and catch_up adopts only a tagged customer found by email.
 TUTORIAL_TAG = ("tutorial", "amazon-pay-subscriptions-hands-on")
 
@@ -180,9 +185,11 @@ def require(name: str) -> str:
     if found:
         return found
     notebook = NOTEBOOKS.get(name)
-    where = f"run notebooks/{notebook}.ipynb first, or " if notebook else ""
+    where = f"notebooks/{notebook}.ipynb" if notebook else "an earlier notebook"
+    if name not in CREATORS:  # made only by its notebook (a test clock, a webhook endpoint, ...)
+        raise MissingStep(f"No {name} yet: run {where} first, then this cell again.")
     raise MissingStep(
-        f"No {name} yet: {where}run the catch-up cell `progress.catch_up('{name}')`."
+        f"No {name} yet: run {where} first, or run the catch-up cell `progress.catch_up('{name}')`."
     )
 
 
@@ -242,6 +249,17 @@ def _setup_intent(client: stripe.StripeClient) -> str:
     }).id
 
 
+def _authorized_now(client: stripe.StripeClient, intent: stripe.SetupIntent) -> stripe.SetupIntent:
+    """The SetupIntent after the ``authorize`` hook clicked *Authorize test setup* (if it can)."""
+    if intent.status == "requires_action" and authorize is not None:
+        authorize(intent["next_action"]["redirect_to_url"]["url"])
+        intent = client.v1.setup_intents.retrieve(intent.id)
+        if intent.status == "succeeded":
+            _note(f"Authorized SetupIntent {intent.id} on the sandbox's page, without a browser (as if "
+                  "the customer had clicked 'Authorize test setup' in notebook 04).")
+    return intent
+
+
 def _authorized(client: stripe.StripeClient) -> stripe.SetupIntent:
     """The SetupIntent once the customer authorized it (through the ``authorize`` hook)."""
     intent = client.v1.setup_intents.retrieve(_ensure("setup_intent", client))
@@ -250,12 +268,7 @@ def _authorized(client: stripe.StripeClient) -> stripe.SetupIntent:
             "payment_method_data": {"type": "amazon_pay"}, "mandate_data": GUIDE_MANDATE,
             "return_url": GUIDE_RETURN_URL})
         _note(f"SetupIntent {intent.id} had been declined: confirmed it again.")
-    if intent.status == "requires_action" and authorize is not None:
-        authorize(intent["next_action"]["redirect_to_url"]["url"])
-        intent = client.v1.setup_intents.retrieve(intent.id)
-        if intent.status == "succeeded":
-            _note(f"Authorized SetupIntent {intent.id} on the sandbox's page, without a browser (as if "
-                  "the customer had clicked 'Authorize test setup' in notebook 04).")
+    intent = _authorized_now(client, intent)
     if intent.status == "succeeded":
         return intent
     if intent.status == "requires_action":
@@ -295,6 +308,32 @@ def _subscription(client: stripe.StripeClient) -> str:
     return subscription.id
 
 
+def _test_clock(client: stripe.StripeClient) -> str:
+    return client.v1.test_helpers.test_clocks.create(params=CLOCK).id
+
+
+def _clock_customer(client: stripe.StripeClient) -> str:
+    return client.v1.customers.create(params={
+        **CLOCK_CUSTOMER, "test_clock": _ensure("test_clock", client), "metadata": dict([TUTORIAL_TAG])}).id
+
+
+def _clock_subscription(client: stripe.StripeClient) -> str:
+    """Notebook 07's subscription, without its renewals: Amazon Pay set up for the clock's customer
+    (through the ``authorize`` hook), then the guide's subscription call."""
+    customer = _ensure("clock_customer", client)
+    intent = _authorized_now(client, client.v1.setup_intents.create(params={
+        "confirm": True, "customer": customer, "payment_method_data": {"type": "amazon_pay"},
+        "usage": "off_session", "mandate_data": GUIDE_MANDATE, "return_url": GUIDE_RETURN_URL}))
+    if intent.status != "succeeded":
+        raise CatchUpError(
+            f"The clock's customer must authorize Amazon Pay in a browser: run "
+            f"notebooks/{NOTEBOOKS['clock_subscription']}.ipynb, which sets it up with you.")
+    return client.v1.subscriptions.create(params={
+        "customer": customer, "items": [{"price": _ensure("price", client)}],
+        "default_payment_method": intent.payment_method, "off_session": True,
+        "metadata": dict([TUTORIAL_TAG])}).id
+
+
 CREATORS: dict[str, Callable[[stripe.StripeClient], str]] = {
     "product": _product,
     "price": _price,
@@ -303,6 +342,9 @@ CREATORS: dict[str, Callable[[stripe.StripeClient], str]] = {
     "payment_method": _payment_method,
     "mandate": _mandate,
     "subscription": _subscription,
+    "test_clock": _test_clock,
+    "clock_customer": _clock_customer,
+    "clock_subscription": _clock_subscription,
 }
 
 
@@ -316,6 +358,9 @@ RETRIEVERS: dict[str, Callable[[stripe.StripeClient, str], object]] = {
     "payment_method": lambda client, id_: client.v1.payment_methods.retrieve(id_),
     "mandate": lambda client, id_: client.v1.mandates.retrieve(id_),
     "subscription": lambda client, id_: client.v1.subscriptions.retrieve(id_),
+    "test_clock": lambda client, id_: client.v1.test_helpers.test_clocks.retrieve(id_),
+    "clock_customer": lambda client, id_: client.v1.customers.retrieve(id_),
+    "clock_subscription": lambda client, id_: client.v1.subscriptions.retrieve(id_),
 }
 
 # Names whose stored ID this catch_up call has already checked (one retrieve per ID per call),
@@ -361,8 +406,12 @@ def _misfit(name: str, found, client: stripe.StripeClient) -> str | None:
             return f"is {found.status}"
         if found.payment_method != _ensure("payment_method", client):
             return "is for another PaymentMethod than the one recorded"
-    if name == "subscription" and found.status in ("canceled", "incomplete_expired"):
+    if name in ("subscription", "clock_subscription") and found.status in ("canceled", "incomplete_expired"):
         return f"is {found.status}"
+    if name == "clock_customer" and found.test_clock != _ensure("test_clock", client):
+        return "is not on the recorded test clock"
+    if name == "clock_subscription" and found.customer != _ensure("clock_customer", client):
+        return "belongs to another customer than the clock's"
     return None
 
 

@@ -1,8 +1,9 @@
-"""Response views: a summary, a collapsible JSON tree, a flat table, diffs and lists.
+"""Response views: a summary, a collapsible JSON tree, a flat table, diffs and lists; and the
+request as the Python dict the SDK gets.
 
 Everything is deterministic for nbval: ``id`` and ``object`` first then keys sorted, times in UTC,
-no memory addresses. ``show`` and ``curl`` display and return None; ``diff``, ``table``,
-``flatten`` and ``log`` return DataFrames (the notebook shows them as the cell's value).
+no memory addresses. ``show``, ``request`` and ``curl`` display and return None; ``diff``,
+``table``, ``flatten`` and ``log`` return DataFrames (the notebook shows them as the cell's value).
 """
 
 from __future__ import annotations
@@ -188,18 +189,44 @@ def json_tree(obj: Any, label: str = "JSON") -> str:
     return node(label, to_plain(obj), "", open_=False)  # closed: the summary comes first
 
 
-def show(obj: Any) -> None:
-    """Display the summary, the JSON tree and the flat table of a Stripe response."""
+def show(obj: Any, *, table: bool = False) -> None:
+    """Display the summary and the JSON tree of a Stripe response; ``table=True`` adds the flat
+    table of every field (also ``flatten(obj)``)."""
     data = to_plain(obj)
     if isinstance(data, list):
         data = {"object": "list", "data": data}
     kind = html.escape(str(data.get("object", "object")))
     title = f"<b>{kind}</b> <code>{html.escape(str(data.get('id', '')))}</code>"
-    table_html = flatten(data)._repr_html_()
-    display(HTML(
-        f"<div>{title}{_summary_html(data)}{json_tree(data)}"
-        f"<details><summary>Table ({len(flat(data))} fields)</summary>{table_html}</details></div>"
-    ))
+    flat_table = ""
+    if table:
+        flat_table = (f"<details><summary>Table ({len(flat(data))} fields)</summary>"
+                      f"{flatten(data)._repr_html_()}</details>")
+    display(HTML(f"<div>{title}{_summary_html(data)}{json_tree(data)}{flat_table}</div>"))
+
+
+def python_literal(value: Any, indent: int = 0, column: int = 0, width: int = 96) -> str:
+    """``value`` as Python source starting at ``column``; a dict or list that does not fit on the
+    line gets one item per line, indented by four more than ``indent``."""
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if not isinstance(value, (dict, list)):
+        return repr(value)
+    pairs = value.items() if isinstance(value, dict) else ((None, v) for v in value)
+    items = [(f"{python_literal(k)}: " if k is not None else "", v) for k, v in pairs]
+    opening, closing = "{}" if isinstance(value, dict) else "[]"
+    inline = opening + ", ".join(key + python_literal(v) for key, v in items) + closing
+    if column + len(inline) <= width or not items:
+        return inline
+    inner = indent + 4
+    lines = [" " * inner + key + python_literal(v, inner, inner + len(key), width) + ","
+             for key, v in items]
+    return opening + "\n" + "\n".join(lines) + "\n" + " " * indent + closing
+
+
+def request(params: Any, name: str = "params") -> None:
+    """Print the params of a call as the Python dict the SDK gets (``params = {...}``), in the
+    order they were given: what the form filled in, before it is sent."""
+    print(f"{name} = {python_literal(to_plain(params), 0, len(name) + 3)}")
 
 
 def diff(before: Any, after: Any) -> pd.DataFrame:

@@ -70,7 +70,7 @@ def plot(invoices: Iterable[Any], advances: Iterable[int] = (), *, start: int | 
     """Draw invoices (with their billing periods and status) and clock advances over clock time.
 
     ``advances``: the times the clock was advanced to; ``start``: when the clock (and so the
-    subscription) started. A failed renewal is marked where it made the subscription past_due.
+    subscription) started. Each failed renewal is marked where it made the subscription past_due.
     """
     rows = sorted((to_plain(i) for i in invoices), key=lambda i: (i["created"], i.get("number") or ""))
     advances = sorted(advances)
@@ -97,8 +97,8 @@ def plot(invoices: Iterable[Any], advances: Iterable[int] = (), *, start: int | 
         axes.scatter([mdates.date2num(_when(t)) for t in advances], [2] * len(advances), marker=">",
                      s=60, color="#555555", zorder=3)
     failures = [i for i in rows if failed(i)]
-    if failures:
-        when = mdates.date2num(_when(failures[0]["created"]))
+    for failure in failures:  # each renewal that failed made the subscription past_due
+        when = mdates.date2num(_when(failure["created"]))
         axes.axvline(when, color=PAST_DUE, linestyle="--", linewidth=1.5)
         axes.annotate("renewal failed: past_due", (when, 2.45), xytext=(4, 0), textcoords="offset points",
                       color=PAST_DUE, fontsize=9, va="center")
@@ -124,7 +124,7 @@ def _summary(rows: list[dict[str, Any]], advances: list[int], failures: list[dic
     if advances:
         parts.append(f"the clock advanced {len(advances)} time(s), to {_day(advances[-1])}")
     if failures:
-        parts.append(f"past_due from {_day(failures[0]['created'])}")
+        parts.append("past_due from " + " and from ".join(_day(f["created"]) for f in failures))
     return "Timeline: " + "; ".join(parts)
 
 

@@ -76,6 +76,8 @@ def test_a_classroom_sandbox_as_a_hub_service(tmp_path):
         assert page.status_code == 200 and "Stripe sandbox" in page.text
         listed = httpx.get(f"{direct}/services/stripe-sandbox/v1/customers", headers={**auth, "Host": "hub.test"})
         assert [c["id"] for c in listed.json()["data"]] == [created.json()["id"]]
+        trainer = httpx.get(f"{direct}/services/stripe-sandbox/trainer/login", headers={"Host": "hub.test"})
+        assert trainer.status_code == 200  # the trainer's view, under the same prefix
         # Any other name is refused, as on a laptop (DNS rebinding)
         refused = httpx.get(f"{direct}/v1/customers", headers={**auth, "Host": "evil.example"})
         assert refused.status_code == 400
@@ -90,6 +92,7 @@ def test_a_classroom_sandbox_as_a_hub_service(tmp_path):
     assert "WARNING: this sandbox listens on 127.0.0.2" in err
     assert f"TUTORIAL_SANDBOX_URL=http://hub:{port}" in out
     assert f"Browsers reach it at {PUBLIC}" in out
+    assert f"{PUBLIC}trainer/login#token=" in out
 
 
 def open_invoice_url(client) -> str:

@@ -113,6 +113,18 @@ def test_redirect_sequence_of_a_decline_and_of_a_customer_not_back_yet():
     assert "confirmAmazonPaySetup" not in waiting
 
 
+def test_redirect_sequence_of_a_setup_decided_before_this_run():
+    """Notebook 04 run again after success: no redirect came back, and none may be drawn (it drew
+    the customer clicking *Fail test setup*)."""
+    earlier = SimpleNamespace(redirect_status=None, status="succeeded")
+    text = repr(diagrams.redirect_sequence(INTENT | {"status": "succeeded"}, outcome=earlier, requests=[]))
+    assert "Note over Browser,API: no redirect this time: seti_1Abc234 was already succeeded" in text
+    assert "Fail test setup" not in text and "confirmAmazonPaySetup" not in text
+    unseen = repr(diagrams.redirect_sequence(INTENT | {"status": "succeeded"}, outcome=None, requests=[]))
+    assert "no redirect this time: seti_1Abc234 was already succeeded" in unseen
+    assert "waiting for the customer" not in unseen
+
+
 def test_object_map_shows_the_ids_and_what_is_missing():
     text = repr(diagrams.object_map({"product": "prod_1Abc", "price": "price_1Abc"}))
     assert text.startswith("flowchart TB\n")

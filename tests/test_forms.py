@@ -51,6 +51,15 @@ def test_currency_choices_are_amazon_pays():
         "usd", "aud", "gbp", "dkk", "eur", "hkd", "jpy", "nzd", "nok", "zar", "sek", "chf"]
 
 
+def test_currency_choices_are_what_the_account_can_charge():
+    """Issue 10: the form offered all 12 currencies; the sandbox's US account charges USD only."""
+    assert list(forms.ProductPriceForm(forms.account_currencies(sandbox=True)).currency.options) == ["usd"]
+    assert len(forms.ProductPriceForm(forms.account_currencies(sandbox=False)).currency.options) == 12
+    assert forms.ProductPriceForm(("eur", "gbp")).currency.value == "eur"
+    with pytest.raises(ValueError, match="cad"):
+        forms.ProductPriceForm(("usd", "cad"))
+
+
 def test_product_price_inline_error_follows_changes():
     form = forms.ProductPriceForm()
     form.amount.value = "15.50"

@@ -32,11 +32,11 @@ pytestmark = pytest.mark.browser
 PREFIX = "/user/jenny/"
 HUB = "hub.test"  # Chromium maps it to 127.0.0.1: the Host header names another host, as on a hub
 
-# The sandbox's pages a learner opens from JupyterLab's launcher: (path on the sandbox, text
-# the page shows). For the learner's Dashboard (issue 12, a page of the sandbox), add its row:
-#     (launcher.DASHBOARD_PATH, "Dashboard"),
+# The sandbox's pages a learner opens from JupyterLab's launcher: (path the entry opens, the
+# page it lands on, text the page shows). The Dashboard's entry signs the learner in first.
 SANDBOX_PAGES = [
-    ("", "Stripe sandbox"),
+    ("", "", "Stripe sandbox"),
+    (launcher.DASHBOARD_PATH, "dashboard/", "Dashboard"),
 ]
 
 
@@ -149,12 +149,12 @@ def test_the_launcher_lists_the_sandbox_and_its_dashboard(hub):
     assert entries["stripe-sandbox"]["icon_url"].endswith("server-proxy/icon/stripe-sandbox")
 
 
-@pytest.mark.parametrize(("path", "text"), SANDBOX_PAGES)
-def test_the_launcher_opens_the_sandboxs_pages_through_the_proxy(hub, hub_browser, kernel_side, path, text):
+@pytest.mark.parametrize(("path", "lands", "text"), SANDBOX_PAGES)
+def test_the_launcher_opens_the_sandboxs_pages_through_the_proxy(hub, hub_browser, kernel_side, path, lands, text):
     port = urllib.parse.urlsplit(kernel_side.api_base).port
     page = hub_browser.new_page()
     page.goto(f"{hub['url']}{PREFIX}stripe-sandbox/{path}")  # the launcher entry's URL
-    page.wait_for_url(f"{hub['url']}{PREFIX}proxy/{port}/{path}")
+    page.wait_for_url(f"{hub['url']}{PREFIX}proxy/{port}/{lands}")
     assert text in page.inner_text("body")
     page.close()
 
@@ -225,3 +225,19 @@ def test_sandbox_redirects_to_its_own_pages_are_relative(kernel_side):
     assert started.headers["location"].startswith("../../pm-redirects/authorize/")
     followed = urllib.parse.urljoin(str(started.url), started.headers["location"])
     assert followed.startswith(kernel_side.api_base + "/pm-redirects/authorize/")
+
+
+def test_the_notebooks_dashboard_link_works_through_the_proxy(hub, hub_browser, kernel_side):
+    """``dashboard.link(obj)`` in a notebook on a hub: signs the browser in and shows the object."""
+    from helpers import dashboard
+
+    client = make_client(kernel_side.api_base, kernel_side.secret_key)
+    customer = client.v1.customers.create(params={"email": "dashboard-through-proxy@example.com"})
+    url = dashboard.url(customer)
+    port = urllib.parse.urlsplit(kernel_side.api_base).port
+    assert url.startswith(f"{PREFIX}proxy/{port}/dashboard/login#token=")
+    page = hub_browser.new_page()
+    page.goto(proxied(hub, url))
+    page.wait_for_url(exactly(hub, f"proxy/{port}/dashboard/{customer.id}"))
+    assert "dashboard-through-proxy@example.com" in page.inner_text("body")
+    page.close()

@@ -22,9 +22,11 @@ pytestmark = [
 ]
 
 FORM, CREATE, SEARCH = 1, 2, 4  # code cells of 02
-WAIT, PAYMENT_METHOD, MANDATE = 2, 4, 5  # code cells of 04
-SUBSCRIPTION, PAYMENT_INTENT = 2, 5  # code cells of 05
-ADVANCE = 6  # code cell of 06
+COMPLETE, WAIT, PAYMENT_METHOD, MANDATE = 5, 6, 10, 11  # code cells of 04
+SUBSCRIPTION, PAYMENT_INTENT = 2, 7  # code cells of 05
+EVENTS, HANDLED = 4, 5  # code cells of 06
+ADVANCE = 5  # code cell of 07
+DETACH, RENEWAL = 3, 4  # code cells of 08
 
 
 @pytest.fixture
@@ -40,7 +42,7 @@ def all_clear(*runs) -> None:
 
 
 def recorded(learner: Learner) -> dict[str, str]:
-    """What the notebooks recorded (nothing once 07 cleared it)."""
+    """What the notebooks recorded (nothing once 09 cleared it)."""
     file = learner.state / "progress" / "sandbox.json"
     return json.loads(file.read_text()) if file.exists() else {}
 
@@ -129,30 +131,125 @@ def test_05_twice_and_every_form_option(learner):
     assert live == ["active", "trialing"]
 
 
-def test_06_twice_with_the_advance_run_again(learner):
+def test_07_twice_with_the_advance_run_again(learner):
     """Issue 9.12: the clock form went stale, and advancing again failed."""
-    first = learner.run(("06", {ADVANCE + 1: learner_source("06", ADVANCE)}))
-    second = learner.run("06")
+    first = learner.run(("07", {ADVANCE + 1: learner_source("07", ADVANCE)}))
+    second = learner.run("07")
     all_clear(first, second)
     assert not first.stopped() and not second.stopped()
-    assert "Replaced test_clock" in second.text and "Replaced webhook_endpoint" in second.text
+    assert "Replaced test_clock" in second.text
+    assert "Timeline: 7 invoice(s) (7 paid); the clock advanced 6 time(s)" in first.cell("timeline.renewals()").text
     clocks = api(learner).v1.test_helpers.test_clocks.list().data
     assert [clock.id for clock in clocks] == [recorded(learner)["test_clock"]]
 
 
-def learner_source(number: str, index: int) -> str:
+def learner_sources(number: str) -> list[str]:
     import nbformat
     from learner import ROOT
 
     path = next((ROOT / "notebooks").glob(f"{number}_*.ipynb"))
-    return [c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"][index]
+    return [c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
 
 
-def test_07_twice(learner):
+def learner_source(number: str, index: int) -> str:
+    return learner_sources(number)[index]
+
+
+def test_09_twice(learner):
     all_clear(learner.run("05"))
-    first, second = learner.run("07"), learner.run("07")
+    first, second = learner.run("09"), learner.run("09")
     all_clear(first, second)
     assert not first.stopped() and not second.stopped()
+    assert recorded(learner) == {}
+
+
+def test_04_serves_the_notebooks_own_code(learner):
+    """Issue 10: the page, client.js and /secret that the browser gets are the notebook's own."""
+    look = ("import urllib.request\n"
+            "for path in ('', 'client.js'):\n"
+            "    served = urllib.request.urlopen(server.url + path, timeout=10).read().decode()\n"
+            "    print(path or 'page', served == server.served('/' + path))\n"
+            "secret_calls, notebooks_secret = [], secret\n"
+            "server.serve('/secret', lambda: secret_calls.append(1) or notebooks_secret())")
+    run = learner.run(("04", {WAIT: look, -1: "print('secret called', len(secret_calls))"}))
+    all_clear(run)
+    assert not run.stopped()
+    assert run.cell("served == server.served").text == "page True\nclient.js True\n"
+    assert run.cells[-1].text == "secret called 1\n"
+    assert "redirect_status=succeeded" in run.cell("await_redirect(").text
+
+
+def test_04_when_your_secret_handler_fails(learner):
+    """An error in the notebook's /secret shows on the page as one line; the wait says what to do."""
+    broken = "def secret():\n    raise KeyError('no SetupIntent for this customer')\n\nserver.serve('/secret', secret)"
+    run = learner.run(("04", {COMPLETE: broken}))
+    all_clear(run)
+    wait = run.cell("await_redirect(")
+    assert wait.error["ename"] == "AutopilotError"
+    assert "Your /secret handler raised KeyError" in wait.text
+
+
+def test_06_twice(learner):
+    first, second = learner.run("06"), learner.run("06")
+    all_clear(first, second)
+    assert not first.stopped() and not second.stopped()
+    assert "Replaced webhook_endpoint" in second.text and "Replaced subscription" in second.text
+    for run in (first, second):
+        assert "customer.subscription.created" in run.cells[EVENTS].text
+        assert "'active'" in run.cells[HANDLED].text and "1 of them invoice.paid" in run.cells[HANDLED].text
+        assert "400 No signatures found matching the expected signature" in run.cell("forged = ").text
+    endpoints = api(learner).v1.webhook_endpoints.list().data
+    assert [e.id for e in endpoints] == [recorded(learner)["webhook_endpoint"]]
+
+
+def test_08_first_on_an_empty_state_then_again(learner):
+    """Notebook 08 alone: its catch-up makes 07's clock subscription; run again, it fails again."""
+    first, second = learner.run("08"), learner.run("08")
+    all_clear(first, second)
+    assert not first.stopped() and not second.stopped()
+    assert "clock_subscription: none recorded" in first.cells[0].text
+    for run in (first, second):
+        assert "redirect_status=failed; status=requires_payment_method" in run.text
+        assert "subscription past_due; invoice" in run.cells[RENEWAL].text
+        assert "next_payment_attempt=None" in run.cells[RENEWAL].text
+        paid_on_its_page = run.cell("await_invoice_paid(").text
+        assert "paid, attempt_count=2; subscription active, default_payment_method=None" in paid_on_its_page
+    subscription = api(learner).v1.subscriptions.retrieve(recorded(learner)["clock_subscription"])
+    assert subscription.status == "past_due"
+
+
+def test_every_exercise_solved_as_shown_in_its_own_notebook(learner):
+    """Issue 10: each notebook gives its exercises' solutions what they need (its names, its
+    server), and each check answers ✔ when the learner's cell holds the solution shown."""
+    from helpers import check
+
+    runs = []
+    for number in ("01", "02", "03", "04", "05", "06", "07", "08"):
+        sources = learner_sources(number)
+        solutions = {next(i for i, source in enumerate(sources) if source.startswith(f'check.exercise("{e.id}"')):
+                     e.solution for e in check.exercises(number)}
+        runs.append(learner.run((number, solutions)))
+    all_clear(*runs)
+    for run in runs:
+        assert not run.stopped(), run.notebook
+    passed = [line.split(":")[0] for run in runs for line in run.text.splitlines() if line.startswith("✔ ")]
+    assert passed == [f"✔ {e.id}" for e in check.exercises()]
+
+
+def test_07_then_08_with_the_exercises_solved_as_shown(learner):
+    """08's exercises, their solutions in the learner's cells: ✔ both; then 09 cleans up."""
+    from helpers import check
+
+    sources = learner_sources("08")
+    no_retry = sources.index('check.exercise("08-no-retry", predicted=predicted)')
+    recover = sources.index('check.exercise("08-recover")')
+    solved = learner.run("07", ("08", {no_retry: check.EXERCISES["08-no-retry"].solution,
+                                       recover: check.EXERCISES["08-recover"].solution}))
+    clean = learner.run("09")
+    all_clear(solved, clean)
+    assert not solved.stopped() and not clean.stopped()
+    assert "✔ 08-no-retry" in solved.text and "✔ 08-recover" in solved.text
+    assert "clock_subscription: none recorded" not in solved.text  # 07's was used
     assert recorded(learner) == {}
 
 

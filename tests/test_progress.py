@@ -54,6 +54,14 @@ def test_require_names_the_notebook_and_catch_up(state):
         progress.require("payment_method")
 
 
+def test_require_offers_no_catch_up_for_what_only_its_notebook_makes(state):
+    """The message offered a catch-up that cannot make a webhook endpoint."""
+    with pytest.raises(progress.MissingStep) as caught:
+        progress.require("webhook_endpoint")
+    assert str(caught.value) == (
+        "No webhook_endpoint yet: run notebooks/06_webhooks.ipynb first, then this cell again.")
+
+
 def test_forget(state):
     progress.remember("price", "price_1")
     progress.remember("product", "prod_1")
@@ -140,8 +148,28 @@ def test_catch_up_customer_reuses_the_guide_customer(state, client, monkeypatch)
 
 
 def test_catch_up_refuses_what_it_cannot_create(state, client):
-    with pytest.raises(progress.CatchUpError, match="06_after_the_guide"):
-        progress.catch_up("test_clock", client=client)
+    with pytest.raises(progress.CatchUpError, match="06_webhooks"):
+        progress.catch_up("webhook_endpoint", client=client)
+
+
+def test_catch_up_makes_notebook_07s_subscription_on_a_test_clock(state, client, monkeypatch):
+    """Notebook 08 started first: it needs 07's test clock, customer and subscription."""
+    monkeypatch.setattr(progress, "authorize", progress.authorize_on_sandbox_page)
+    ids = progress.catch_up("clock_subscription", client=client)
+    subscription = client.v1.subscriptions.retrieve(ids["clock_subscription"])
+    clock = client.v1.test_helpers.test_clocks.retrieve(progress.require("test_clock"))
+    customer = client.v1.customers.retrieve(subscription.customer)
+    assert (subscription.status, customer.id, customer.test_clock) == ("active", progress.require("clock_customer"), clock.id)
+    assert clock.frozen_time == progress.CLOCK["frozen_time"] and subscription.default_payment_method
+    assert progress.catch_up("clock_subscription", client=client) == ids  # nothing new the second time
+    client.v1.test_helpers.test_clocks.delete(clock.id)  # takes its customer and subscription with it
+    again = progress.catch_up("clock_subscription", client=client)["clock_subscription"]
+    assert again != ids["clock_subscription"] and progress.require("test_clock") != clock.id
+
+
+def test_catch_up_of_the_clock_subscription_needs_an_authorization(state, client):
+    with pytest.raises(progress.CatchUpError, match="07_renewals"):
+        progress.catch_up("clock_subscription", client=client)  # no authorize hook: a browser is needed
 
 
 def test_catch_up_payment_method_waits_for_authorization(state, client, monkeypatch):

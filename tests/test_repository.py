@@ -15,8 +15,8 @@ KEY = re.compile(r"\b(?:(?:sk|rk|pk)_(?:test|live)_[A-Za-z0-9]{10,}|whsec_[A-Za-
 MACHINE_PATH = re.compile(r"(?<![\w.])/(?:home|root|Users|tmp|work|var/folders)/[\w.-]+")
 
 
-def test_there_are_eight_ordered_notebooks():
-    assert [p.name[:3] for p in NOTEBOOKS] == [f"{i:02d}_" for i in range(8)]
+def test_there_are_ten_ordered_notebooks():
+    assert [p.name[:3] for p in NOTEBOOKS] == [f"{i:02d}_" for i in range(10)]
 
 
 def test_no_notebook_holds_a_key_or_a_machine_path():

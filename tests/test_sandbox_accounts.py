@@ -4,12 +4,14 @@ sandbox serves a room."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -402,26 +404,33 @@ def test_two_learners_keys_accounts_and_resets_stay_apart(machine):
 # --------------------------------------------------------------------------- one sandbox for a room
 
 
+@contextlib.contextmanager
+def classroom_sandbox(directory: Path) -> Iterator[tuple[str, str]]:
+    """``serve --classroom`` on a free port, until the block ends: its URL and what it printed."""
+    port = process.free_port()
+    printed = directory / "classroom.log"
+    with open(printed, "w") as log:
+        proc = subprocess.Popen(  # noqa: S603
+            [sys.executable, "-m", "helpers.sandbox", "serve", "--classroom", "--port", str(port),
+             "--db", str(directory / "room.sqlite3")],
+            env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+        )
+        try:
+            url = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 20
+            while process.health(url) is None or "Trainer's view" not in printed.read_text():
+                assert time.monotonic() < deadline and proc.poll() is None, printed.read_text()
+                time.sleep(0.05)
+            yield url, printed.read_text()
+        finally:
+            proc.terminate()
+            proc.wait(10)
+
+
 @pytest.fixture(scope="module")
 def classroom(tmp_path_factory):
-    directory = tmp_path_factory.mktemp("classroom")
-    port = process.free_port()
-    log = open(directory / "classroom.log", "w")  # noqa: SIM115
-    proc = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "helpers.sandbox", "serve", "--classroom", "--port", str(port),
-         "--db", str(directory / "room.sqlite3")],
-        env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while process.health(url) is None:
-        assert time.monotonic() < deadline and proc.poll() is None
-        time.sleep(0.05)
-    token = re.search(r"Trainer token[^:]*: (\S+)", (directory / "classroom.log").read_text()).group(1)
-    yield url, token
-    proc.terminate()
-    proc.wait(10)
-    log.close()
+    with classroom_sandbox(tmp_path_factory.mktemp("classroom")) as (url, printed):
+        yield url, re.search(r"Trainer token[^:]*: (\S+)", printed).group(1)
 
 
 def test_the_classroom_prints_how_to_join_and_refuses_the_demo_key(classroom):

@@ -42,8 +42,12 @@ def test_flat_uses_dotted_paths_in_a_stable_order():
     assert fields["e"] == {}
 
 
-def test_show_displays_summary_tree_and_table(price, shown):
-    assert show.show(price) is None
+def test_show_displays_summary_and_tree_and_the_table_on_request(price, shown):
+    """Issue 10: the flat table of every field is opt-in (``table=True``)."""
+    show.show(price)
+    assert "<b>price</b>" in shown[0].data and "Table (" not in shown[0].data
+    shown.clear()
+    assert show.show(price, table=True) is None
     (output,) = shown
     page = output.data
     assert "<b>price</b>" in page and price.id in page
@@ -52,8 +56,9 @@ def test_show_displays_summary_tree_and_table(price, shown):
     assert f"{price.created} ({created})" in page  # summary/table: integer and UTC time
     assert re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", created)
     assert not re.search(r" at 0x[0-9a-f]+", page)  # no memory addresses (IDs may hold "0x")
+    assert "Table (" in page
     shown.clear()
-    show.show(price)
+    show.show(price, table=True)
     assert shown[0].data == page  # deterministic
 
 
@@ -144,3 +149,16 @@ def test_tables_are_left_aligned():
     assert page.count('<td style="text-align:left">') == 3
     assert '<th style="text-align:left">field</th>' in page
     assert "text-align: right" not in page
+
+
+def test_request_prints_the_params_as_python_source(capsys):
+    params = {"confirm": True, "customer": "cus_1", "payment_method_data": {"type": "amazon_pay"},
+              "usage": None, "mandate_data": {"customer_acceptance": {"type": "online", "online": {
+                  "ip_address": "127.0.0.0", "user_agent": "device"}}}, "items": [{"price": "price_1"}]}
+    show.request(params)
+    printed = capsys.readouterr().out
+    assert printed.startswith("params = {\n    \"confirm\": True,\n")
+    assert all(len(line) <= 96 for line in printed.splitlines())
+    assert eval(printed.split("=", 1)[1]) == params  # noqa: S307 - our own output: valid Python, same dict
+    show.request({"name": "Stock photo service"})
+    assert capsys.readouterr().out == 'params = {"name": "Stock photo service"}\n'

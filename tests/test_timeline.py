@@ -60,6 +60,17 @@ def test_a_recovered_invoice_still_marks_when_it_failed():
     assert "past_due" not in repr(timeline.plot(RENEWALS[:2]))
 
 
+def test_each_failed_renewal_is_marked():
+    """Notebook 08: paid on its page, the next renewal failed again; only the first was drawn."""
+    twice = [*RENEWALS[:2], invoice("A-0003", at(2027, 3), at(2027, 4), "paid", attempts=2),
+             invoice("A-0004", at(2027, 4), at(2027, 5), "open")]
+    drawn = timeline.plot(twice)
+    assert repr(drawn).endswith("(3 paid, 1 open); past_due from 2027-03-01 and from 2027-04-01")
+    dashed = [line for line in drawn.figure.axes[0].get_lines() if line.get_linestyle() == "--"]
+    assert [line.get_xdata()[0] for line in dashed] == [
+        mdates.date2num(datetime(2027, month, 1, 12, tzinfo=UTC)) for month in (3, 4)]
+
+
 def test_clock_advances_come_from_successful_requests_for_that_clock():
     def advance(clock: str, to: int, status: int = 200) -> LogEntry:
         return LogEntry(time=datetime(2027, 1, 1, tzinfo=UTC), method="POST", base="http://x",

@@ -11,7 +11,7 @@ from typing import Any
 
 import stripe
 
-from helpers import progress
+from helpers import progress, settings
 from helpers.client import LogEntry, entries, get_client
 from helpers.limits import AMAZON_PAY_CURRENCIES
 
@@ -184,7 +184,21 @@ def run(exercise_id: str, predicted: Any = NO_PREDICTION) -> Result:
         progress.remember(RECORD_PREFIX + exercise_id, PASSED)
     except OSError:
         pass  # a read-only state dir must not turn a pass into a failure
+    report_to_sandbox()
     return Result(exercise_id, True, message)
+
+
+def report_to_sandbox() -> bool:
+    """In sandbox mode, tell the sandbox every exercise passed so far (the trainer's view shows
+    them). Whether it worked; nothing that goes wrong here reaches the learner."""
+    try:
+        if settings.resolve_mode() != "sandbox":
+            return False
+        from helpers.sandbox import learner
+
+        return learner.report_exercises(passed(), len(EXERCISES)) is not None
+    except Exception:  # noqa: BLE001 - a report is a courtesy: the check's answer stands without it
+        return False
 
 
 def passed() -> list[str]:

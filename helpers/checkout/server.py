@@ -7,8 +7,15 @@
                      (``wait_for_redirect``)
 - ``POST /webhooks`` verifies ``Stripe-Signature``, accepts only events, and keeps each event once
 
-The server never holds the secret key: it gets the publishable key, the Stripe.js URL and the
-API base, and the notebook hands it the SetupIntent. Only its client_secret is ever served.
+A notebook serves its own code in their place (:meth:`CheckoutServer.serve`): the page's HTML and
+its ``client.js``, the ``/secret`` handler, the return handling and the webhook handler, the code a
+learner would write. The server's checks stay around that code: it binds to 127.0.0.1,
+``/complete`` accepts only the registered SetupIntent with its own client secret, ``/webhooks``
+only signed events, once each; nothing it receives is logged.
+
+The server itself never holds the secret key: it gets the publishable key, the Stripe.js URL and
+the API base, and the notebook hands it the SetupIntent. Only its client_secret is ever served.
+(A notebook's own handlers run in the kernel, where the notebook's client is: a merchant's server.)
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Mapping
+from html import escape as escape_html
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +57,16 @@ KEPT_EVENT_IDS = 10_000  # webhook event IDs remembered to drop redeliveries
 MAX_CHECKS = 4  # /complete requests checking with Stripe at once; more wait for a free slot
 
 Retrieve = Callable[[str], dict[str, Any]]  # client_secret -> client-visible SetupIntent JSON
+
+# What a notebook may serve of its own, and what it is (see CheckoutServer.serve).
+SERVABLE = {
+    "/": "the checkout page's HTML (text)",
+    "/client.js": "the page's script (text)",
+    "/secret": "a function () -> {'client_secret': …}",
+    "/complete": "a function (setup_intent, redirect_status) -> the page's HTML",
+    "/webhooks": "a function (payload, signature) that verifies and handles one event",
+}
+PLACEHOLDERS = ("{{PUBLISHABLE_KEY}}", "{{STRIPE_JS_URL}}")  # filled in the page and its script
 
 
 class RedirectTimeout(Problem, TimeoutError):
@@ -130,6 +148,7 @@ class CheckoutServer:
         self._events: list[stripe.Event] = []
         self._event_ids: collections.OrderedDict[str, None] = collections.OrderedDict()
         self._checks: asyncio.Semaphore | None = None  # made in the server's own event loop
+        self._own: dict[str, Any] = {}  # path -> the notebook's own page, script or handler
         self._background = BackgroundServer(self._app(), port)
 
     # --- lifecycle ---------------------------------------------------------------------------
@@ -166,6 +185,41 @@ class CheckoutServer:
         print(f"Checkout page: {self.url}")
         return Link(self.public_url, text)
 
+    # --- the notebook's own code -----------------------------------------------------------------
+
+    def serve(self, path: str, what: str | Callable[..., Any] | None) -> None:
+        """Serve the notebook's own code at ``path`` (None: the server's own again).
+
+        ``"/"`` and ``"/client.js"`` take text (the page's HTML and its script), in which
+        ``{{PUBLISHABLE_KEY}}`` and ``{{STRIPE_JS_URL}}`` are filled in when served.
+        ``"/secret"`` takes a function returning ``{"client_secret": …}``; ``"/complete"`` a
+        function ``(setup_intent, redirect_status)`` returning the page's HTML, called after the
+        server checked the redirect; ``"/webhooks"`` a function ``(payload, signature)`` called
+        for each signed event not seen before (it raises to refuse one)."""
+        if path not in SERVABLE:
+            raise ValueError(f"The server serves your code at {', '.join(SERVABLE)}; not at {path!r}.")
+        text = path in ("/", "/client.js")
+        if what is not None and (isinstance(what, str) != text or not (text or callable(what))):
+            raise TypeError(f"{path} takes {SERVABLE[path]}.")
+        if what is None:
+            self._own.pop(path, None)
+        else:
+            self._own[path] = what
+
+    def served(self, path: str) -> str:
+        """The text served at ``"/"`` or ``"/client.js"`` (the notebook's own, placeholders filled)."""
+        own = self._own.get(path)
+        if not isinstance(own, str):
+            raise LookupError(f"The notebook serves no text of its own at {path!r}.")
+        return self._filled(own, script=path.endswith(".js"))
+
+    def _filled(self, text: str, *, script: bool) -> str:
+        def value(raw: str) -> str:  # safe inside a JS string, or in HTML
+            return json.dumps(raw)[1:-1].replace("<", "\\u003c") if script else escape_html(raw)
+
+        return (text.replace(PLACEHOLDERS[0], value(self.publishable_key))
+                .replace(PLACEHOLDERS[1], value(self.stripe_js_url)))
+
     # --- the SetupIntent -----------------------------------------------------------------------
 
     def register_setup_intent(self, intent: stripe.SetupIntent | Mapping[str, Any]) -> None:
@@ -198,6 +252,11 @@ class CheckoutServer:
     def outcomes(self) -> list[RedirectOutcome]:
         with self._lock:
             return [outcome for _, outcome in self._outcomes]
+
+    def outcome_of(self, setup_intent: str) -> RedirectOutcome | None:
+        """The newest redirect that came back to ``/complete`` for this SetupIntent, or None."""
+        with self._lock:
+            return next((o for _, o in reversed(self._outcomes) if o.setup_intent == setup_intent), None)
 
     def retrieve_registered(self) -> dict[str, Any]:
         """The registered SetupIntent as the browser sees it now (publishable key + client secret)."""
@@ -291,11 +350,12 @@ class CheckoutServer:
             self._events.clear()
 
     def wait_for_event(self, event_type: str, timeout: float = 10.0) -> stripe.Event:
-        """The first kept event of this type, waiting for it to be delivered if need be."""
+        """The first kept event of this type (or with this ID, ``evt_…``), waiting for it to be
+        delivered if need be."""
         from ..status import StatusLine
 
         def arrived() -> stripe.Event | None:
-            return next((e for e in self._events if e.type == event_type), None)
+            return next((e for e in self._events if event_type in (e.type, e.id)), None)
 
         with StatusLine() as line:
             deadline = time.monotonic() + timeout
@@ -346,6 +406,8 @@ class CheckoutServer:
 
     def _app(self) -> Starlette:
         def checkout(request: Request) -> Response:
+            if "/" in self._own:
+                return HTMLResponse(self.served("/"), headers=NO_STORE)
             intent = self._intent
             shown = None
             if intent:
@@ -353,57 +415,92 @@ class CheckoutServer:
                 shown["status"] = self._retrieve(intent["client_secret"]).get("status") or intent["status"]
                 if intent["comes_back"]:  # a link that returns elsewhere would strand the customer
                     shown["redirect_url"] = intent["redirect_url"]
-            html = pages.checkout_page(self.publishable_key, self._stripe_js_for(request), self.mode, shown)
-            return HTMLResponse(html, headers=NO_STORE)
+            page = pages.checkout_page(self.publishable_key, self._stripe_js_for(request), self.mode, shown)
+            return HTMLResponse(page, headers=NO_STORE)
 
-        def secret(request: Request) -> Response:
+        def client_js(request: Request) -> Response:
+            if "/client.js" not in self._own:
+                return Response("// No client.js served: the notebook serves one with server.serve('/client.js', …).",
+                                status_code=404, media_type="text/javascript", headers=NO_STORE)
+            return Response(self.served("/client.js"), media_type="text/javascript", headers=NO_STORE)
+
+        def secret(request: Request) -> Response:  # sync: Starlette runs it in a worker thread
             intent = self._intent
-            if intent is None:
-                message = (
-                    "No SetupIntent registered: create it in the notebook and call "
-                    "register_setup_intent(setup_intent) first."
-                )
-                return JSONResponse({"error": {"message": message}}, status_code=404, headers=NO_STORE)
-            return JSONResponse({"client_secret": intent["client_secret"]}, headers=NO_STORE)
+            handler = self._own.get("/secret")
+            if handler is None:
+                if intent is None:
+                    return _json_error("No SetupIntent registered: create it in the notebook and call "
+                                       "register_setup_intent(setup_intent) first.", 404)
+                return JSONResponse({"client_secret": intent["client_secret"]}, headers=NO_STORE)
+            try:
+                answer = handler()
+            except Exception as error:  # the notebook's code: one line to the page, never a traceback
+                return _json_error(f"Your /secret handler raised {type(error).__name__}: {error}", 500)
+            handed = answer.get("client_secret") if isinstance(answer, Mapping) else None
+            if not isinstance(handed, str) or "_secret_" not in handed:
+                return _json_error("Your /secret handler must return {'client_secret': intent.client_secret}.", 500)
+            handed_id = handed.split("_secret_")[0]
+            if intent is None or handed_id != intent["id"]:
+                registered = intent["id"] if intent else "none"
+                return _json_error(
+                    f"Your /secret hands out the client secret of {handed_id}, but the SetupIntent "
+                    f"registered with this server is {registered}: register the same one "
+                    "(server.register_setup_intent), so that /complete accepts the customer's return.", 409)
+            return JSONResponse({"client_secret": handed}, headers=NO_STORE)
 
         async def complete(request: Request) -> Response:
             query = request.query_params
             intent_id, client_secret = query.get("setup_intent"), query.get("setup_intent_client_secret")
             if not intent_id or not client_secret:
-                html = pages.problem_page(
+                page = pages.problem_page(
                     "Nothing to complete",
                     "This is the return_url: Stripe sends the customer here with setup_intent, "
                     "setup_intent_client_secret and redirect_status. Start on the checkout page.",
                 )
-                return HTMLResponse(html, status_code=400, headers=NO_STORE)
+                return HTMLResponse(page, status_code=400, headers=NO_STORE)
             intent = self._intent
             if intent is None or intent_id != intent["id"] or not hmac.compare_digest(
                     client_secret.encode(), intent["client_secret"].encode()):
-                html = pages.problem_page(
+                page = pages.problem_page(
                     "Not the SetupIntent of this notebook",
                     "This link is not for the SetupIntent the notebook registered (an old link, or "
                     "another one's). Start again on the checkout page.",
                 )
-                return HTMLResponse(html, status_code=400, headers=NO_STORE)
-            outcome = await self._check_redirect(client_secret, query.get("redirect_status", ""))
+                return HTMLResponse(page, status_code=400, headers=NO_STORE)
+            redirect_status = query.get("redirect_status", "")
+            outcome = await self._check_redirect(client_secret, redirect_status)
             if outcome is None:
-                html = pages.problem_page(
+                page = pages.problem_page(
                     "Could not check the setup",
                     "Stripe (or the sandbox) did not answer when this server asked about the "
                     "SetupIntent. The notebook keeps looking; go back to it.",
                 )
-                return HTMLResponse(html, status_code=502, headers=NO_STORE)
+                return HTMLResponse(page, status_code=502, headers=NO_STORE)
             self._keep(outcome)
-            return HTMLResponse(pages.complete_page(outcome), headers=NO_STORE)
+            handler = self._own.get("/complete")
+            if handler is None:
+                return HTMLResponse(pages.complete_page(outcome), headers=NO_STORE)
+            try:  # the notebook's return handling, in a worker thread (it may call the API)
+                page = await asyncio.to_thread(handler, intent_id, redirect_status)
+            except Exception as error:
+                page = pages.problem_page("Your return page failed",
+                                          f"Your /complete handler raised {type(error).__name__}: {error}")
+                return HTMLResponse(page, status_code=500, headers=NO_STORE)
+            if not isinstance(page, str):
+                page = pages.problem_page("Your return page failed",
+                                          "Your /complete handler must return the page's HTML as text.")
+                return HTMLResponse(page, status_code=500, headers=NO_STORE)
+            return HTMLResponse(page, headers=NO_STORE)
 
         async def webhooks(request: Request) -> Response:
-            payload = (await request.body()).decode("utf-8", "replace")
+            body = await request.body()
+            payload = body.decode("utf-8", "replace")
+            signature = request.headers.get("stripe-signature") or ""
             if not self._webhook_secret:
                 message = "No webhook signing secret configured: call set_webhook_secret('whsec_…')."
                 return JSONResponse({"error": {"message": message}}, status_code=400)
             try:
-                stripe.WebhookSignature.verify_header(
-                    payload, request.headers.get("stripe-signature") or "", self._webhook_secret)
+                stripe.WebhookSignature.verify_header(payload, signature, self._webhook_secret)
             except stripe.SignatureVerificationError as error:
                 return JSONResponse({"error": {"message": str(error)}}, status_code=400)
             try:
@@ -417,9 +514,20 @@ class CheckoutServer:
             with self._lock:
                 if event.id in self._event_ids:  # a redelivery: acknowledge it, keep it once
                     return JSONResponse({"received": True, "duplicate": True})
-                self._event_ids[event.id] = None
+                self._event_ids[event.id] = None  # taken: a redelivery meanwhile is acknowledged
                 if len(self._event_ids) > KEPT_EVENT_IDS:
                     self._event_ids.popitem(last=False)
+            handler = self._own.get("/webhooks")
+            if handler is not None:
+                try:  # the notebook's handler, in a worker thread
+                    await asyncio.to_thread(handler, body, signature)
+                except Exception as error:  # refused or failed: Stripe delivers it again later
+                    with self._lock:
+                        self._event_ids.pop(event.id, None)
+                    refused = isinstance(error, (stripe.SignatureVerificationError, ValueError))
+                    message = f"Your /webhooks handler raised {type(error).__name__}: {error}"
+                    return JSONResponse({"error": {"message": message}}, status_code=400 if refused else 500)
+            with self._lock:
                 self._events.append(event)
                 self._lock.notify_all()
             return JSONResponse({"received": True})
@@ -427,12 +535,17 @@ class CheckoutServer:
         return Starlette(
             routes=[
                 Route("/", checkout),
+                Route("/client.js", client_js),
                 Route("/secret", secret),
                 Route("/complete", complete),
                 Route("/webhooks", webhooks, methods=["POST"]),
                 Mount("/static", StaticFiles(directory=STATIC), name="static"),
             ]
         )
+
+
+def _json_error(message: str, status: int) -> JSONResponse:
+    return JSONResponse({"error": {"message": message}}, status_code=status, headers=NO_STORE)
 
 
 def _is_event(data: Any) -> bool:

@@ -1,9 +1,11 @@
-"""The cell that waits for the customer: it says what it waits for and how to go on, lets the
-autopilot click when asked, shows a live status line, and never waits on what cannot happen."""
+"""The cells that wait for the customer (back from the authorization page, or done paying an
+invoice on its hosted page): each says what it waits for and how to go on, lets the autopilot click
+when asked, shows a live status line, and never waits on what cannot happen."""
 
 from __future__ import annotations
 
 import concurrent.futures
+import time
 
 from IPython.display import display
 
@@ -11,7 +13,7 @@ from helpers.problems import NextStep
 from helpers.status import StatusLine
 
 from .outcome import BUTTON, RedirectOutcome
-from .server import DECIDED, CheckoutServer
+from .server import DECIDED, RETURN_GRACE, CheckoutServer, Link
 
 
 def await_redirect(server: CheckoutServer, *, autopilot: str | None = None, click: str = "authorize",
@@ -61,3 +63,56 @@ def _autopilot(url: str, action: str) -> concurrent.futures.Future:
     from helpers import autopilot
 
     return autopilot.start(url, action)  # type: ignore[arg-type]
+
+
+class InvoiceNotPaid(NextStep, TimeoutError):
+    """Nobody paid the invoice on its page in time; the message says what to do."""
+
+
+def await_invoice_paid(invoice_id: str, *, autopilot: str | None = None, timeout: float = 600.0,
+                       poll: float = 1.0) -> str:
+    """Wait until the customer has paid an open invoice on its hosted page (``hosted_invoice_url``):
+    *Pay with Amazon Pay*, then *Authorize test payment*. Returns the invoice's status.
+
+    ``autopilot``: ``"authorize"`` lets headless Chromium click. An invoice already paid returns at
+    once, saying so; one that cannot be paid (draft, void) stops with what to do. The invoice is
+    looked up with a client that leaves the request log alone (the wait polls)."""
+    from helpers.client import get_client
+
+    invoices = get_client(logged=False).v1.invoices
+    invoice = invoices.retrieve(invoice_id)
+    if invoice.status == "paid":
+        print(f"Already done: invoice {invoice.number} is paid; nothing to wait for.")
+        return invoice.status
+    if invoice.status != "open" or not invoice.hosted_invoice_url:
+        raise NextStep(f"Invoice {invoice.id} is {invoice.status}: only an open, finalized invoice can be "
+                       "paid on its page. Run the cells above that make the renewal fail, then this one.")
+    print(f"Waiting for the customer to pay invoice {invoice.number} on its page (hosted_invoice_url).")
+    if autopilot:
+        print("The autopilot (headless Chromium) opens the invoice's page, clicks 'Pay with Amazon Pay', "
+              "then 'Authorize test payment'.")
+        clicking = _autopilot(invoice.hosted_invoice_url, autopilot)
+    else:
+        print("Open the invoice's page, click 'Pay with Amazon Pay', then 'Authorize test payment':")
+        display(Link(invoice.hosted_invoice_url, "The invoice's page"))
+        print("This cell ends by itself once the invoice is paid. To stop waiting, interrupt the kernel (■).")
+        clicking = None
+    started, back = time.monotonic(), None
+    with StatusLine() as line:
+        while (status := invoices.retrieve(invoice_id).status) != "paid":
+            if clicking is not None and clicking.done():
+                if clicking.exception() is not None:
+                    raise clicking.exception()
+                back = back or time.monotonic()
+                if time.monotonic() - back > RETURN_GRACE:
+                    raise InvoiceNotPaid(
+                        f"The browser came back from the invoice's page, but invoice {invoice.number} is "
+                        f"{status}: the payment was not authorized. Run this cell again.")
+            if time.monotonic() - started > timeout:
+                raise InvoiceNotPaid(
+                    f"Invoice {invoice.number} was not paid within {timeout:.0f} s. Open its page "
+                    "(hosted_invoice_url), click 'Pay with Amazon Pay', then 'Authorize test payment'; "
+                    "then run this cell again.")
+            line.update(f"Waiting for the customer to pay invoice {invoice.number} … it is {status}")
+            time.sleep(poll)
+    return status

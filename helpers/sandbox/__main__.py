@@ -83,7 +83,9 @@ def serve(args: argparse.Namespace) -> int:
             f"Classroom mode: every learner gets an account of their own. Learners set\n"
             f"    TUTORIAL_SANDBOX_URL={learners_url}\n"
             + (f"Browsers reach it at {public}\n" if announced else "")
-            + f"Trainer token (keep it to yourself; {process.TRAINER_HEADER}): {token}",
+            + f"Trainer token (keep it to yourself; {process.TRAINER_HEADER}): {token}\n"
+            f"Trainer's view (signs you in; the token after # never reaches a server or a log):\n"
+            f"    {(public or address).rstrip('/')}/trainer/login#token={token}",
             flush=True,
         )
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)

@@ -30,7 +30,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 
 from . import schema, versions, wire
 from .accounts import Accounts, Activity, RequestRecord
@@ -386,7 +386,7 @@ def create_app(
     ``announce_public_url``: ``/health`` tells clients the public URL (``serve --public-url``:
     learners' notebooks then send browsers there). ``remote_clients``: the sandbox listens
     beyond loopback (``serve --host``), so a learner's reset may come from another machine."""
-    from . import control, home, invoice_pages, pages, process, resources  # noqa: F401 - registers the routes
+    from . import control, dashboard, home, invoice_pages, pages, process, resources, trainer, views  # noqa: F401 - registers the routes
 
     sandbox = Sandbox(store, account_version or versions.LATEST, public_url, webhook_hosts,
                       classroom=classroom, trainer_token=trainer_token)
@@ -421,6 +421,9 @@ def create_app(
         *pages.routes(sandbox),
         *invoice_pages.routes(sandbox),
         *control.routes(sandbox),
+        *dashboard.routes(sandbox),  # the learner's Dashboard
+        *trainer.routes(sandbox),  # the trainer's live view
+        Mount(views.STATIC_PATH, views.STATIC),  # their scripts and styles
         Route("/v1/{path:path}", sandbox.handle, methods=METHODS),  # the handler answers unknown methods
         Route("/{path:path}", not_found, methods=METHODS),
     ]

@@ -1,5 +1,6 @@
 """The sandbox's own routes under ``/_sandbox`` (not Stripe's API): an account's reset, its
-display name and recent requests, and the trainer's list of accounts.
+display name and recent requests, the exercises its learner passed, and the trainer's list of
+accounts. (``dashboard.py`` adds ``/_sandbox/dashboard-link``, ``views.py`` ``/_sandbox/static``.)
 
 An account's routes take its secret key (``Authorization: Bearer sk_test_…``); the trainer's
 take the token the sandbox printed at start (``X-Sandbox-Trainer-Token``). A reset also needs
@@ -24,23 +25,32 @@ from .process import RESET_HEADER, TRAINER_HEADER
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 
-def routes(sandbox) -> list[Route]:
+def is_trainer_token(sandbox, given: str) -> bool:
+    """Whether ``given`` is the trainer's token (compared in constant time)."""
+    return bool(given) and hmac.compare_digest(given.encode(), sandbox.trainer_token.encode())
+
+
+def account_of(sandbox, request: Request) -> str:
+    """The account of the request's secret key (StripeError when there is none)."""
     from .keys import key_kind
 
+    scheme, _, key = request.headers.get("authorization", "").partition(" ")
+    key = key.strip() if scheme.lower() == "bearer" else ""
+    if key_kind(key) != "secret":
+        raise StripeError("Use the account's secret key (Authorization: Bearer sk_test_…).", status=403)
+    return sandbox.accounts.for_key(key, "secret")
+
+
+async def form_fields(request: Request) -> list[tuple[str, str]]:
+    return urllib.parse.parse_qsl((await request.body()).decode("utf-8", "replace"))
+
+
+def routes(sandbox) -> list[Route]:
     def refused(message: str, status: int = 403) -> Response:
         return JSONResponse({"error": {"type": "invalid_request_error", "message": message}}, status_code=status)
 
     def is_trainer(request: Request) -> bool:
-        given = request.headers.get(TRAINER_HEADER, "")
-        return bool(given) and hmac.compare_digest(given, sandbox.trainer_token)
-
-    def account_of(request: Request) -> str:
-        """The account of the request's secret key (StripeError when there is none)."""
-        scheme, _, key = request.headers.get("authorization", "").partition(" ")
-        key = key.strip() if scheme.lower() == "bearer" else ""
-        if key_kind(key) != "secret":
-            raise StripeError("Use the account's secret key (Authorization: Bearer sk_test_…).", status=403)
-        return sandbox.accounts.for_key(key, "secret")
+        return is_trainer_token(sandbox, request.headers.get(TRAINER_HEADER, ""))
 
     def described(account: Account, *, recent: bool) -> dict:
         last_error = sandbox.activity.last_error(account.id)
@@ -48,6 +58,7 @@ def routes(sandbox) -> list[Route]:
             "id": account.id, "display_name": account.display_name, "created": account.created,
             "publishable_key": account.publishable_key,
             "last_error": last_error.as_dict() if last_error else None,
+            "exercises": exercises.as_dict() if (exercises := sandbox.activity.exercises(account.id)) else None,
         }
         if recent:
             out["requests"] = [r.as_dict() for r in sandbox.activity.recent(account.id)]
@@ -66,7 +77,7 @@ def routes(sandbox) -> list[Route]:
             sandbox.activity.forget()
             return JSONResponse({"reset": "all accounts", "objects": sandbox.store.count_all()})
         try:
-            account = account_of(request)
+            account = account_of(sandbox, request)
         except StripeError as error:
             return refused(error.message, error.status)
         store = sandbox.store.for_account(account)
@@ -75,16 +86,36 @@ def routes(sandbox) -> list[Route]:
         return JSONResponse({"reset": account, "objects": store.count_all()})
 
     async def account(request: Request) -> Response:
-        form = dict(urllib.parse.parse_qsl((await request.body()).decode("utf-8", "replace")))
+        form = dict(await form_fields(request))
 
         def answer() -> Response:
             try:
-                account_id = account_of(request)
+                account_id = account_of(sandbox, request)
                 if request.method == "POST":
                     sandbox.accounts.set_display_name(account_id, form.get("display_name", ""))
             except StripeError as error:
                 return JSONResponse(error.body(), status_code=error.status)
             return JSONResponse(described(sandbox.accounts.get(account_id), recent=True))
+
+        return await run_in_threadpool(answer)
+
+    async def exercises(request: Request) -> Response:
+        """The learner's helpers report every exercise passed so far (``passed=…`` repeated)
+        and how many there are (``total``), for the trainer's view."""
+        fields = await form_fields(request)
+
+        def answer() -> Response:
+            try:
+                account_id = account_of(sandbox, request)
+                total = next((v for k, v in fields if k == "total"), "0")
+                if not (total.isascii() and total.isdigit()):
+                    raise StripeError("total must be a whole number.", param="total")
+                reported = sandbox.activity.report_exercises(
+                    account_id, [v for k, v in fields if k == "passed"], int(total)
+                )
+            except StripeError as error:
+                return JSONResponse(error.body(), status_code=error.status)
+            return JSONResponse(reported.as_dict())
 
         return await run_in_threadpool(answer)
 
@@ -97,4 +128,5 @@ def routes(sandbox) -> list[Route]:
         Route("/_sandbox/reset", reset, methods=["POST"]),
         Route("/_sandbox/account", account, methods=["GET", "POST"]),
         Route("/_sandbox/accounts", accounts, methods=["GET"]),
+        Route("/_sandbox/exercises", exercises, methods=["POST"]),
     ]

@@ -10,7 +10,8 @@ choose (12111, or a free one when that is someone else's), and one sandbox serve
 directory. So the entry starts a small front door (``python -m helpers.sandbox launcher``): it
 starts or finds the learner's sandbox exactly as a notebook would (or uses the classroom's,
 ``TUTORIAL_SANDBOX_URL``), then sends the browser on to it, through the hub's proxy where
-there is one. Its page sends the browser on with a link, not an HTTP redirect:
+there is one; to the Dashboard with this learner's sign-in link (the same state directory, so
+the same key, as the notebooks). Its page sends the browser on with a link, not an HTTP redirect:
 jupyter-server-proxy 4.5+ rewrites a ``Location`` that starts with ``/``.
 """
 
@@ -68,16 +69,21 @@ def app():  # -> Starlette
     from helpers import settings
     from helpers.problems import Problem
 
-    def browser_base() -> str:
-        return settings.sandbox_browser_url(settings.sandbox_url())  # starts the sandbox if need be
+    def where(path: str, query: str) -> str:
+        base = settings.sandbox_browser_url(settings.sandbox_url())  # starts the sandbox if need be
+        if path.strip("/") == DASHBOARD_PATH:  # signed in as this learner, as dashboard.open() does
+            from . import learner
+
+            return target(base, learner.dashboard_link()[0])
+        return target(base, path, query)
 
     async def open_page(request: Request) -> HTMLResponse:
         try:
-            base = await run_in_threadpool(browser_base)
-        except (Problem, OSError, RuntimeError) as error:
-            text = f"The sandbox could not be started: {error}"
+            url = await run_in_threadpool(where, request.path_params["path"], request.url.query)
+        except (Problem, OSError, RuntimeError, ValueError) as error:
+            text = f"The sandbox could not be started or asked: {error}"
             return HTMLResponse(PAGE.format(title="Stripe sandbox", refresh="", text=html.escape(text)), 503)
-        url = html.escape(target(base, request.path_params["path"], request.url.query))
+        url = html.escape(url)
         return HTMLResponse(PAGE.format(
             title="Opening the Stripe sandbox", refresh=f'<meta http-equiv="refresh" content="0; url={url}">',
             text=f'Your sandbox is running. If this page stays, <a id="open" href="{url}">open it here</a>.',
