@@ -193,6 +193,21 @@ def test_objects_of_another_account_cannot_be_used_as_parameters(two_accounts):
     assert caught.value.code == "resource_missing" and caught.value.param == "test_clock"
 
 
+def test_a_custom_id_is_unique_within_an_account_only(two_accounts):
+    """Two accounts may both name a product "prod_basic", as two Stripe accounts may; the same
+    account twice gets Stripe's 400. (It was a 500: the ID was unique across accounts.)"""
+    proc, a_key, b_key, _, _ = two_accounts
+    a, b = make_client(proc.url, a_key), make_client(proc.url, b_key)
+    custom = f"prod_basic_{unique()}"
+    mine = a.v1.products.create(params={"id": custom, "name": "A's"})
+    theirs = b.v1.products.create(params={"id": custom, "name": "B's"})
+    assert (mine.id, theirs.id) == (custom, custom)
+    assert a.v1.products.retrieve(custom).name == "A's" and b.v1.products.retrieve(custom).name == "B's"
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        b.v1.products.create(params={"id": custom, "name": "again"})
+    assert (caught.value.http_status, caught.value.code) == (400, "resource_already_exists")
+
+
 def test_idempotency_keys_belong_to_an_account(two_accounts):
     proc, a_key, b_key, _, _ = two_accounts
     key = f"shared-{unique()}"

@@ -171,6 +171,29 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE TRIGGER search_terms_unindexed AFTER DELETE ON search_terms BEGIN "
         "DELETE FROM search_fts WHERE rowid = old.rowid; DELETE FROM search_pending WHERE term = old.rowid; END",
     ),
+    # 6: an ID is unique within its account, not across accounts: two learners may both create
+    # a product with the custom ID "prod_basic", as two Stripe accounts may. SQLite cannot drop
+    # a UNIQUE constraint, so the table is made again (same rows, same seq).
+    (
+        """CREATE TABLE objects_by_account (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            id TEXT NOT NULL,
+            type TEXT NOT NULL,
+            created INTEGER NOT NULL,
+            data TEXT NOT NULL,
+            account TEXT NOT NULL DEFAULT '',
+            UNIQUE (account, id)
+        )""",
+        "INSERT INTO objects_by_account (seq, id, type, created, data, account) "
+        "SELECT seq, id, type, created, data, account FROM objects",
+        "DROP TABLE objects",
+        "ALTER TABLE objects_by_account RENAME TO objects",
+        "CREATE INDEX objects_id ON objects(id)",  # the workers' account_of(id)
+        "CREATE INDEX objects_list ON objects(account, type, seq, created)",
+        *_field_indexes("account, "),
+        "CREATE INDEX objects_clocks_by_status ON objects(json_extract(data, '$.status'), seq) "
+        "WHERE type = 'test_helpers.test_clock'",
+    ),
 )
 
 # Migrations that need FTS5's trigram tokenizer (SQLite 3.34+); without it, search scans instead.
