@@ -12,6 +12,8 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 # The only keys a notebook may show: the guide's own published sample keys.
 GUIDE_SAMPLE_KEYS = {"sk_test_BQokikJOvBiI2HlWgH4olfQ2", "pk_test_TYooMQauvdEDq54NiTphI7jx"}
 KEY = re.compile(r"\b(?:(?:sk|rk|pk)_(?:test|live)_[A-Za-z0-9]{10,}|whsec_[A-Za-z0-9]{10,})")
+# Client secrets and Dashboard sign-in tokens of the run's sandbox: `make notebooks` redacts them.
+RUN_SECRET = re.compile(r"_secret_(?!REDACTED\b)[A-Za-z0-9]+|#token=(?!REDACTED\.REDACTED\b)[A-Za-z0-9_-]+\.")
 MACHINE_PATH = re.compile(r"(?<![\w.])/(?:home|root|Users|tmp|work|var/folders)/[\w.-]+")
 
 
@@ -24,6 +26,8 @@ def test_no_notebook_holds_a_key_or_a_machine_path():
         text = path.read_text()
         keys = set(KEY.findall(text)) - GUIDE_SAMPLE_KEYS
         assert not keys, f"{path.name} holds key-shaped text: {sorted(keys)}"
+        secrets = RUN_SECRET.findall(text)
+        assert not secrets, f"{path.name} holds a client secret or sign-in token: run `make notebooks`"
         assert not MACHINE_PATH.search(text), f"{path.name} holds a path of this machine"
 
 
