@@ -34,6 +34,23 @@ def sandbox(tmp_path_factory):
     proc.stop()
 
 
+@pytest.fixture
+def learner_env(sandbox, monkeypatch, tmp_path):
+    """A learner's kernel as the helpers see it: sandbox mode on the test sandbox, this test's own
+    state directory (so its own key pair and progress), no .env, an empty request log."""
+    from helpers import client as client_mod
+
+    for name in ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("TUTORIAL_MODE", "sandbox")
+    monkeypatch.setenv("TUTORIAL_SANDBOX_URL", sandbox.url)
+    monkeypatch.setenv("TUTORIAL_STATE_DIR", str(tmp_path))
+    monkeypatch.setenv("TUTORIAL_ENV_FILE", str(tmp_path / "none.env"))
+    client_mod.clear_log()
+    yield sandbox
+    client_mod.clear_log()
+
+
 def make_client(url: str, key: str = SECRET, **options) -> stripe.StripeClient:
     return stripe.StripeClient(
         key,

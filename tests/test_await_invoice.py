@@ -16,14 +16,9 @@ needs_chromium = pytest.mark.skipif(not autopilot.browser_available(), reason="n
 
 
 @pytest.fixture
-def client(sandbox, monkeypatch, tmp_path):
+def client(learner_env):
     """Sandbox mode, as a notebook kernel sees it (await_invoice_paid makes its own client)."""
-    for name in ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("TUTORIAL_MODE", "sandbox")
-    monkeypatch.setenv("TUTORIAL_SANDBOX_URL", sandbox.url)
-    monkeypatch.setenv("TUTORIAL_STATE_DIR", str(tmp_path))
-    monkeypatch.setenv("TUTORIAL_ENV_FILE", str(tmp_path / "none.env"))
+    sandbox = learner_env
     return make_client(sandbox.url, settings.load().secret_key)  # this learner's own account
 
 

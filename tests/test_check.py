@@ -24,22 +24,14 @@ needs_chromium = pytest.mark.skipif(not autopilot.browser_available(),
 
 
 @pytest.fixture
-def kernel(sandbox, monkeypatch, tmp_path) -> dict[str, Any]:
+def kernel(learner_env, monkeypatch) -> dict[str, Any]:
     """A learner's kernel: sandbox mode, its own progress, an empty request log; the namespace
     that a notebook's cells (and so the solutions) see."""
-    for name in ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("TUTORIAL_MODE", "sandbox")
-    monkeypatch.setenv("TUTORIAL_SANDBOX_URL", sandbox.url)
-    monkeypatch.setenv("TUTORIAL_STATE_DIR", str(tmp_path))
-    monkeypatch.setenv("TUTORIAL_ENV_FILE", str(tmp_path / "none.env"))
     monkeypatch.setattr(progress, "authorize", progress.authorize_on_sandbox_page)
     # Each test its own customer: catch_up adopts a tutorial customer found by the guide's email.
     monkeypatch.setitem(progress.GUIDE_CUSTOMER, "email", f"jenny.rosen+{uuid.uuid4().hex[:8]}@example.com")
-    client_mod.clear_log()
-    yield {"client": client_mod.get_client(), "progress": progress, "stripe": stripe, "check": check,
-           "dt": dt, "time": time, "display": lambda *objects: None}
-    client_mod.clear_log()
+    return {"client": client_mod.get_client(), "progress": progress, "stripe": stripe, "check": check,
+            "dt": dt, "time": time, "display": lambda *objects: None}
 
 
 @pytest.fixture

@@ -26,17 +26,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
-def sandbox_env(sandbox, monkeypatch, tmp_path):
+def sandbox_env(learner_env):
     """Sandbox mode pointed at the test sandbox, state in tmp_path, empty log."""
-    for name in ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("TUTORIAL_MODE", "sandbox")
-    monkeypatch.setenv("TUTORIAL_SANDBOX_URL", sandbox.url)
-    monkeypatch.setenv("TUTORIAL_STATE_DIR", str(tmp_path))
-    monkeypatch.setenv("TUTORIAL_ENV_FILE", str(tmp_path / "none.env"))
-    client_mod.clear_log()
-    yield sandbox
-    client_mod.clear_log()
+    return learner_env
 
 
 def test_get_client_logs_a_request(sandbox_env):

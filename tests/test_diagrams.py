@@ -143,13 +143,7 @@ def test_the_same_run_draws_the_same_text():
     assert diagrams.state_diagram("subscription", "active") == diagrams.state_diagram("subscription", "active")
 
 
-def test_object_ids_follow_the_subscription_to_its_charge(sandbox, monkeypatch, tmp_path):
-    for name in ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("TUTORIAL_MODE", "sandbox")
-    monkeypatch.setenv("TUTORIAL_SANDBOX_URL", sandbox.url)
-    monkeypatch.setenv("TUTORIAL_STATE_DIR", str(tmp_path))
-    monkeypatch.setenv("TUTORIAL_ENV_FILE", str(tmp_path / "none.env"))
+def test_object_ids_follow_the_subscription_to_its_charge(learner_env, monkeypatch):
     monkeypatch.setattr(progress, "authorize", progress.authorize_on_sandbox_page)
     monkeypatch.setitem(progress.GUIDE_CUSTOMER, "email", "object-map@example.com")
     progress.catch_up("subscription")

@@ -98,17 +98,9 @@ def test_event_list_is_in_time_order_and_keeps_ties_in_arrival_order():
 
 
 @pytest.fixture
-def kernel(sandbox, monkeypatch, tmp_path):
-    for name in ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("TUTORIAL_MODE", "sandbox")
-    monkeypatch.setenv("TUTORIAL_SANDBOX_URL", sandbox.url)
-    monkeypatch.setenv("TUTORIAL_STATE_DIR", str(tmp_path))
-    monkeypatch.setenv("TUTORIAL_ENV_FILE", str(tmp_path / "none.env"))
+def kernel(learner_env, monkeypatch):
     monkeypatch.setattr(progress, "authorize", progress.authorize_on_sandbox_page)
-    client_mod.clear_log()
-    yield {"client": client_mod.get_client()}
-    client_mod.clear_log()
+    return {"client": client_mod.get_client()}
 
 
 def test_renewals_of_a_subscription_that_went_past_due(kernel):
