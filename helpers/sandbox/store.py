@@ -366,6 +366,11 @@ class Store:
             db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
             db.execute("PRAGMA synchronous=NORMAL")
             db.execute("PRAGMA busy_timeout=30000")
+            # Statement journals (a savepoint's undo, an INSERT … SELECT's) in memory: SQLite 3.40
+            # here otherwise creates and unlinks a temporary file (/var/tmp/etilqs_…) for a
+            # create's writes. They never outlive the transaction; what a COMMIT makes durable
+            # (the WAL) is unchanged.
+            db.execute("PRAGMA temp_store=MEMORY")
             if self.housekeeper is not None:  # it checkpoints, off the requests' path
                 db.execute("PRAGMA wal_autocheckpoint=0")
             self._local.db = db
