@@ -447,12 +447,22 @@ class Store:
 
     # ------------------------------------------------------------------ objects
 
-    def _write_terms(self, db: sqlite3.Connection, seq: int, obj: dict[str, Any]) -> None:
-        db.execute("DELETE FROM search_terms WHERE seq = ?", (seq,))
-        db.executemany(
+    def _write_terms(self, db: sqlite3.Connection, seq: int, obj: dict[str, Any], *, new: bool = False) -> None:
+        """The object's search terms in place of its old ones (``new``: it has none yet, since
+        ``seq`` is never reused)."""
+        if not new:
+            db.execute("DELETE FROM search_terms WHERE seq = ?", (seq,))
+        terms = search_terms(obj)
+        if self.account is not None:
+            db.executemany(
+                "INSERT INTO search_terms (seq, account, type, field, value) VALUES (?, ?, ?, ?, ?)",
+                [(seq, self.account, obj["object"], field, value) for field, value in terms],
+            )
+            return
+        db.executemany(  # the unscoped store: the object's row names its account
             "INSERT INTO search_terms (seq, account, type, field, value) "
             "SELECT seq, account, ?, ?, ? FROM objects WHERE seq = ?",
-            [(obj["object"], field, value, seq) for field, value in search_terms(obj)],
+            [(obj["object"], field, value, seq) for field, value in terms],
         )
 
     def insert(self, obj: dict[str, Any]) -> dict[str, Any]:
@@ -464,7 +474,7 @@ class Store:
                 (obj["id"], obj["object"], obj.get("created") or int(time.time()), json.dumps(obj), self.account),
             )
             if obj["object"] in SEARCHABLE:
-                self._write_terms(db, cur.lastrowid, obj)
+                self._write_terms(db, cur.lastrowid, obj, new=True)
         return obj
 
     def save(self, obj: dict[str, Any]) -> dict[str, Any]:
