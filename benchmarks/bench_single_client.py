@@ -10,10 +10,11 @@ Three servers on 127.0.0.1, driven the same way by one ``stripe.StripeClient``
   committed before the answer, so it survives ``kill -9``: tests/test_sandbox_process.py).
 * **stripe-stateful-mock** (npm, 0.0.16; in memory, nothing written anywhere), installed on first
   use into ``benchmarks/.stateful-mock/`` (git-ignored) and started on 127.0.0.1.
-* **limit**: the sandbox's own stack (uvicorn with the same settings, a Starlette route in a
-  worker thread) answering every request with one fixed customer, byte for byte one that the
-  sandbox returned. No server that speaks this protocol through this stack can be faster, so
-  sandbox/limit says how much of the time is the sandbox's own work.
+* **limit**: the sandbox's own stack (uvicorn with the same settings, a Starlette route answering
+  on the event loop, as the sandbox answers these small requests to quick routes) answering every
+  request with one fixed customer, byte for byte one that the sandbox returned. No server that
+  speaks this protocol through this stack can be faster, so sandbox/limit says how much of the
+  time is the sandbox's own work.
 
 The servers take turns round by round (create, then retrieve), so that other load on the shared
 machine falls on all three alike; the best round of each counts, and the median is printed too.
@@ -52,8 +53,8 @@ require("loglevel").setLevel("silent");
 createExpressApp().listen(+process.argv[2], "127.0.0.1");
 """
 
-# The limit: the sandbox's stack (uvicorn, Starlette, a worker thread per request, as the
-# sandbox runs its handlers) with nothing to do but answer the body it is given.
+# The limit: the sandbox's stack (uvicorn, Starlette, the answer made on the event loop, as the
+# sandbox answers a small request to a quick route) with nothing to do but answer the body it is given.
 LIMIT_SERVER = """
 import sys
 import uvicorn
@@ -63,7 +64,7 @@ from starlette.routing import Route
 
 BODY = open(sys.argv[2], "rb").read()
 
-def answer(request):  # sync: Starlette runs it in a worker thread, as the sandbox runs its work
+async def answer(request):  # on the event loop, as the sandbox answers customers.create and .retrieve
     return Response(BODY, media_type="application/json", headers={"Request-Id": "req_limit"})
 
 app = Starlette(routes=[Route("/v1/{path:path}", answer, methods=["GET", "POST"])])

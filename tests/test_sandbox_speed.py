@@ -190,3 +190,111 @@ def test_statement_journals_stay_in_memory_on_every_connection(tmp_path):
     worker.start()
     worker.join()
     assert seen == [2, 2]  # 2: MEMORY
+
+
+@pytest.fixture
+def entered(tmp_path, monkeypatch):
+    """The app in this process as one TestClient session: one event loop for every request."""
+    from helpers.sandbox.resources import test_clocks
+
+    monkeypatch.setattr(test_clocks, "start", lambda store, version: None)
+    store = Store(tmp_path / "loop.sqlite3")
+    with TestClient(create_app(store), base_url="http://127.0.0.1", headers={"Authorization": f"Bearer {KEY}"}) as client:
+        yield store, client
+
+
+def _record_where_parsing_runs(monkeypatch) -> list[str]:
+    import asyncio
+
+    from helpers.sandbox import app
+
+    where: list[str] = []
+    original = app.form_pairs
+
+    def recording(request, body):
+        try:
+            asyncio.get_running_loop()
+            where.append("loop")
+        except RuntimeError:
+            where.append("worker")
+        return original(request, body)
+
+    monkeypatch.setattr(app, "form_pairs", recording)
+    return where
+
+
+def test_small_requests_to_quick_routes_are_answered_on_the_event_loop(entered, monkeypatch):
+    """No hand-over to a worker thread for a create or a retrieve (0.2 ms or more each); lists,
+    billing routes and large bodies stay in worker threads."""
+    from helpers.sandbox.app import QUICK_BYTES
+
+    _, client = entered
+    where = _record_where_parsing_runs(monkeypatch)
+    customer = client.post("/v1/customers", data={"email": "quick@example.com"}).json()["id"]
+    assert client.get(f"/v1/customers/{customer}").status_code == 200
+    assert client.get("/v1/customers").status_code == 200  # a list: not quick
+    assert client.post("/v1/customers", data={"description": "x" * QUICK_BYTES}).status_code == 200
+    assert client.post(f"/v1/customers/{customer}", data={"name": "Quick"}).status_code == 200
+    assert where == ["loop", "loop", "worker", "worker", "loop"]
+
+
+def _health_answers_within(client, seconds: float) -> bool:
+    """Does /health answer within ``seconds`` (the event loop is free)? Asked from a thread, so
+    that a blocked loop fails the test instead of hanging it."""
+    import threading
+
+    answered = threading.Event()
+    threading.Thread(target=lambda: client.get("/health").status_code == 200 and answered.set(), daemon=True).start()
+    return answered.wait(seconds)
+
+
+def test_a_quick_write_never_waits_on_the_event_loop_for_the_write_lock(entered, monkeypatch):
+    """While another thread holds the store's write lock (a test clock's renewal, say), a create
+    moves to a worker thread and waits there; the loop goes on answering meanwhile."""
+    import threading
+
+    store, client = entered
+    where = _record_where_parsing_runs(monkeypatch)
+    answers: list[int] = []
+    store.lock.acquire()
+    try:
+        writer = threading.Thread(target=lambda: answers.append(
+            client.post("/v1/customers", data={"email": "waits@example.com"}).status_code))
+        writer.start()
+        time.sleep(0.3)
+        assert _health_answers_within(client, 2)  # the loop is free
+        assert answers == [] and writer.is_alive()
+    finally:
+        store.lock.release()
+    writer.join(10)
+    assert answers == [200]
+    assert where == ["loop", "worker"]  # tried on the loop, answered in a worker
+    listed = client.get("/v1/customers", params={"email": "waits@example.com"}).json()["data"]
+    assert len(listed) == 1
+
+
+def test_a_quick_write_never_waits_on_the_event_loop_for_sqlites_lock(entered, monkeypatch):
+    """Another program's connection holding SQLite's write lock (the sqlite3 shell, say): the
+    create moves to a worker thread, where it waits; the loop goes on answering."""
+    import threading
+
+    store, client = entered
+    where = _record_where_parsing_runs(monkeypatch)
+    answers: list[int] = []
+    other = sqlite3.connect(store.path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        writer = threading.Thread(target=lambda: answers.append(
+            client.post("/v1/customers", data={"email": "shell@example.com"}).status_code))
+        writer.start()
+        time.sleep(0.3)
+        assert _health_answers_within(client, 2)
+        assert answers == [] and writer.is_alive()
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    writer.join(10)
+    assert answers == [200]
+    assert where == ["loop", "worker"]
+    # The loop's connection waits for other programs again afterwards (only its BEGIN does not).
+    assert store.read("PRAGMA busy_timeout")[0][0] == store_module.BUSY_TIMEOUT_MS

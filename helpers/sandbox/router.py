@@ -18,6 +18,9 @@ class Route:
     handler: Handler
     publishable: bool = False  # Stripe.js may call it with a publishable key + client_secret
     regex: re.Pattern[str] | None = None
+    # Answered on the event loop, not in a worker thread (``app.Sandbox.quick``): a retrieve of
+    # one object, or a write of a few objects; each takes a few milliseconds at most.
+    quick: bool = False
 
     def match(self, method: str, path: str) -> dict[str, str] | None:
         if method != self.method or self.regex is None:
@@ -35,11 +38,18 @@ class Router:
         self._table: dict[tuple[str, int], list[Route]] | None = None
         self._table_of: list[Route] | None = None
 
-    def route(self, method: str, pattern: str, params: str | None = None, *, publishable: bool = False):
+    def route(
+        self, method: str, pattern: str, params: str | None = None, *, publishable: bool = False,
+        quick: bool | None = None,
+    ):
+        """Register a handler. ``quick``: by default, a GET of one object (the pattern ends in
+        ``{id}``) is quick and every other route is not."""
         regex = re.compile(re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", pattern))
+        if quick is None:
+            quick = method == "GET" and pattern.endswith("}")
 
         def register(handler: Handler) -> Handler:
-            self.routes.append(Route(method, pattern, params, handler, publishable, regex))
+            self.routes.append(Route(method, pattern, params, handler, publishable, regex, quick))
             self._table = None
             return handler
 

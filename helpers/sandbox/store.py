@@ -209,6 +209,11 @@ _NAME = re.compile(r"[a-z_]+(\.[a-z_]+)*")
 _OPERATORS = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
 
 
+class WouldWait(Exception):  # noqa: N818 - not an error: a request to move to a worker thread
+    """A write under :meth:`Store.no_waiting` found the write lock taken: nothing was written,
+    and the request is to run again where it may wait (a worker thread)."""
+
+
 @dataclass(frozen=True)
 class Glob:
     """A ``where`` value: the field matches one of these SQLite GLOB patterns."""
@@ -257,6 +262,7 @@ def new_id(prefix: str, length: int = 24) -> str:
 
 
 HOUSEKEEPING_SECONDS = 0.5
+BUSY_TIMEOUT_MS = 30_000  # how long a write waits for another connection's write lock
 
 
 class Housekeeper(threading.Thread):
@@ -365,7 +371,7 @@ class Store:
         if db is None:
             db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
             db.execute("PRAGMA synchronous=NORMAL")
-            db.execute("PRAGMA busy_timeout=30000")
+            db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             # Statement journals (a savepoint's undo, an INSERT … SELECT's) in memory: SQLite 3.40
             # here otherwise creates and unlinks a temporary file (/var/tmp/etilqs_…) for a
             # create's writes. They never outlive the transaction; what a COMMIT makes durable
@@ -383,19 +389,32 @@ class Store:
         return f"{alias}account = ?", [self.account]
 
     @contextlib.contextmanager
+    def no_waiting(self) -> Iterator[None]:
+        """In this block (on this thread), a write whose lock another thread holds raises
+        :class:`WouldWait` instead of waiting: the event loop's requests never wait for a lock."""
+        self._local.no_wait = True
+        try:
+            yield
+        finally:
+            self._local.no_wait = False
+
+    @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """Serialize a whole request: every write in it commits, or none does."""
-        if getattr(self._local, "snapshot", False):
-            # A read that must write after all (a default made on first use): the snapshot ends
-            # here, and the write takes the lock like any other.
-            self._local.snapshot = False
-            self._connect().execute("COMMIT")
-        with self.lock:
+        no_wait = getattr(self._local, "no_wait", False)
+        if not self.lock.acquire(blocking=not no_wait):
+            raise WouldWait
+        try:
+            if getattr(self._local, "snapshot", False):
+                # A read that must write after all (a default made on first use): the snapshot
+                # ends here, and the write goes on with the lock like any other.
+                self._local.snapshot = False
+                self._connect().execute("COMMIT")
             db = self._connect()
             if db.in_transaction:  # nested: join the outer transaction
                 yield db
                 return
-            db.execute("BEGIN IMMEDIATE")
+            self._begin(db, no_wait)
             try:
                 yield db
             except StripeError as error:
@@ -408,6 +427,25 @@ class Store:
                 raise
             else:
                 db.execute("COMMIT")
+        finally:
+            self.lock.release()
+
+    @staticmethod
+    def _begin(db: sqlite3.Connection, no_wait: bool) -> None:
+        """BEGIN IMMEDIATE: SQLite's write lock, which a connection of another program (the
+        sqlite3 shell, a test) may hold. Without waiting: WouldWait at once if it does."""
+        if not no_wait:
+            db.execute("BEGIN IMMEDIATE")
+            return
+        db.execute("PRAGMA busy_timeout=0")
+        try:
+            db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            if error.sqlite_errorcode == sqlite3.SQLITE_BUSY:
+                raise WouldWait from None
+            raise
+        finally:
+            db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
     @contextlib.contextmanager
     def snapshot(self) -> Iterator[None]:

@@ -45,7 +45,7 @@ def new_product(req: ApiRequest, params: dict[str, Any]) -> dict[str, Any]:
     return product
 
 
-@api.route("POST", "/v1/products", "ProductCreateParams")
+@api.route("POST", "/v1/products", "ProductCreateParams", quick=True)
 def create_product(req: ApiRequest) -> dict[str, Any]:
     params = req.params
     product = new_product(req, params)
@@ -61,7 +61,7 @@ def retrieve_product(req: ApiRequest) -> dict[str, Any]:
     return req.store.get("product", req.args["id"])
 
 
-@api.route("POST", "/v1/products/{id}", "ProductUpdateParams")
+@api.route("POST", "/v1/products/{id}", "ProductUpdateParams", quick=True)
 def update_product(req: ApiRequest) -> dict[str, Any]:
     product = req.store.get("product", req.args["id"])
     before = dict(product)
@@ -75,7 +75,7 @@ def update_product(req: ApiRequest) -> dict[str, Any]:
     return product
 
 
-@api.route("DELETE", "/v1/products/{id}", "ProductDeleteParams")
+@api.route("DELETE", "/v1/products/{id}", "ProductDeleteParams", quick=True)
 def delete_product(req: ApiRequest) -> dict[str, Any]:
     product = req.store.get("product", req.args["id"])
     if req.store.query("price", {"product": product["id"]}, limit=1):
@@ -240,7 +240,7 @@ def _tiers(req: ApiRequest, price: dict[str, Any]) -> None:
     return None  # per-unit prices have no tiers
 
 
-@api.route("POST", "/v1/prices", "PriceCreateParams")
+@api.route("POST", "/v1/prices", "PriceCreateParams", quick=True)
 def create_price(req: ApiRequest) -> dict[str, Any]:
     return new_price(req, req.params)
 
@@ -250,7 +250,7 @@ def retrieve_price(req: ApiRequest) -> dict[str, Any]:
     return req.store.get("price", req.args["id"])
 
 
-@api.route("POST", "/v1/prices/{id}", "PriceUpdateParams")
+@api.route("POST", "/v1/prices/{id}", "PriceUpdateParams", quick=True)
 def update_price(req: ApiRequest) -> dict[str, Any]:
     price = req.store.get("price", req.args["id"])
     before = dict(price)

@@ -66,7 +66,7 @@ def _shipping(given: dict[str, Any] | None) -> dict[str, Any] | None:
     }
 
 
-@api.route("POST", "/v1/customers", "CustomerCreateParams")
+@api.route("POST", "/v1/customers", "CustomerCreateParams", quick=True)
 def create(req: ApiRequest) -> dict[str, Any]:
     p = req.params
     check_customer_params(p)
@@ -127,7 +127,7 @@ def retrieve(req: ApiRequest) -> dict[str, Any]:
     return req.store.get("customer", req.args["id"])
 
 
-@api.route("POST", "/v1/customers/{id}", "CustomerUpdateParams")
+@api.route("POST", "/v1/customers/{id}", "CustomerUpdateParams", quick=True)
 def update(req: ApiRequest) -> dict[str, Any]:
     customer = req.store.get("customer", req.args["id"])
     before = {k: (dict(v) if isinstance(v, dict) else v) for k, v in customer.items()}

@@ -79,7 +79,7 @@ def attach(req: Any, pm: dict[str, Any], customer_id: str) -> None:
     events.emit(req, "payment_method.attached", pm)
 
 
-@api.route("POST", "/v1/payment_methods", "PaymentMethodCreateParams")
+@api.route("POST", "/v1/payment_methods", "PaymentMethodCreateParams", quick=True)
 def create(req: ApiRequest) -> dict[str, Any]:
     if "type" not in req.params:
         raise StripeError("Missing required param: type.", code="parameter_missing", param="type")
@@ -91,7 +91,7 @@ def retrieve(req: ApiRequest) -> dict[str, Any]:
     return req.store.get("payment_method", req.args["id"])
 
 
-@api.route("POST", "/v1/payment_methods/{id}", "PaymentMethodUpdateParams")
+@api.route("POST", "/v1/payment_methods/{id}", "PaymentMethodUpdateParams", quick=True)
 def update(req: ApiRequest) -> dict[str, Any]:
     pm = req.store.get("payment_method", req.args["id"])
     before = dict(pm)

@@ -70,7 +70,7 @@ def _payment_method_types(req: ApiRequest, params: dict[str, Any]) -> tuple[list
     }
 
 
-@api.route("POST", "/v1/setup_intents", "SetupIntentCreateParams")
+@api.route("POST", "/v1/setup_intents", "SetupIntentCreateParams", quick=True)
 def create(req: ApiRequest) -> dict[str, Any]:
     p = req.params
     customer = req.store.get("customer", p["customer"], "customer") if p.get("customer") else None
@@ -275,7 +275,7 @@ def _confirm(req: ApiRequest, intent: dict[str, Any], p: dict[str, Any]) -> None
     events.emit(req, "setup_intent.requires_action", intent)
 
 
-@api.route("POST", "/v1/setup_intents/{id}/confirm", "SetupIntentConfirmParams", publishable=True)
+@api.route("POST", "/v1/setup_intents/{id}/confirm", "SetupIntentConfirmParams", publishable=True, quick=True)
 def confirm(req: ApiRequest) -> dict[str, Any]:
     intent = req.store.get("setup_intent", req.args["id"])
     _client_secret_check(req, intent)
@@ -305,7 +305,7 @@ def _open_intent(req: ApiRequest, verb: str) -> dict[str, Any]:
     return intent
 
 
-@api.route("POST", "/v1/setup_intents/{id}", "SetupIntentUpdateParams")
+@api.route("POST", "/v1/setup_intents/{id}", "SetupIntentUpdateParams", quick=True)
 def update(req: ApiRequest) -> dict[str, Any]:
     intent = _open_intent(req, "update")
     p = req.params
@@ -324,7 +324,7 @@ def update(req: ApiRequest) -> dict[str, Any]:
     return intent
 
 
-@api.route("POST", "/v1/setup_intents/{id}/cancel", "SetupIntentCancelParams")
+@api.route("POST", "/v1/setup_intents/{id}/cancel", "SetupIntentCancelParams", quick=True)
 def cancel(req: ApiRequest) -> dict[str, Any]:
     intent = _open_intent(req, "cancel")
     intent.update({
