@@ -298,3 +298,12 @@ def test_a_quick_write_never_waits_on_the_event_loop_for_sqlites_lock(entered, m
     assert where == ["loop", "worker"]
     # The loop's connection waits for other programs again afterwards (only its BEGIN does not).
     assert store.read("PRAGMA busy_timeout")[0][0] == store_module.BUSY_TIMEOUT_MS
+
+
+def test_the_api_route_comes_first_and_no_other_route_is_under_v1(served):
+    """Starlette tries routes in order: the API's is first (no 20 pattern matches per API call),
+    which is only right while no other route lies under /v1."""
+    _, client = served
+    routes = client.app.routes
+    assert routes[0].path == "/v1/{path:path}"
+    assert not [r.path for r in routes[1:] if r.path.startswith("/v1")]

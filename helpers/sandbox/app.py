@@ -439,6 +439,8 @@ def create_app(
         )
 
     routes = [
+        # The API first: no other route is under /v1, and Starlette tries routes in order.
+        Route("/v1/{path:path}", sandbox.handle, methods=METHODS),  # the handler answers unknown methods
         Route("/health", health),
         *home.routes(sandbox),
         *pages.routes(sandbox),
@@ -447,7 +449,6 @@ def create_app(
         *dashboard.routes(sandbox),  # the learner's Dashboard
         *trainer.routes(sandbox),  # the trainer's live view
         Mount(views.STATIC_PATH, views.STATIC),  # their scripts and styles
-        Route("/v1/{path:path}", sandbox.handle, methods=METHODS),  # the handler answers unknown methods
         Route("/{path:path}", not_found, methods=METHODS),
     ]
     # Stripe.js calls the API from the merchant's page (another origin), as it does at Stripe. It
