@@ -150,12 +150,13 @@ def test_the_warm_up_loads_every_routes_params_class_and_every_object():
     from helpers.sandbox.router import api
 
     names = {r.params for r in api.routes if r.params}
-    for cached in (schema.params_class, schema._fields, schema.object_fields):
+    for cached in (schema.params_class, schema._fields, schema.object_fields, schema.blank):
         cached.cache_clear()
     schema.warm(names)
     assert schema.params_class.cache_info().currsize == len(names)
     assert schema._fields.cache_info().currsize > len(names)  # the nested ones too
     assert schema.object_fields.cache_info().currsize == len(schema.SANDBOX_OBJECTS)
+    assert schema.blank.cache_info().currsize == len(schema.SANDBOX_OBJECTS)
 
 
 def test_after_the_warm_up_the_guides_flow_loads_nothing(served):
@@ -165,7 +166,7 @@ def test_after_the_warm_up_the_guides_flow_loads_nothing(served):
     store, client = served
     schema.warm({r.params for r in api.routes if r.params})
     loads = [schema._fields.cache_info().misses, schema.object_fields.cache_info().misses,
-             schema.expandable_fields.cache_info().misses]
+             schema.expandable_fields.cache_info().misses, schema.blank.cache_info().misses]
     customer = client.post("/v1/customers", data={"email": "warm@example.com"}).json()["id"]
     intent = client.post("/v1/setup_intents", data={
         "customer": customer, "confirm": "true", "payment_method_data[type]": "amazon_pay", "usage": "off_session",
@@ -175,7 +176,7 @@ def test_after_the_warm_up_the_guides_flow_loads_nothing(served):
     assert intent["status"] == "requires_action", intent
     client.get(f"/v1/customers/{customer}", params={"expand[]": "invoice_settings.default_payment_method"})
     assert [schema._fields.cache_info().misses, schema.object_fields.cache_info().misses,
-            schema.expandable_fields.cache_info().misses] == loads
+            schema.expandable_fields.cache_info().misses, schema.blank.cache_info().misses] == loads
 
 
 def test_statement_journals_stay_in_memory_on_every_connection(tmp_path):

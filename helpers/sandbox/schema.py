@@ -362,6 +362,7 @@ def warm(params_classes: Iterable[str], objects: Iterable[str] = SANDBOX_OBJECTS
     for name in objects:
         object_fields(name)
         per_type_fields(name)
+        blank(name)
         classes.append(resource_class(name))
     done: set[type] = set()
     while classes:  # each class, and the classes of its nested hashes (what expand[] walks)
@@ -392,13 +393,19 @@ def class_of(object_name: Any) -> type | None:
     return resource_class(object_name) if isinstance(object_name, str) and object_name in OBJECT_CLASSES else None
 
 
+@functools.cache
+def blank(object_name: str) -> dict[str, None]:
+    """Every field an object of this type is sent with, in order, each ``None`` (not the
+    includable ones, nor the per-type hashes, nor ``deleted``). :func:`shape` copies it."""
+    skip = INCLUDABLE.get(object_name, set()) | per_type_fields(object_name) | {"deleted"}
+    return {k: None for k in sorted(object_fields(object_name)) if k not in skip}
+
+
 def shape(object_name: str, data: dict[str, Any]) -> dict[str, Any]:
     """``data`` with every declared field present (``None`` where it does not apply)."""
-    fields = object_fields(object_name)
-    extra = {k for k in data if k not in fields and not k.startswith("_")}
+    extra = [k for k in data.keys() - object_fields(object_name) if not k.startswith("_")]
     if extra:
         raise AssertionError(f"{object_name} has no fields {sorted(extra)} in stripe-python {stripe.VERSION}")
-    skip = INCLUDABLE.get(object_name, set()) | per_type_fields(object_name) | {"deleted"}
-    out = {k: None for k in sorted(fields) if k not in skip}
+    out = blank(object_name).copy()
     out.update(data)
     return out

@@ -9,6 +9,7 @@ change newer than V, newest first.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -56,11 +57,18 @@ class VersionChange:
         """Take a response object back to the older shape (in place)."""
 
 
-def changes() -> list[VersionChange]:
+@functools.cache
+def changes() -> tuple[VersionChange, ...]:
+    """Every change, newest first."""
     from . import v2026_07_29_allowed_payment_method_types as dahlia_0729
     from . import v2026_09_30_remove_payment_method_types as endive_0930
 
-    return sorted([endive_0930.CHANGE, dahlia_0729.CHANGE], key=lambda c: c.version, reverse=True)
+    return tuple(sorted([endive_0930.CHANGE, dahlia_0729.CHANGE], key=lambda c: c.version, reverse=True))
+
+
+@functools.lru_cache(maxsize=64)  # versions are checked dates (check), a few in any real use
+def _newer_than(version: str) -> tuple[VersionChange, ...]:
+    return tuple(c for c in changes() if c.applies_to(version))
 
 
 def upgrade_request(version: str, route: str, params: dict[str, Any]) -> None:
@@ -73,13 +81,13 @@ def upgrade_request(version: str, route: str, params: dict[str, Any]) -> None:
 
 def downgrade_response(version: str, obj: Any) -> Any:
     """Apply every change newer than ``version`` to a rendered object, nested ones included."""
-    relevant = [c for c in changes() if c.applies_to(version)]
+    relevant = _newer_than(version)
     if relevant:
         _walk(obj, relevant)
     return obj
 
 
-def _walk(node: Any, relevant: list[VersionChange]) -> None:
+def _walk(node: Any, relevant: tuple[VersionChange, ...]) -> None:
     if isinstance(node, dict):
         for value in node.values():
             _walk(value, relevant)
