@@ -17,6 +17,7 @@ import inspect
 import json
 import re
 import sys
+import threading
 import typing
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
@@ -302,6 +303,11 @@ def per_type_fields(object_name: str) -> frozenset[str]:
     return frozenset(values & object_fields(object_name))
 
 
+# CPython 3.11's ast.parse is not safe in two threads at once ("AST constructor recursion depth
+# mismatch", python/cpython#106905): the start-up warm-up and a request's expand both parse.
+_PARSING = threading.Lock()
+
+
 @functools.cache
 def _class_nodes(module_name: str) -> dict[str, ast.ClassDef]:
     """Every class statement of a stripe-python module, by qualified name (``Customer.InvoiceSettings``)."""
@@ -313,7 +319,9 @@ def _class_nodes(module_name: str) -> dict[str, ast.ClassDef]:
                 found[prefix + node.name] = node
                 visit(node.body, f"{prefix}{node.name}.")
 
-    visit(ast.parse(inspect.getsource(sys.modules[module_name])).body, "")
+    with _PARSING:
+        tree = ast.parse(inspect.getsource(sys.modules[module_name]))
+    visit(tree.body, "")
     return found
 
 
