@@ -1,8 +1,9 @@
 """The guide's own curl commands, run literally with the ``curl`` binary against the sandbox.
 
 Stripe's guide "Set up a subscription with Amazon Pay" prints three server-side calls. They are
-copied here as data, exactly as printed (sample key included); the test only swaps the host for
-the sandbox's and the guide's placeholder IDs for real ones. The guide predates
+copied here as data, exactly as printed except for the guide's published sample key, written
+``sk_test_…`` as in the notebooks (no key-shaped string is committed); the test swaps in a test key
+built at run time, the sandbox's host for Stripe's, and real IDs for the guide's placeholder IDs. The guide predates
 2026-09-30.endive: on the sandbox's default (newest) version its SetupIntent call is refused with
 ``payment_method_types_no_longer_supported``; pinned to 2026-06-24.dahlia, every call succeeds.
 """
@@ -20,19 +21,20 @@ import stripe
 
 pytestmark = pytest.mark.skipif(shutil.which("curl") is None, reason="the curl binary is not installed")
 
-GUIDE_KEY = "sk_test_BQokikJOvBiI2HlWgH4olfQ2"
+SAMPLE_KEY = "sk_test_…"  # the guide prints its published sample key here
+GUIDE_KEY = "sk_test_" + "x" * 24  # a key of the sample key's shape, built at run time
 GUIDE_HOST = "https://api.stripe.com"
 DAHLIA = "2026-06-24.dahlia"
 
 # "Kundinnen/Kunden erstellen oder abrufen"
 CREATE_CUSTOMER = r"""curl https://api.stripe.com/v1/customers \
-  -u "sk_test_BQokikJOvBiI2HlWgH4olfQ2:" \
+  -u "sk_test_…:" \
   --data-urlencode description="My First Test Customer (created for API docs)"
 """
 
 # "Einen SetupIntent erstellen"
 CREATE_SETUP_INTENT = r"""curl https://api.stripe.com/v1/setup_intents \
-  -u "sk_test_BQokikJOvBiI2HlWgH4olfQ2:" \
+  -u "sk_test_…:" \
   -d confirm=true \
   --data-urlencode return_url="https://www.stripe.com" \
   -d usage=off_session \
@@ -46,7 +48,7 @@ CREATE_SETUP_INTENT = r"""curl https://api.stripe.com/v1/setup_intents \
 
 # "Abonnement erstellen"
 CREATE_SUBSCRIPTION = r"""curl https://api.stripe.com/v1/subscriptions \
-  -u "sk_test_BQokikJOvBiI2HlWgH4olfQ2:" \
+  -u "sk_test_…:" \
   -d customer={{CUSTOMER_ID}} \
   -d "items[0][price]"={{PRICE_ID}} \
   -d default_payment_method={{PAYMENT_METHOD_ID}} \
@@ -56,7 +58,7 @@ CREATE_SUBSCRIPTION = r"""curl https://api.stripe.com/v1/subscriptions \
 
 def run_curl(command: str, base_url: str, version: str | None = None, **ids: str) -> tuple[int, dict]:
     """Run a guide command with bash and the real curl; return (HTTP status, JSON body)."""
-    command = command.strip().replace(GUIDE_HOST, base_url)
+    command = command.strip().replace(GUIDE_HOST, base_url).replace(SAMPLE_KEY, GUIDE_KEY)
     for placeholder, value in ids.items():
         command = command.replace(placeholder, value)
     assert "{{" not in command, f"a placeholder was left: {command}"
@@ -74,7 +76,7 @@ def run_curl(command: str, base_url: str, version: str | None = None, **ids: str
 def test_the_guides_commands_are_curl_with_the_sample_key():
     for command in (CREATE_CUSTOMER, CREATE_SETUP_INTENT, CREATE_SUBSCRIPTION):
         assert command.startswith(f"curl {GUIDE_HOST}/v1/")
-        assert f'-u "{GUIDE_KEY}:"' in command
+        assert f'-u "{SAMPLE_KEY}:"' in command
 
 
 def test_create_customer(sandbox):
