@@ -2,10 +2,11 @@
 
 Stripe's guide "Set up a subscription with Amazon Pay" prints three server-side calls. They are
 copied here as data, exactly as printed except for the guide's published sample key, written
-``sk_test_…`` as in the notebooks (no key-shaped string is committed); the test swaps in a test key
-built at run time, the sandbox's host for Stripe's, and real IDs for the guide's placeholder IDs. The guide predates
-2026-09-30.endive: on the sandbox's default (newest) version its SetupIntent call is refused with
-``payment_method_types_no_longer_supported``; pinned to 2026-06-24.dahlia, every call succeeds.
+``sk_test_…`` as in the notebooks (no key-shaped string is committed). The test swaps in a test
+key built at run time, the sandbox's host for Stripe's, and real IDs for the guide's placeholders.
+The guide predates 2026-09-30.endive: on the sandbox's default (newest) version its SetupIntent
+call is refused with ``payment_method_types_no_longer_supported``; pinned to 2026-06-24.dahlia,
+every call succeeds.
 """
 
 from __future__ import annotations
