@@ -98,10 +98,12 @@ def _with_time(path: str, value: Any) -> Any:
     return f"{value} ({utc(value)})" if is_timestamp(path, value) else value
 
 
-def _json_scalar(value: Any) -> Any:
-    """JSON's words for JSON's values: ``true``, ``false``, ``null`` (never Python's True/None)."""
-    if value is None or isinstance(value, bool):
-        return json.dumps(value)
+def as_json(value: Any) -> Any:
+    """A value in JSON notation, as every view shows it: ``null``, ``true``, ``false`` (never
+    Python's None/True/False), objects and arrays as one line of JSON (``{"limit": "1"}``);
+    strings and numbers as they are."""
+    if value is None or isinstance(value, (bool, dict, list)):
+        return json.dumps(value, ensure_ascii=False)
     return value
 
 
@@ -109,7 +111,7 @@ def _shown(path: str, value: Any) -> Any:
     """A leaf value as a table shows it: JSON words, timestamps with their UTC time."""
     if isinstance(value, (dict, list)):
         return json.dumps(value, sort_keys=True)
-    return _json_scalar(_with_time(path, value))
+    return as_json(_with_time(path, value))
 
 
 class Table(pd.DataFrame):
@@ -276,6 +278,7 @@ def log(last: int | None = None) -> pd.DataFrame:
     from helpers.client import request_log
 
     frame = Table(request_log().drop(columns=["error_message"])).astype(object)
+    frame["params"] = [as_json(params) for params in frame["params"]]  # JSON, in the order sent
     frame["duration"] = [f"{ms:8.1f} ms" for ms in frame.pop("duration_ms")]  # fixed width
     frame = frame.where(frame.notna(), "")  # no request id after a connection error: blank, not NaN
     return frame.tail(last) if last else frame

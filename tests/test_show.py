@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -129,6 +130,20 @@ def test_log_and_curl_views(sandbox, monkeypatch, tmp_path, shown):
     client_mod.clear_log()
 
 
+def test_the_logs_params_are_json(sandbox, monkeypatch, tmp_path):
+    """Issue 9.15: the log's params column showed Python's `{'limit': '1'}`, in HTML and text."""
+    monkeypatch.setenv("TUTORIAL_MODE", "sandbox")
+    monkeypatch.setenv("TUTORIAL_SANDBOX_URL", sandbox.url)
+    monkeypatch.setenv("TUTORIAL_STATE_DIR", str(tmp_path))
+    client_mod.clear_log()
+    client_mod.get_client().v1.products.list(params={"limit": 1, "active": True})
+    frame = show.log()
+    assert json.loads(frame.iloc[-1]["params"]) == {"limit": "1", "active": "true"}
+    for view in (frame._repr_html_(), frame.to_string()):
+        assert '{"limit": "1", "active": "true"}' in view and "'limit'" not in view
+    client_mod.clear_log()
+
+
 def test_views_speak_json(client):
     """Issue 9.15: `True` beside `null`, and `None` in tables."""
     product = client.v1.products.create(params={"name": "JSON words"})
@@ -138,6 +153,8 @@ def test_views_speak_json(client):
     assert list(frame.iloc[0]) == ["x_1", "thing", "false", "null"]
     changes = show.diff({"id": "x", "a": True}, {"id": "x", "a": None})
     assert list(changes.iloc[0]) == ["a", "true", "null"]
+    assert [show.as_json(v) for v in (None, True, "pm_1", 3, {"a": None})] == [
+        "null", "true", "pm_1", 3, '{"a": null}']
     page = show.flatten(product)._repr_html_() + frame._repr_html_() + changes._repr_html_()
     assert "True" not in page and "None" not in page and "False" not in page
 
