@@ -211,9 +211,9 @@ def test_08_first_on_an_empty_state_then_again(learner):
     for run in (first, second):
         assert "redirect_status=failed; status=requires_payment_method" in run.text
         assert "subscription past_due; invoice" in run.cells[RENEWAL].text
-        assert "next_payment_attempt=None" in run.cells[RENEWAL].text
+        assert "next_payment_attempt=null" in run.cells[RENEWAL].text
         paid_on_its_page = run.cell("await_invoice_paid(").text
-        assert "paid, attempt_count=2; subscription active, default_payment_method=None" in paid_on_its_page
+        assert "paid, attempt_count=2; subscription active, default_payment_method=null" in paid_on_its_page
     subscription = api(learner).v1.subscriptions.retrieve(recorded(learner)["clock_subscription"])
     assert subscription.status == "past_due"
 
