@@ -139,3 +139,32 @@ def test_learner_cells_carry_no_nbval_comments():
         tagged = [c for c in cells if "nbval-ignore-output" in c.get("metadata", {}).get("tags", [])]
         forms = [c for c in cells if "Form(" in "".join(c["source"]) and c["cell_type"] == "code"]
         assert all(c in tagged for c in forms), path.name
+
+
+def _german_titles() -> dict[str, str]:
+    """Notebook number -> the guide step's German title in its heading (``# 01 · … — *Title*``)."""
+    titles = {}
+    for path in NOTEBOOKS:
+        cells = json.loads(path.read_text())["cells"]
+        heading = "".join(cells[0]["source"]).splitlines()[0]
+        if found := re.search(r" — \*(.+)\*$", heading):
+            titles[path.name[:2]] = found.group(1)
+    return titles
+
+
+def test_every_named_step_of_the_guide_carries_its_german_title():
+    """The guide's steps 01–05 by their German titles, the same words everywhere they are named."""
+    from helpers.sandbox import guide_steps
+
+    titles = _german_titles()
+    assert sorted(titles) == ["01", "02", "03", "04", "05"]
+    plan = (ROOT / "TRAINING.md").read_text().split("## Session plan", 1)[1].split("\n## ", 1)[0]
+    for number, german in titles.items():
+        row = next(line for line in plan.splitlines() if line.startswith("| ") and f"| {number} " in line)
+        assert f"*{german}*" in row, f"TRAINING.md's session plan: {number} lacks *{german}*"
+    guide = [step for step in guide_steps.STEPS if not step.german.startswith("(")]
+    assert {step.german for step in guide} == set(titles.values())
+    readme = (ROOT / "helpers" / "sandbox" / "README.md").read_text().splitlines()
+    for step in guide:
+        row = next(line for line in readme if line.startswith(f"| {step.title} "))
+        assert f"(*{step.german}*)" in row, f"helpers/sandbox/README.md: {step.title} lacks *{step.german}*"

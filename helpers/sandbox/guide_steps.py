@@ -27,7 +27,7 @@ STEPS = (
     Step("product_price", "Product and price", "Produkt und Preis erstellen"),
     Step("customer", "Customer", "Kundinnen/Kunden erstellen oder abrufen"),
     Step("setup_intent", "SetupIntent", "Einen SetupIntent erstellen"),
-    Step("authorized", "Authorized", "Amazon Pay auf dem Client mit Stripe.js"),
+    Step("authorized", "Authorized", "Client-Geheimnis abrufen"),  # its section authorizes
     Step("subscription_active", "Subscription active", "Abonnement erstellen"),
     Step("renewal", "Renewal", "(beyond the guide)"),
     Step("webhook", "Webhook received", "(beyond the guide)"),
