@@ -159,11 +159,21 @@ def test_a_second_sandbox_on_the_same_database_is_refused(tmp_path):
 
 
 def test_the_lock_outlives_nothing_after_kill_9(tmp_path):
+    """After ``kill -9`` (no shutdown), a new sandbox takes the database over: the lock went
+    with the killed process, and the new one holds it and answers as itself."""
     db = tmp_path / "killed.sqlite3"
     proc = process.start(db, log=tmp_path / "killed.log")
+    killed = proc.process.pid
+    assert process.holder(db) == proc.url
     proc.kill()
+    assert proc.process.poll() is not None
     again = process.start(db, log=tmp_path / "killed.log")
-    again.stop()
+    try:
+        assert process.health(again.url)["pid"] == again.process.pid != killed
+        assert process.holder(db) == again.url
+        assert Path(f"{db}.lock").read_text().startswith(f"pid {again.process.pid}, ")
+    finally:
+        again.stop()
 
 
 def test_idempotency_check_and_write_are_one_transaction(tmp_path, monkeypatch):
