@@ -832,3 +832,20 @@ def test_client_pinned_version_through_stripe_python(sandbox):
     )
     assert intent.last_response.headers["stripe-version"] == DAHLIA_0624
     assert intent.payment_method_types == ["amazon_pay"]
+
+
+def test_an_errors_request_log_url_opens_the_sandboxs_own_request_log(sandbox):
+    """Stripe's `request_log_url` pointed at dashboard.stripe.com, which goes nowhere offline: it
+    is the sandbox Dashboard's request log, at the row of that request (its ID as the anchor)."""
+    auth = {"Authorization": f"Bearer {SECRET}"}
+    response = httpx.get(f"{sandbox.url}/v1/customers/cus_nobody", headers=auth)
+    request_id = response.headers["Request-Id"]
+    url = error_of(response)["request_log_url"]
+    assert url == f"{sandbox.url}/dashboard/logs#{request_id}"
+    token = httpx.post(f"{sandbox.url}/_sandbox/dashboard-link", headers=auth).json()["path"].split("#token=")[1]
+    with httpx.Client(base_url=sandbox.url, follow_redirects=True) as browser:
+        assert browser.post("/dashboard/login", data={"token": token}).status_code == 200
+        page = browser.get(url.split("#")[0])
+    assert page.status_code == 200
+    row = page.text.split(f'id="{request_id}"', 1)[1].split("</tr>", 1)[0]
+    assert "GET /v1/customers/cus_nobody" in row and "resource_missing" in row

@@ -189,14 +189,14 @@ class Sandbox:
                 status, payload = await run_in_threadpool(self.answer, request, body, request_id, headers, named)
             return Response(payload, status_code=status, headers=headers, media_type="application/json")
         except StripeError as error:
-            return JSONResponse(error.body(request_id), status_code=error.status, headers=headers)
+            return JSONResponse(error.body(request_log_url(request_id)), status_code=error.status, headers=headers)
         except Exception as bug:  # a sandbox bug: still answer in Stripe's envelope, never text/plain
             log_bug(request, bug)
             error = StripeError(
                 "An unexpected error occurred in the sandbox (a bug: its log names it).",
                 status=500, type="api_error",
             )
-            return JSONResponse(error.body(request_id), status_code=500, headers=headers)
+            return JSONResponse(error.body(request_log_url(request_id)), status_code=500, headers=headers)
 
     @staticmethod
     def quick(request: Request, body: bytes) -> bool:
@@ -273,7 +273,7 @@ class Sandbox:
             except StripeError as error:  # the handler's refusal is the saved answer too
                 if not idem:
                     raise
-                status, payload = error.status, json.dumps(error.body(request_id))
+                status, payload = error.status, json.dumps(error.body(request_log_url(request_id)))
             if idem:
                 store.remember(idem, same, status, payload)
             return status, payload, False
@@ -371,6 +371,13 @@ class Sandbox:
                 self.in_flight.discard(held)
 
 
+def request_log_url(request_id: str) -> str:
+    """An error's ``request_log_url``: Stripe's names the request's page in its Dashboard, which
+    offline goes nowhere; this is the sandbox Dashboard's request log, at that request's row
+    (the hosted pages' base, ``SITE``, as ``hosted_invoice_url`` has it)."""
+    return f"{SITE.base_url}/dashboard/logs#{request_id}"
+
+
 def not_found(request: Request) -> Response:
     """Any other path: under ``/v1`` (also ``//v1``) Stripe's envelope, elsewhere plain text."""
     path = request.url.path
@@ -380,7 +387,7 @@ def not_found(request: Request) -> Response:
             "or we can help at https://support.stripe.com/.",
             status=404,
         )
-        return JSONResponse(error.body(new_id("req", 14)), status_code=404)
+        return JSONResponse(error.body(request_log_url(new_id("req", 14))), status_code=404)
     return PlainTextResponse("Not Found", status_code=404)
 
 

@@ -38,15 +38,16 @@ class StripeError(Exception):
         self.keep_state = keep_state
         self.extra = extra
 
-    def body(self, request_id: str | None = None) -> dict[str, Any]:
+    def body(self, request_log_url: str | None = None) -> dict[str, Any]:
+        """The envelope; ``request_log_url``: where a browser shows the failed request."""
         error: dict[str, Any] = {"type": self.type, "message": self.message}
         if self.code:
             error["code"] = self.code
             error["doc_url"] = DOC_BASE + self.code.replace("_", "-")
         if self.param:
             error["param"] = self.param
-        if request_id:
-            error["request_log_url"] = f"https://dashboard.stripe.com/test/logs/{request_id}"
+        if request_log_url:
+            error["request_log_url"] = request_log_url
         error.update(self.extra)
         return {"error": error}
 
