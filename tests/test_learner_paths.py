@@ -196,7 +196,7 @@ def test_06_twice(learner):
     assert "Replaced webhook_endpoint" in second.text and "Replaced subscription" in second.text
     for run in (first, second):
         assert "customer.subscription.created" in run.cells[EVENTS].text
-        assert "'active'" in run.cells[HANDLED].text and "1 of them invoice.paid" in run.cells[HANDLED].text
+        assert '"active"' in run.cells[HANDLED].text and "1 of them invoice.paid" in run.cells[HANDLED].text
         assert "400 No signatures found matching the expected signature" in run.cell("forged = ").text
     endpoints = api(learner).v1.webhook_endpoints.list().data
     assert [e.id for e in endpoints] == [recorded(learner)["webhook_endpoint"]]
