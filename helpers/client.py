@@ -8,7 +8,6 @@ It records one :class:`LogEntry` per attempt, with secrets masked before they ar
 from __future__ import annotations
 
 import json
-import os
 import re
 import shlex
 import time
@@ -185,7 +184,7 @@ def restart_sandbox(base: str) -> Callable[[], bool]:
     """A ``reconnect`` for the tutorial's own sandbox: start it again (its state is on disk)."""
 
     def restart() -> bool:
-        if os.environ.get("TUTORIAL_SANDBOX_URL"):  # someone else's sandbox: not ours to start
+        if settings_mod.classroom_url():  # someone else's sandbox: not ours to start
             return False
         from helpers.sandbox import process
 

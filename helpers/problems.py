@@ -30,6 +30,21 @@ class NextStep(Problem, RuntimeError):
     """A step cannot go on yet (not authorized, declined, not running); the message says why and what to do."""
 
 
+def sandbox_unreachable(reason: str | None = None) -> str:
+    """One sentence for a sandbox that does not answer (or not as the sandbox does: ``reason``),
+    with what to do: a classroom sandbox (``TUTORIAL_SANDBOX_URL``) is the trainer's to fix; the
+    learner's own is started again by the notebook's first cell."""
+    from helpers import settings
+
+    classroom = settings.classroom_url()
+    if classroom:
+        return (f"The classroom sandbox at {classroom} does not answer: tell your trainer "
+                f"({reason or 'no connection: it may have stopped, or TUTORIAL_SANDBOX_URL is wrong'}), "
+                "then run this cell again.")
+    return (f"The sandbox does not answer: {reason or 'it is not running'}. Run the first cell of this "
+            "notebook again (it starts the sandbox), then this cell; or start it yourself with `make sandbox`.")
+
+
 def explain(error: stripe.StripeError) -> str:
     """One sentence for an error the Stripe SDK raised, with what to do next."""
     from helpers import settings
@@ -40,8 +55,7 @@ def explain(error: stripe.StripeError) -> str:
         except settings.SettingsProblem:
             sandbox = False
         if sandbox:
-            return ("The sandbox does not answer: it is not running. Run the first cell of this notebook "
-                    "again (it starts the sandbox), then this cell; or start it yourself with `make sandbox`.")
+            return sandbox_unreachable()
         return ("Stripe cannot be reached (no connection to api.stripe.com). Check your internet "
                 "connection and run this cell again, or work offline: unset STRIPE_SECRET_KEY to use the sandbox.")
     if isinstance(error, stripe.AuthenticationError):
