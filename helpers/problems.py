@@ -2,11 +2,13 @@
 
 Our own exceptions derive from :class:`Problem`: IPython shows only their message (through
 ``_render_traceback_``), and the cell still fails, so nbval and nbclient see the error.
-:func:`install` does the same for the errors the Stripe SDK raises in a notebook cell.
+:func:`install` does the same for the errors the Stripe SDK raises in a notebook cell, and for
+a name used before the cell that makes it ran (``NameError``).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import stripe
@@ -72,19 +74,36 @@ def explain(error: stripe.StripeError) -> str:
             "Change what it names (in the form or the cell above), then run this cell again.")
 
 
-def _show_stripe_error(shell: Any, etype, value, tb, tb_offset=None) -> list[str]:
-    lines = one_line(explain(value))
+def undefined(error: NameError) -> str:
+    """One sentence for a name a cell uses before the cell that makes it ran (or when it stopped)."""
+    name = getattr(error, "name", None) or (re.findall(r"'([^']+)'", str(error)) or ["a name"])[0]
+    return (f"`{name}` is not defined yet: the cell above that makes it has not run, or stopped with an "
+            "error. Run the cells above (Run ▸ Run All Above Selected Cell), then this one; if it is a "
+            "typo in your own code, fix the name.")
+
+
+def _show_in_one_line(shell: Any, etype, value, tb, tb_offset=None) -> list[str]:
+    lines = one_line(undefined(value) if isinstance(value, NameError) else explain(value))
     value._render_traceback_ = lambda: lines  # shown by IPython's own showtraceback
     shell.showtraceback((etype, value, tb))
     return lines
 
 
+SHOWN_IN_ONE_LINE = (stripe.StripeError, NameError)
+
+
 def install() -> None:
-    """In an IPython kernel, show Stripe SDK errors as one sentence (idempotent; no-op elsewhere)."""
+    """In an IPython kernel, show Stripe SDK errors and undefined names as one sentence; the cell
+    still fails. Idempotent; a no-op elsewhere. Runs on import (every notebook's first cell
+    imports helpers.settings, which imports this module), so that even a first cell that stops
+    leaves the next cells' errors readable."""
     try:
         from IPython import get_ipython
     except ImportError:  # plain Python
         return
     shell = get_ipython()
-    if shell is not None and stripe.StripeError not in getattr(shell, "custom_exceptions", ()):
-        shell.set_custom_exc((stripe.StripeError,), _show_stripe_error)
+    if shell is not None and tuple(getattr(shell, "custom_exceptions", ())) != SHOWN_IN_ONE_LINE:
+        shell.set_custom_exc(SHOWN_IN_ONE_LINE, _show_in_one_line)
+
+
+install()

@@ -133,3 +133,35 @@ def test_a_proxy_page_instead_of_the_sandbox_is_one_sentence(classroom_gone, mon
             assert "HTTP 502" in text and text.count(". ") == 0
     finally:
         server.shutdown()
+
+
+def test_a_name_from_a_cell_that_stopped_is_one_line():
+    """QA: after a cell stopped with our one line (01's product cell, an empty name), the next
+    cells failed with a full `NameError: name 'product' is not defined` traceback."""
+    outputs = run_cells(
+        "from helpers import settings",  # every notebook's first cell imports it, and nothing else
+        "from helpers.problems import NextStep\nraise NextStep('Give the product a name.')\nproduct = 1",
+        "price = product.id",
+        "def mine():\n    return prodcut\nmine()",
+        "print('still usable')",
+    )
+    error = the_error(outputs[2])
+    assert error["ename"] == "NameError" and len(error["traceback"]) == 1
+    line = error["traceback"][0]
+    assert line.startswith("\x1b[1;31m⚠ `product` is not defined yet: the cell above that makes it has not run")
+    assert "Run All Above Selected Cell" in line and "Traceback" not in line and 'File "' not in line
+    assert "`prodcut` is not defined yet" in the_error(outputs[3])["traceback"][0]
+    assert outputs[4][0]["text"] == "still usable\n"
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in ("import helpers.settings", "product")])
+    with pytest.raises(CellExecutionError, match="`product` is not defined yet"):  # still fails, for nbval too
+        NotebookClient(nb, timeout=60, kernel_name="python3").execute()
+
+
+def test_stripe_errors_and_names_both_stay_one_line_whatever_is_installed_twice():
+    outputs = run_cells(
+        "from helpers import problems\nproblems.install()\nproblems.install()",
+        "import stripe\nraise stripe.InvalidRequestError('No such price', param='price', http_status=400)",
+        "intent",
+    )
+    assert "No such price" in the_error(outputs[1])["traceback"][0]
+    assert "`intent` is not defined yet" in the_error(outputs[2])["traceback"][0]
