@@ -4,14 +4,18 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 LAB_PORT ?= 8888
-SANDBOX_PORT ?= $(or $(TUTORIAL_SANDBOX_PORT),12111)
+# Empty: 12111, or a free port when 12111 is another learner's (the sandbox picks and records it).
+SANDBOX_PORT ?= $(TUTORIAL_SANDBOX_PORT)
+PORT_ENV := $(if $(SANDBOX_PORT),TUTORIAL_SANDBOX_PORT=$(SANDBOX_PORT))
+PYTHON_OK := import sys; sys.exit(sys.version_info < (3, 11))
 
 .PHONY: help venv lab sandbox stop reset test test-unit test-notebooks notebooks lint bench clean \
 	preflight clean-notebooks browser
 
 help:
 	@echo "make lab        set up (.venv) and start the tutorial on the offline sandbox (JupyterLab)"
-	@echo "                LAB_PORT=8888 SANDBOX_PORT=12111 choose the ports"
+	@echo "                LAB_PORT=8888 SANDBOX_PORT=12111 choose the ports (default sandbox port:"
+	@echo "                12111, or a free one when another learner's sandbox has it)"
 	@echo "make test       set up and run every test (unit, sandbox, browser, notebooks via nbval, lint)"
 	@echo "make sandbox    run the sandbox in the foreground (http://127.0.0.1:12111)"
 	@echo "make stop       stop your background sandbox"
@@ -23,7 +27,8 @@ help:
 
 $(STAMP): pyproject.toml
 	@echo "Setting up $(VENV): installing the tutorial's packages (the first time takes a few minutes)."
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PYTHON) -c '$(PYTHON_OK)' || { echo "The tutorial needs Python 3.11 or newer; $(PYTHON) is older. Run: make PYTHON=python3.11 (or newer)"; exit 1; }
+	$(PY) -c '$(PYTHON_OK)' 2>/dev/null || { rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); }
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --progress-bar on -e '.[test]'
 	touch $(STAMP)
@@ -31,14 +36,14 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 lab: venv
-	@TUTORIAL_SANDBOX_PORT=$(SANDBOX_PORT) $(PY) -c "from helpers.sandbox.process import ensure_running; print('Sandbox:    ', ensure_running())"
+	@$(PORT_ENV) $(PY) -m helpers.sandbox start
 	@echo "JupyterLab: http://127.0.0.1:$(LAB_PORT)/lab (open the link with its token, printed below)"
-	TUTORIAL_SANDBOX_PORT=$(SANDBOX_PORT) $(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 \
+	$(PORT_ENV) $(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 \
 		--ServerApp.port=$(LAB_PORT) --ServerApp.port_retries=0 \
 		$$([ "$$(id -u)" = 0 ] && echo --allow-root) notebooks/
 
 sandbox: venv
-	$(PY) -m helpers.sandbox serve --port $(SANDBOX_PORT)
+	$(PY) -m helpers.sandbox serve --port $(or $(SANDBOX_PORT),12111)
 
 stop: venv
 	$(PY) -m helpers.sandbox stop

@@ -61,6 +61,27 @@ def test_serve_refuses_a_taken_port(tmp_path):
             process.start(tmp_path / "y.sqlite3", port)
 
 
+def test_start_cli_prints_the_address_or_one_sentence(tmp_path):
+    """``make lab``'s first line: the learner's sandbox address, or why it cannot start (no traceback)."""
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        env_port = {**os.environ, "TUTORIAL_SANDBOX_PORT": str(port)}
+        done = subprocess.run([sys.executable, "-m", "helpers.sandbox", "start"], capture_output=True,  # noqa: S603
+                              text=True, timeout=30, cwd=ROOT, check=False,
+                              env={**env_port, "TUTORIAL_STATE_DIR": str(tmp_path), "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert f"Port {port}" in done.stderr and "unset TUTORIAL_SANDBOX_PORT" in done.stderr
+    started = cli("start", state_dir=tmp_path / "learner")
+    try:
+        assert started.returncode == 0, started.stderr
+        url = started.stdout.split()[-1]
+        assert started.stdout.startswith("Sandbox:") and process.health(url) is not None
+    finally:
+        assert "Stopped" in cli("stop", state_dir=tmp_path / "learner").stdout
+
+
 def test_serve_binds_loopback_only(tmp_path):
     done = cli("serve", "--host", "0.0.0.0", "--port", str(process.free_port()), "--db", str(tmp_path / "x.sqlite3"), state_dir=tmp_path)  # noqa: S104
     assert done.returncode != 0

@@ -1,4 +1,4 @@
-"""``python -m helpers.sandbox serve|status|reset|stop|key|launcher``."""
+"""``python -m helpers.sandbox serve|start|status|reset|stop|key|launcher``."""
 
 from __future__ import annotations
 
@@ -154,6 +154,17 @@ def reset(args: argparse.Namespace) -> int:
     return 0
 
 
+def start(args: argparse.Namespace) -> int:
+    """Find or start your background sandbox and print its address (``make lab``'s first line)."""
+    try:
+        url = process.ensure_running()
+    except process.SandboxError as error:
+        print(error, file=sys.stderr)
+        return 1
+    print(f"Sandbox:     {url}")
+    return 0
+
+
 def stop(args: argparse.Namespace) -> int:
     stopped = process.stop_recorded()
     print("Stopped your tutorial sandbox." if stopped else "No tutorial sandbox of yours was running.")
@@ -197,6 +208,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--classroom", action="store_true", help="one sandbox for a room: an account per learner")
     p.add_argument("--trainer-token", help="the trainer's token (default: a new one, printed in classroom mode)")
     p.set_defaults(run=serve)
+    p = sub.add_parser("start", help="find or start your background sandbox and print its address")
+    p.set_defaults(run=start)
     p = sub.add_parser("status", help="is a sandbox up, and what does it hold")
     p.add_argument("--url")
     p.set_defaults(run=status)
