@@ -8,11 +8,10 @@ It records one :class:`LogEntry` per attempt, with secrets masked before they ar
 from __future__ import annotations
 
 import json
-import os
 import re
 import shlex
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -58,9 +57,27 @@ class LogEntry:
     error_message: str | None
     key: str  # masked (the sandbox's public key is shown as is)
     object_id: str | None = None  # the ``id`` of the object answered (created, retrieved, updated)
+    tutorial: bool = False  # the notebook's own call (its params shown first), not a learner's attempt
 
 
 _LOG: list[LogEntry] = []
+_shown: set[str] | None = None  # the parameter names show.request just showed, for the next request
+
+
+def mark_next_call(names: Iterable[str]) -> None:
+    """The tutorial shows a call's params (``show.request``) before it sends them: the next
+    request of this kernel that sends only these (top-level) parameters is logged as the
+    tutorial's own (``LogEntry.tutorial``), which the exercise checkers tell from the learner's
+    attempts. Any other request next clears the mark."""
+    global _shown
+    _shown = set(names)
+
+
+def _is_shown_call(pairs: list[tuple[str, str]]) -> bool:
+    global _shown
+    shown, _shown = _shown, None
+    names = {key.split("[", 1)[0] for key, _ in pairs}
+    return shown is not None and bool(names) and names <= shown
 
 
 def mask_value(name: str, value: str) -> str:
@@ -178,6 +195,7 @@ class LoggingHTTPClient(HTTPClient):
             error_message=message,
             key=_shown_key(_header(headers, "Authorization")),
             object_id=_object_id(body, status),
+            tutorial=self._log is _LOG and status is not None and _is_shown_call(pairs),
         ))
 
 
@@ -185,7 +203,7 @@ def restart_sandbox(base: str) -> Callable[[], bool]:
     """A ``reconnect`` for the tutorial's own sandbox: start it again (its state is on disk)."""
 
     def restart() -> bool:
-        if os.environ.get("TUTORIAL_SANDBOX_URL"):  # someone else's sandbox: not ours to start
+        if settings_mod.classroom_url():  # someone else's sandbox: not ours to start
             return False
         from helpers.sandbox import process
 

@@ -97,6 +97,8 @@ def _sign_in_path(sandbox: str) -> str:
     if found is None or found[1] - RENEW_BEFORE < time.time():
         try:
             found = _token[cache] = learner.dashboard_link()
+        except NextStep:  # the sandbox does not answer: already one sentence
+            raise
         except Exception as error:  # noqa: BLE001 - one sentence instead of a traceback
             raise NextStep(
                 f"The sandbox gave no Dashboard link ({type(error).__name__}: {error}). Run the first "

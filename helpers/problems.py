@@ -2,11 +2,13 @@
 
 Our own exceptions derive from :class:`Problem`: IPython shows only their message (through
 ``_render_traceback_``), and the cell still fails, so nbval and nbclient see the error.
-:func:`install` does the same for the errors the Stripe SDK raises in a notebook cell.
+:func:`install` does the same for the errors the Stripe SDK raises in a notebook cell, and for
+a name used before the cell that makes it ran (``NameError``).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import stripe
@@ -30,6 +32,21 @@ class NextStep(Problem, RuntimeError):
     """A step cannot go on yet (not authorized, declined, not running); the message says why and what to do."""
 
 
+def sandbox_unreachable(reason: str | None = None) -> str:
+    """One sentence for a sandbox that does not answer (or not as the sandbox does: ``reason``),
+    with what to do: a classroom sandbox (``TUTORIAL_SANDBOX_URL``) is the trainer's to fix; the
+    learner's own is started again by the notebook's first cell."""
+    from helpers import settings
+
+    classroom = settings.classroom_url()
+    if classroom:
+        return (f"The classroom sandbox at {classroom} does not answer: tell your trainer "
+                f"({reason or 'no connection: it may have stopped, or TUTORIAL_SANDBOX_URL is wrong'}), "
+                "then run this cell again.")
+    return (f"The sandbox does not answer: {reason or 'it is not running'}. Run the first cell of this "
+            "notebook again (it starts the sandbox), then this cell; or start it yourself with `make sandbox`.")
+
+
 def explain(error: stripe.StripeError) -> str:
     """One sentence for an error the Stripe SDK raised, with what to do next."""
     from helpers import settings
@@ -40,8 +57,7 @@ def explain(error: stripe.StripeError) -> str:
         except settings.SettingsProblem:
             sandbox = False
         if sandbox:
-            return ("The sandbox does not answer: it is not running. Run the first cell of this notebook "
-                    "again (it starts the sandbox), then this cell; or start it yourself with `make sandbox`.")
+            return sandbox_unreachable()
         return ("Stripe cannot be reached (no connection to api.stripe.com). Check your internet "
                 "connection and run this cell again, or work offline: unset STRIPE_SECRET_KEY to use the sandbox.")
     if isinstance(error, stripe.AuthenticationError):
@@ -58,19 +74,36 @@ def explain(error: stripe.StripeError) -> str:
             "Change what it names (in the form or the cell above), then run this cell again.")
 
 
-def _show_stripe_error(shell: Any, etype, value, tb, tb_offset=None) -> list[str]:
-    lines = one_line(explain(value))
+def undefined(error: NameError) -> str:
+    """One sentence for a name a cell uses before the cell that makes it ran (or when it stopped)."""
+    name = getattr(error, "name", None) or (re.findall(r"'([^']+)'", str(error)) or ["a name"])[0]
+    return (f"`{name}` is not defined yet: the cell above that makes it has not run, or stopped with an "
+            "error. Run the cells above (Run ▸ Run All Above Selected Cell), then this one; if it is a "
+            "typo in your own code, fix the name.")
+
+
+def _show_in_one_line(shell: Any, etype, value, tb, tb_offset=None) -> list[str]:
+    lines = one_line(undefined(value) if isinstance(value, NameError) else explain(value))
     value._render_traceback_ = lambda: lines  # shown by IPython's own showtraceback
     shell.showtraceback((etype, value, tb))
     return lines
 
 
+SHOWN_IN_ONE_LINE = (stripe.StripeError, NameError)
+
+
 def install() -> None:
-    """In an IPython kernel, show Stripe SDK errors as one sentence (idempotent; no-op elsewhere)."""
+    """In an IPython kernel, show Stripe SDK errors and undefined names as one sentence; the cell
+    still fails. Idempotent; a no-op elsewhere. Runs on import (every notebook's first cell
+    imports helpers.settings, which imports this module), so that even a first cell that stops
+    leaves the next cells' errors readable."""
     try:
         from IPython import get_ipython
     except ImportError:  # plain Python
         return
     shell = get_ipython()
-    if shell is not None and stripe.StripeError not in getattr(shell, "custom_exceptions", ()):
-        shell.set_custom_exc((stripe.StripeError,), _show_stripe_error)
+    if shell is not None and tuple(getattr(shell, "custom_exceptions", ())) != SHOWN_IN_ONE_LINE:
+        shell.set_custom_exc(SHOWN_IN_ONE_LINE, _show_in_one_line)
+
+
+install()

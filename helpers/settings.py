@@ -204,10 +204,16 @@ def sandbox_browser_url(base: str) -> str:
     return _announced[base] or public_base(base)
 
 
+def classroom_url() -> str | None:
+    """``TUTORIAL_SANDBOX_URL`` without its trailing slash: a sandbox someone else runs (a
+    classroom's, or a test's), never started by this kernel; None when not set."""
+    return os.environ.get("TUTORIAL_SANDBOX_URL", "").strip().rstrip("/") or None
+
+
 def sandbox_url() -> str:
     """The sandbox address: ``TUTORIAL_SANDBOX_URL`` when set (tests), else start/find it."""
-    if os.environ.get("TUTORIAL_SANDBOX_URL"):
-        return os.environ["TUTORIAL_SANDBOX_URL"].rstrip("/")
+    if classroom := classroom_url():
+        return classroom
     from helpers.sandbox import process
 
     return process.ensure_running()

@@ -227,7 +227,12 @@ def python_literal(value: Any, indent: int = 0, column: int = 0, width: int = 96
 
 def request(params: Any, name: str = "params") -> None:
     """Print the params of a call as the Python dict the SDK gets (``params = {...}``), in the
-    order they were given: what the form filled in, before it is sent."""
+    order they were given: what the form filled in, before it is sent. The call that sends them
+    next is logged as the tutorial's own, not an exercise attempt (``client.mark_next_call``)."""
+    if isinstance(params, Mapping):
+        from helpers.client import mark_next_call
+
+        mark_next_call(params)
     print(f"{name} = {python_literal(to_plain(params), 0, len(name) + 3)}")
 
 

@@ -297,3 +297,63 @@ def test_exercises_are_numbered_by_notebook_and_compile():
         compile(item.solution, item.id, "exec")
         assert ("predicted" in item.solution) == item.predicts, item.id
     assert [e.id[:2] for e in check.exercises("05")] == ["05", "05", "05"]
+
+
+# The notebook's own calls just before these exercises, as its cells make them: params shown first.
+THE_NOTEBOOKS_OWN = {
+    "05": """
+from helpers.show import request
+params = {"customer": progress.require("customer"), "items": [{"price": progress.require("price")}],
+          "default_payment_method": progress.require("payment_method"), "off_session": True}
+request(params)
+subscription = client.v1.subscriptions.create(params=params)
+params = {**params, "trial_period_days": 14}
+request(params)
+trial = client.v1.subscriptions.create(params=params)
+""",
+    "07": """
+from helpers.show import request
+clock = client.v1.test_helpers.test_clocks.retrieve(progress.require("test_clock"))
+to = clock.frozen_time + 32 * 24 * 3600
+request({"frozen_time": to})
+client.v1.test_helpers.test_clocks.advance(clock.id, params={"frozen_time": to})
+while client.v1.test_helpers.test_clocks.retrieve(clock.id).status != "ready":
+    time.sleep(0.05)
+""",
+}
+NOT_TRIED_YET = ["05-before-authorizing", "05-eur-price", "07-advance-too-far"]
+NOTEBOOK_START = {"05": STARTS["05"], "07": lambda ns: renewed(ns, months=0)}
+
+
+@pytest.mark.parametrize("exercise_id", NOT_TRIED_YET)
+def test_before_any_attempt_the_notebooks_own_calls_are_not_taken_for_one(kernel, exercise_id):
+    """QA: before the learner tried, these checkers described the notebook's own subscription or
+    clock advance as the learner's attempt ("That subscription was created: pm_… was already
+    authorized", "a USD price", "That advance was accepted")."""
+    NOTEBOOK_START[exercise_id[:2]](kernel)
+    run(THE_NOTEBOOKS_OWN[exercise_id[:2]], kernel)
+    assert_hint(exercise_id, kernel, "No attempt yet: ")
+    solve(exercise_id, kernel)  # then the model answer passes
+    assert_passes(exercise_id, kernel)
+
+
+@pytest.mark.parametrize("exercise_id", NOT_TRIED_YET)
+def test_after_the_notebooks_own_calls_a_wrong_answer_still_gets_its_hint(kernel, exercise_id):
+    NOTEBOOK_START[exercise_id[:2]](kernel)
+    run(THE_NOTEBOOKS_OWN[exercise_id[:2]], kernel)
+    code, hint = WRONG[exercise_id]
+    run(code, kernel)
+    assert_hint(exercise_id, kernel, hint)
+
+
+def test_a_params_view_without_its_call_marks_nothing(kernel):
+    """show.request marks only the call it shows: a different call after it is the learner's."""
+    from helpers.show import request
+
+    progress.catch_up("customer")
+    request({"frozen_time": 1})
+    kernel["client"].v1.customers.create(params={"email": "ada@example.com"})
+    shown = {"email": "grace@example.com"}
+    request(shown)
+    kernel["client"].v1.customers.create(params=shown)
+    assert [e.tutorial for e in client_mod.entries()[-2:]] == [False, True]

@@ -290,3 +290,17 @@ def test_an_apostrophe_in_the_email_is_searched(learner):
     assert not run.stopped()
     assert "query: email:'o\\'brien@example.com'" in run.cells[SEARCH + 1].text
     assert "o'brien@example.com" in run.cells[SEARCH + 1].text.split("query:", 1)[1].split("\n", 1)[1]
+
+
+def test_after_a_form_error_in_01_every_later_cell_fails_in_one_line(learner):
+    """QA: once the product cell stopped on an empty name (one line), the next cells failed with a
+    full `NameError: name 'product' is not defined` traceback."""
+    run = learner.run(("01", {2: "form.name.value = ''"}))
+    stopped = run.stopped()
+    assert stopped[0].error["ename"] == "FormError"
+    assert any(cell.error["ename"] == "NameError" for cell in stopped)
+    for cell in stopped:
+        assert len(cell.error["traceback"]) == 1, cell.text
+        assert "Traceback" not in cell.text and 'File "' not in cell.text and "\n" not in cell.text.strip()
+    price = run.cell("form.price_params(product.id)")
+    assert "`product` is not defined yet: the cell above that makes it has not run" in price.text

@@ -71,3 +71,97 @@ def test_a_connection_error_in_the_sandbox_says_how_to_restart_it(monkeypatch):
     assert "support@stripe.com" not in text
     monkeypatch.setenv("TUTORIAL_MODE", "stripe")
     assert "internet" in problems.explain(stripe.APIConnectionError("Connection refused"))
+
+
+@pytest.fixture
+def classroom_gone(monkeypatch, tmp_path):
+    """A learner pointed at a classroom sandbox that does not answer (nothing on that port)."""
+    from helpers.sandbox import process
+
+    url = f"http://127.0.0.1:{process.free_port()}"
+    monkeypatch.setenv("TUTORIAL_MODE", "sandbox")
+    monkeypatch.setenv("TUTORIAL_SANDBOX_URL", url + "/")
+    monkeypatch.setenv("TUTORIAL_STATE_DIR", str(tmp_path / "state"))
+    return url
+
+
+def test_a_classroom_sandbox_that_does_not_answer_is_the_trainers_to_fix(classroom_gone):
+    """QA: the advice for a remote classroom sandbox was "run the first cell again or make sandbox"."""
+    text = problems.explain(stripe.APIConnectionError("Connection refused"))
+    assert text.startswith(f"The classroom sandbox at {classroom_gone} does not answer: tell your trainer")
+    assert "make sandbox" not in text and "first cell" not in text
+
+
+def test_naming_yourself_with_the_classroom_gone_is_one_line(classroom_gone):
+    """QA: notebook 00's set_display_name showed a raw 28-frame httpx.ConnectError."""
+    outputs = run_cells("from helpers.sandbox import learner\nlearner.set_display_name('Ada')")
+    error = the_error(outputs[0])
+    assert error["ename"] == "NextStep" and len(error["traceback"]) == 1
+    assert f"The classroom sandbox at {classroom_gone} does not answer: tell your trainer" in error["traceback"][0]
+
+
+def test_a_proxy_page_instead_of_the_sandbox_is_one_sentence(classroom_gone, monkeypatch):
+    """QA: an HTML 502 from a hub's proxy made _control (set_display_name, dashboard_link) raise
+    JSONDecodeError."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class BadGateway(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
+            self.send_response(502)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), BadGateway)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_port}"
+    monkeypatch.setenv("TUTORIAL_SANDBOX_URL", url)
+    from helpers.sandbox import learner
+
+    try:
+        for call in (lambda: learner.set_display_name("Ada"), learner.dashboard_link):
+            with pytest.raises(problems.NextStep) as stopped:
+                call()
+            text = str(stopped.value)
+            assert text.startswith(f"The classroom sandbox at {url} does not answer: tell your trainer")
+            assert "HTTP 502" in text and text.count(". ") == 0
+    finally:
+        server.shutdown()
+
+
+def test_a_name_from_a_cell_that_stopped_is_one_line():
+    """QA: after a cell stopped with our one line (01's product cell, an empty name), the next
+    cells failed with a full `NameError: name 'product' is not defined` traceback."""
+    outputs = run_cells(
+        "from helpers import settings",  # every notebook's first cell imports it, and nothing else
+        "from helpers.problems import NextStep\nraise NextStep('Give the product a name.')\nproduct = 1",
+        "price = product.id",
+        "def mine():\n    return prodcut\nmine()",
+        "print('still usable')",
+    )
+    error = the_error(outputs[2])
+    assert error["ename"] == "NameError" and len(error["traceback"]) == 1
+    line = error["traceback"][0]
+    assert line.startswith("\x1b[1;31m⚠ `product` is not defined yet: the cell above that makes it has not run")
+    assert "Run All Above Selected Cell" in line and "Traceback" not in line and 'File "' not in line
+    assert "`prodcut` is not defined yet" in the_error(outputs[3])["traceback"][0]
+    assert outputs[4][0]["text"] == "still usable\n"
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in ("import helpers.settings", "product")])
+    with pytest.raises(CellExecutionError, match="`product` is not defined yet"):  # still fails, for nbval too
+        NotebookClient(nb, timeout=60, kernel_name="python3").execute()
+
+
+def test_stripe_errors_and_names_both_stay_one_line_whatever_is_installed_twice():
+    outputs = run_cells(
+        "from helpers import problems\nproblems.install()\nproblems.install()",
+        "import stripe\nraise stripe.InvalidRequestError('No such price', param='price', http_status=400)",
+        "intent",
+    )
+    assert "No such price" in the_error(outputs[1])["traceback"][0]
+    assert "`intent` is not defined yet" in the_error(outputs[2])["traceback"][0]

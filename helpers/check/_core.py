@@ -24,6 +24,11 @@ class NotYet(Exception):  # noqa: N818 - a verdict, not an error
     """The learner is not there yet; the message is the hint: what to change."""
 
 
+def no_attempt_yet(hint: str) -> NotYet:
+    """The verdict when the learner has not tried yet (only the notebook's own calls are logged)."""
+    return NotYet(f"No attempt yet: {hint}")
+
+
 @dataclass(frozen=True)
 class Exercise:
     """One "Your turn" exercise: what to do, a model answer, and the checker."""
@@ -95,6 +100,11 @@ class Look:
             if all(param(entry, k) == v for k, v in params.items()):
                 found.append(entry)
         return found
+
+    def attempts(self, method: str, path: str | re.Pattern[str]) -> list[LogEntry]:
+        """The learner's own requests among :meth:`sent`: all but the notebook's own calls that
+        succeeded (a refused call is always the learner's doing), oldest first."""
+        return [e for e in self.sent(method, path) if not (e.tutorial and e.status == 200)]
 
     def prediction_note(self, *answers: Any) -> str:
         """A sentence on the prediction: matched, missed, or none was given."""

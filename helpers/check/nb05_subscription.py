@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ._core import Look, NotYet, day, exercise_definition, money, param
+from ._core import Look, NotYet, day, exercise_definition, money, no_attempt_yet, param
 
 NOTEBOOK = "05_subscription"
 WHERE = "run notebooks 01 to 04 (or `progress.catch_up('price', 'customer', 'payment_method')`)"
@@ -45,7 +45,7 @@ client.v1.setup_intents.cancel(pending.id)  # nobody will authorize it
     predicts=True,
 )
 def before_authorizing(look: Look) -> str:
-    creates = look.sent("POST", "/v1/subscriptions")
+    creates = look.attempts("POST", "/v1/subscriptions")
     for entry in reversed(creates):
         pm_id = param(entry, "default_payment_method")
         if entry.status == 400 and pm_id and entry.error_code != MISMATCH:
@@ -55,8 +55,9 @@ def before_authorizing(look: Look) -> str:
                         f"`{pm_id}` is not attached to the customer and has no mandate, so there is "
                         "nothing Stripe may charge off-session." + look.prediction_note(400, entry.error_code))
     if not creates:
-        raise NotYet("No subscription create in this kernel's request log yet: try it with the "
-                     "`payment_method` of a SetupIntent that is still `requires_action`.")
+        raise no_attempt_yet("create a new SetupIntent with the guide's call, then, before anyone "
+                             "authorizes it, a subscription with its `payment_method` (still "
+                             "`requires_action`).")
     last = creates[-1]
     if last.status == 200:
         raise NotYet(f"That subscription was created: `{param(last, 'default_payment_method')}` was "
@@ -99,7 +100,7 @@ except stripe.InvalidRequestError as error:
     predicts=True,
 )
 def eur_price(look: Look) -> str:
-    creates = look.sent("POST", "/v1/subscriptions")
+    creates = look.attempts("POST", "/v1/subscriptions")
     refused = [e for e in creates if e.error_code == MISMATCH]
     if refused:
         return (f"The EUR price was accepted (a price does not know payment methods); the "
@@ -114,8 +115,8 @@ def eur_price(look: Look) -> str:
                         "page allows all 12 currencies outside the US). On the sandbox's US account "
                         f"the same call answers 400 `{MISMATCH}`.")
     if not creates:
-        raise NotYet("No subscription create in this kernel's request log yet: create the EUR price, "
-                     "then subscribe with it.")
+        raise no_attempt_yet("create a monthly 15 EUR price for the product, then subscribe the "
+                             "customer to it with the Amazon Pay PaymentMethod.")
     last = creates[-1]
     price_id = param(last, "items[][price]")
     if last.status == 200 and price_id:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ._core import Look, NotYet, day, exercise_definition, param
+from ._core import Look, NotYet, day, exercise_definition, no_attempt_yet, param
 
 NOTEBOOK = "07_renewals"
 WHERE = "run the renewals notebook's cells (the test clock and its subscription)"
@@ -35,7 +35,7 @@ except stripe.InvalidRequestError as error:
     predicts=True,
 )
 def advance_too_far(look: Look) -> str:
-    advances = look.sent("POST", ADVANCE)
+    advances = look.attempts("POST", ADVANCE)
     refused = [e for e in advances if e.status == 400]
     for entry in reversed(refused):
         clock = look.client.v1.test_helpers.test_clocks.retrieve(ADVANCE.fullmatch(entry.path).group(1))
@@ -48,8 +48,8 @@ def advance_too_far(look: Look) -> str:
         raise NotYet("That advance asked for a time before the clock's `frozen_time`: a clock only "
                      "moves forward. Ask for about three months after its `frozen_time`.")
     if not advances:
-        raise NotYet("No clock advance in this kernel's request log yet: advance the clock by about "
-                     "three months in one call.")
+        raise no_attempt_yet("advance the test clock (`progress.require('test_clock')`) by about "
+                             "three months in one call.")
     raise NotYet("That advance was accepted (a small step). Try more than two months ahead of the "
                  "clock's `frozen_time` in a single call.")
 

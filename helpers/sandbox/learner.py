@@ -72,12 +72,23 @@ def _control(method: str, route: str, data: dict | None = None, timeout: float =
     import httpx  # here, so that `python3 -m helpers.sandbox key` needs the standard library only
 
     from helpers import settings
+    from helpers.problems import NextStep, sandbox_unreachable
 
-    response = httpx.request(
-        method, f"{base or settings.sandbox_url()}/_sandbox/{route}", data=data, timeout=timeout,
-        headers={"Authorization": f"Bearer {keys()[0]}"},
-    )
-    body = response.json()
+    try:
+        response = httpx.request(
+            method, f"{base or settings.sandbox_url()}/_sandbox/{route}", data=data, timeout=timeout,
+            headers={"Authorization": f"Bearer {keys()[0]}"},
+        )
+    except httpx.HTTPError:
+        raise NextStep(sandbox_unreachable()) from None
+    try:
+        body = response.json()
+    except ValueError:  # not the sandbox answering: e.g. a hub proxy's HTML page
+        body = None
+    if not isinstance(body, dict):
+        kind = response.headers.get("content-type", "no content type").split(";")[0]
+        raise NextStep(sandbox_unreachable(f"its address answered HTTP {response.status_code} with {kind}, "
+                                           "not as the sandbox does")) from None
     if response.status_code != 200:
         raise ValueError(body.get("error", {}).get("message", response.text))
     return body
@@ -97,7 +108,9 @@ def report_exercises(passed: list[str], total: int) -> dict | None:
     """Tell the sandbox which exercises this learner has passed (all of them), for the
     trainer's view; None when no sandbox runs (none is started for it). Quick to give up:
     a checker waits for it."""
-    base = os.environ.get("TUTORIAL_SANDBOX_URL", "").rstrip("/") or process.running_url()
+    from helpers import settings
+
+    base = settings.classroom_url() or process.running_url()
     if not base:
         return None
     return _control("POST", "exercises", {"passed": passed, "total": str(total)}, timeout=2, base=base)
