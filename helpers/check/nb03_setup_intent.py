@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ._core import Look, NotYet, exercise_definition, param, params_under
+from ._core import Look, NotYet, exercise_definition, no_attempt_yet, param, params_under
 
 NOTEBOOK = "03_setup_intent"
 
@@ -35,10 +35,12 @@ except stripe.InvalidRequestError as error:
     predicts=True,
 )
 def no_return_url(look: Look) -> str:
-    creates = look.sent("POST", "/v1/setup_intents")
+    # The learner's creates: not the notebook's own, nor its endive lesson (payment_method_types refused).
+    creates = [e for e in look.attempts("POST", "/v1/setup_intents")
+               if e.error_code != "payment_method_types_no_longer_supported"]
     if not creates:
-        raise NotYet("No SetupIntent create in this kernel's request log yet: send the guide's call "
-                     "without `return_url` in this notebook.")
+        raise no_attempt_yet("send the guide's SetupIntent call (confirm, Amazon Pay) without "
+                             "`return_url` in this notebook.")
     for entry in reversed(creates):
         if (entry.status == 400 and param(entry, "return_url") is None
                 and param(entry, "confirm") == "true"

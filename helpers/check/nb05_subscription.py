@@ -174,6 +174,9 @@ def yearly_subscription(look: Look) -> str:
                     f"{money(invoice.amount_paid, invoice.currency)} at once, and its first period "
                     f"lasts {length}: the next charge is a year away."
                     + look.prediction_note(invoice.amount_paid))
+    if not look.attempts("POST", "/v1/subscriptions"):  # only the notebook's own (monthly) ones
+        raise no_attempt_yet("subscribe the customer to the yearly price "
+                             "(`progress.recall('yearly_price')`) with the guide's other parameters.")
     newest = subscriptions[0]["items"].data[0].price
     raise NotYet(f"Your newest subscription bills `{newest.id}`, which is not a yearly price. Put the "
                  "yearly price's ID in `items[0][price]` (`progress.recall('yearly_price')`).")
