@@ -14,6 +14,7 @@ it autosaved) is checked in its committed version instead, and `check` says so.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -21,6 +22,7 @@ import re
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -113,6 +115,23 @@ def stop_sandbox(env: dict[str, str]) -> None:
                    stdout=subprocess.DEVNULL)
 
 
+@contextlib.contextmanager
+def kernels_in_a_fresh_tutorial(prefix: str) -> Iterator[None]:
+    """Kernels started inside see a fresh tutorial (own state directory, port, sandbox mode,
+    autopilot); afterwards its sandbox is stopped and this process's environment restored."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as state:
+        env = fresh_environment(state)
+        saved = dict(os.environ)
+        os.environ.clear()
+        os.environ.update(env)
+        try:
+            yield
+        finally:
+            stop_sandbox(env)
+            os.environ.clear()
+            os.environ.update(saved)
+
+
 def check() -> int:
     with tempfile.TemporaryDirectory(prefix="tutorial-") as state:
         copies = Path(state) / "notebooks"
@@ -139,28 +158,19 @@ def execute() -> int:
     import nbformat
     from nbclient import NotebookClient
 
-    with tempfile.TemporaryDirectory(prefix="tutorial-") as state:
-        env = fresh_environment(state)
-        saved = dict(os.environ)
-        os.environ.clear()
-        os.environ.update(env)
-        try:
-            for path in NOTEBOOKS:
-                print(f"executing {path.relative_to(ROOT)}", flush=True)
-                nb = nbformat.read(path, as_version=4)
-                NotebookClient(nb, timeout=300, kernel_name="python3",
-                               resources={"metadata": {"path": str(path.parent)}}).execute()
-                nb.metadata.pop("widgets", None)  # widget state: noise for readers and diffs
-                for cell in nb.cells:
-                    if cell.cell_type == "code":
-                        cell.outputs = [nbformat.from_dict(redact(o)) for o in cell.outputs]
-                nb.metadata["kernelspec"] = kernelspec()  # as JupyterLab shows it: opening changes nothing
-                nb.metadata[FINGERPRINT] = fingerprint(nbformat.writes(nb))
-                nbformat.write(nb, path)
-        finally:
-            stop_sandbox(env)
-            os.environ.clear()
-            os.environ.update(saved)
+    with kernels_in_a_fresh_tutorial("tutorial-"):
+        for path in NOTEBOOKS:
+            print(f"executing {path.relative_to(ROOT)}", flush=True)
+            nb = nbformat.read(path, as_version=4)
+            NotebookClient(nb, timeout=300, kernel_name="python3",
+                           resources={"metadata": {"path": str(path.parent)}}).execute()
+            nb.metadata.pop("widgets", None)  # widget state: noise for readers and diffs
+            for cell in nb.cells:
+                if cell.cell_type == "code":
+                    cell.outputs = [nbformat.from_dict(redact(o)) for o in cell.outputs]
+            nb.metadata["kernelspec"] = kernelspec()  # as JupyterLab shows it: opening changes nothing
+            nb.metadata[FINGERPRINT] = fingerprint(nbformat.writes(nb))
+            nbformat.write(nb, path)
     return 0
 
 

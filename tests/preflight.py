@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from notebooks import NOTEBOOKS, ROOT, fresh_environment, stop_sandbox  # noqa: E402
+from notebooks import NOTEBOOKS, ROOT, kernels_in_a_fresh_tutorial  # noqa: E402
 
 PACKAGES = ("stripe", "jupyterlab", "ipywidgets", "pandas", "matplotlib", "playwright", "nbclient")
 JUPYTERLAB_PORT = 8888
@@ -120,27 +120,18 @@ def notebooks() -> str:
     from nbclient.exceptions import CellExecutionError
 
     times = []
-    with tempfile.TemporaryDirectory(prefix="preflight-") as state:
-        env = fresh_environment(state)
-        saved = dict(os.environ)
-        os.environ.clear()
-        os.environ.update(env)
-        try:
-            for path in NOTEBOOKS:
-                started = time.perf_counter()
-                notebook = nbformat.read(path, as_version=4)
-                try:
-                    NotebookClient(notebook, timeout=120, kernel_name="python3",
-                                   resources={"metadata": {"path": str(path.parent)}},
-                                   ).execute(stderr=subprocess.DEVNULL)  # the kernels' own chatter
-                except CellExecutionError as error:
-                    last = ANSI.sub("", str(error)).strip().splitlines()[-1]
-                    raise Failed(f"{path.name} stopped: {last}") from None
-                times.append(f"{path.name[:2]} {time.perf_counter() - started:.0f} s")
-        finally:
-            stop_sandbox(env)
-            os.environ.clear()
-            os.environ.update(saved)
+    with kernels_in_a_fresh_tutorial("preflight-"):
+        for path in NOTEBOOKS:
+            started = time.perf_counter()
+            notebook = nbformat.read(path, as_version=4)
+            try:
+                NotebookClient(notebook, timeout=120, kernel_name="python3",
+                               resources={"metadata": {"path": str(path.parent)}},
+                               ).execute(stderr=subprocess.DEVNULL)  # the kernels' own chatter
+            except CellExecutionError as error:
+                last = ANSI.sub("", str(error)).strip().splitlines()[-1]
+                raise Failed(f"{path.name} stopped: {last}") from None
+            times.append(f"{path.name[:2]} {time.perf_counter() - started:.0f} s")
     return f"{len(NOTEBOOKS)} notebooks ran headless ({', '.join(times)})"
 
 
