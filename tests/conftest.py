@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
+import urllib.error
+import urllib.request
 
 import pytest
 import stripe
@@ -91,3 +94,13 @@ def browser_type_launch_args(browser_type_launch_args):
 
     path = chromium_path()
     return {**browser_type_launch_args, "args": autopilot.LAUNCH_ARGS, **({"executable_path": path} if path else {})}
+
+
+def post_json(url: str, body: str, headers: dict[str, str]) -> tuple[int, dict]:
+    """POST ``body`` as a browser or Stripe would; the status and the JSON answer, errors included."""
+    request = urllib.request.Request(url, data=body.encode(), headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback test servers
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())

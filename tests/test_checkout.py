@@ -15,7 +15,7 @@ import pytest
 import stripe
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from conftest import PUBLISHABLE, SECRET, chromium_path, setup_intent
+from conftest import PUBLISHABLE, SECRET, chromium_path, post_json, setup_intent
 from helpers import autopilot
 from helpers.checkout import (
     CheckoutServer,
@@ -81,15 +81,6 @@ def get(url: str) -> tuple[int, str]:
         return error.code, error.read().decode()
 
 
-def post(url: str, body: str, headers: dict[str, str]) -> tuple[int, dict]:
-    request = urllib.request.Request(url, data=body.encode(), headers=headers, method="POST")
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
-
-
 def click_through(page, checkout: CheckoutServer, button: str) -> None:
     page.goto(checkout.url)
     page.locator("#setup").click()
@@ -146,13 +137,13 @@ def test_webhooks_verify_the_signature(checkout):
     url = checkout.url + "webhooks"
     signature = stripe.WebhookSignature.generate_signature_header(payload, WHSEC)
 
-    assert post(url, payload, {"Stripe-Signature": signature})[0] == 400  # no secret configured yet
+    assert post_json(url, payload, {"Stripe-Signature": signature})[0] == 400  # no secret configured yet
     checkout.set_webhook_secret(WHSEC)
-    assert post(url, payload, {"Stripe-Signature": signature}) == (200, {"received": True})
+    assert post_json(url, payload, {"Stripe-Signature": signature}) == (200, {"received": True})
     tampered = payload.replace("seti_test_1", "seti_test_2")
-    status, body = post(url, tampered, {"Stripe-Signature": signature})
+    status, body = post_json(url, tampered, {"Stripe-Signature": signature})
     assert status == 400 and "signature" in body["error"]["message"].lower()
-    assert post(url, payload, {})[0] == 400
+    assert post_json(url, payload, {})[0] == 400
 
     assert [e.id for e in checkout.events] == ["evt_test_1"]
     assert checkout.wait_for_event("setup_intent.succeeded", timeout=1).id == "evt_test_1"
@@ -265,7 +256,7 @@ def test_test_mode_page_explains_stripe_listen():
 
 def signed_post(checkout: CheckoutServer, payload: str) -> tuple[int, dict]:
     signature = stripe.WebhookSignature.generate_signature_header(payload, WHSEC)
-    return post(checkout.url + "webhooks", payload, {"Stripe-Signature": signature})
+    return post_json(checkout.url + "webhooks", payload, {"Stripe-Signature": signature})
 
 
 def an_event(event_id: str = "evt_test_1") -> str:

@@ -13,7 +13,7 @@ import urllib.request
 import pytest
 import stripe
 
-from conftest import PUBLISHABLE, setup_intent
+from conftest import PUBLISHABLE, post_json, setup_intent
 from helpers import autopilot
 from helpers.checkout import CheckoutServer
 
@@ -48,15 +48,6 @@ def get(url: str) -> tuple[int, str, str]:
             return response.status, response.headers.get("content-type", ""), response.read().decode()
     except urllib.error.HTTPError as error:
         return error.code, error.headers.get("content-type", ""), error.read().decode()
-
-
-def post(url: str, body: str, headers: dict[str, str]) -> tuple[int, dict]:
-    request = urllib.request.Request(url, data=body.encode(), headers=headers, method="POST")
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
 
 
 def event(event_id: str = "evt_own_1") -> str:
@@ -162,12 +153,12 @@ def test_your_webhook_handler_gets_each_signed_event_once(checkout):
     checkout.set_webhook_secret(WHSEC)
     url, payload = checkout.url + "webhooks", event()
     forged = stripe.WebhookSignature.generate_signature_header(payload, "whsec_someone_else")
-    assert post(url, payload, {"Stripe-Signature": forged})[0] == 400
+    assert post_json(url, payload, {"Stripe-Signature": forged})[0] == 400
     assert handled == []  # the server refused it before your handler saw it
 
     signed = stripe.WebhookSignature.generate_signature_header(payload, WHSEC)
-    assert post(url, payload, {"Stripe-Signature": signed}) == (200, {"received": True})
-    assert post(url, payload, {"Stripe-Signature": signed})[1]["duplicate"] is True
+    assert post_json(url, payload, {"Stripe-Signature": signed}) == (200, {"received": True})
+    assert post_json(url, payload, {"Stripe-Signature": signed})[1]["duplicate"] is True
     assert handled == ["evt_own_1"] and [e.id for e in checkout.events] == ["evt_own_1"]
     assert checkout.wait_for_event("evt_own_1", timeout=1).type == "invoice.paid"  # by ID, or by type
 
@@ -184,10 +175,10 @@ def test_an_event_your_handler_refuses_is_taken_again_later(checkout):
     checkout.set_webhook_secret(WHSEC)
     payload = event("evt_own_2")
     signed = stripe.WebhookSignature.generate_signature_header(payload, WHSEC)
-    status, body = post(checkout.url + "webhooks", payload, {"Stripe-Signature": signed})
+    status, body = post_json(checkout.url + "webhooks", payload, {"Stripe-Signature": signed})
     assert status == 500 and "database is down" in body["error"]["message"]
     assert checkout.events == []  # not handled: Stripe delivers it again
-    assert post(checkout.url + "webhooks", payload, {"Stripe-Signature": signed})[0] == 200
+    assert post_json(checkout.url + "webhooks", payload, {"Stripe-Signature": signed})[0] == 200
     assert len(attempts) == 2 and [e.id for e in checkout.events] == ["evt_own_2"]
 
 
