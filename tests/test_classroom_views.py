@@ -332,3 +332,22 @@ def test_a_token_is_good_for_its_purpose_only_and_until_it_expires(monkeypatch):
     assert signer.subject("dashboard-link", f"{payload}x.{mac}") is None
     monkeypatch.setattr(time, "time", lambda: 10**10)
     assert signer.subject("dashboard-link", token) is None
+
+
+# --------------------------------------------------------------------------- QA fixes (trainer's pass)
+
+
+def test_a_subscriptions_page_lists_its_invoices(page: Page, learner_env):
+    """An invoice names its subscription under ``parent.subscription_details`` (no top-level field)."""
+    url, key = learner_env
+    client = make_client(url, key)
+    sub = guide_until_subscription(client)
+    invoice = client.v1.invoices.retrieve(sub.latest_invoice)
+    assert invoice.parent.subscription_details.subscription == sub.id
+    page.goto(dashboard.link(sub).url)
+    expect(page).to_have_url(f"{url}/dashboard/{sub.id}")
+    invoices = page.locator('table[data-collection="invoices"]')
+    expect(invoices).to_contain_text("paid")
+    invoices.get_by_role("link", name=invoice.number).click()
+    expect(page).to_have_url(f"{url}/dashboard/{invoice.id}")
+    expect(page.locator("p.kind")).to_have_text("invoice")

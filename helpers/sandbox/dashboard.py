@@ -166,12 +166,12 @@ COLLECTIONS = {c.key: c for c in (
 )}
 NAVIGATION = [("", "Home"), *((c.key, c.title) for c in COLLECTIONS.values() if c.key != "payment_methods"),
               ("logs", "Request log")]
-# What an object's page lists below it: (collection, the field that names this object).
+# What an object's page lists below it: (collection, the field, dotted, that names this object).
 RELATED = {
     "product": [("prices", "product")],
     "customer": [("subscriptions", "customer"), ("invoices", "customer"), ("setup_intents", "customer"),
                  ("payment_methods", "customer")],
-    "subscription": [("invoices", "subscription")],
+    "subscription": [("invoices", "parent.subscription_details.subscription")],
 }
 
 
