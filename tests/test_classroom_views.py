@@ -351,3 +351,43 @@ def test_a_subscriptions_page_lists_its_invoices(page: Page, learner_env):
     invoices.get_by_role("link", name=invoice.number).click()
     expect(page).to_have_url(f"{url}/dashboard/{invoice.id}")
     expect(page.locator("p.kind")).to_have_text("invoice")
+
+
+LONG_NAME = "Maximiliane" + "-von" * 9 + "-Hohenzollern"  # 60 characters, one word
+
+
+def api_version_error(client) -> None:
+    """Notebook 03's lesson: ``payment_method_types`` refused, the longest message a learner sees."""
+    customer = client.v1.customers.create(params={"email": "wide@example.com"})
+    with pytest.raises(stripe.InvalidRequestError, match="payment_method_types"):
+        client.v1.setup_intents.create(params={"customer": customer.id, "payment_method_types": ["amazon_pay"]})
+
+
+def fits(page: Page) -> None:
+    widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert widths[0] <= widths[1], f"the page is {widths[0]} px wide in a {widths[1]} px window"
+
+
+def test_the_trainer_view_and_the_request_log_fit_a_1280_px_window(page: Page, classroom, learner_env):
+    url, token, link = classroom
+    assert len(LONG_NAME) == 60
+    key, client = join(url, LONG_NAME)
+    api_version_error(client)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(link)
+    row = page.locator(f'tr[data-account="{account_id(url, key)}"]')
+    error = row.locator('td[data-step="last_error"]')
+    expect(error).to_contain_text("payment_method_types_no_longer_supported")
+    german = page.locator('#room th[data-step="customer"] small')  # the guide's title, shown, not on hover
+    expect(german).to_have_text("Kundinnen/Kunden erstellen oder abrufen")
+    fits(page)
+    message = error.locator("[title]").first
+    assert "make this request with an earlier `Stripe-Version`" in message.get_attribute("title")  # all of it
+    assert message.evaluate("m => m.scrollHeight > m.clientHeight")  # clamped: the rest is hidden
+    assert message.bounding_box()["height"] < 3 * 20  # to two lines, not ten
+
+    _, mine = learner_env
+    api_version_error(make_client(url, mine))
+    page.goto(dashboard.link("logs").url)
+    expect(page.locator('table[data-collection="logs"]')).to_contain_text("payment_method_types_no_longer_supported")
+    fits(page)

@@ -44,13 +44,14 @@
     const cell = element("td", error ? "" : "–", error ? (stuck ? "stuck" : "resolved") : "");
     cell.dataset.step = "last_error";
     if (error) {
-      cell.appendChild(element("span", error.status + " " + (error.error_code || error.error_type || "") + ": "
-        + (error.error_message || "")));
+      const message = error.status + " " + (error.error_code || error.error_type || "") + ": "
+        + (error.error_message || "");
+      cell.appendChild(element("span", message, "clamp")).title = message;
       cell.appendChild(element("small", error.method + " " + error.path + " · " + ago(now - error.time)
         + (stuck ? "" : " · later requests succeeded")));
     }
     tr.appendChild(cell);
-    tr.appendChild(element("td", latest ? ago(now - latest.time) : "–"));
+    tr.appendChild(element("td", latest ? ago(now - latest.time) : "–", "nowrap"));
     return tr;
   }
 
