@@ -154,8 +154,9 @@ def test_the_trainer_sees_two_learners_progress_and_last_error_live(page: Page, 
     grace_key, grace = join(url, HOSTILE)  # a hostile display name is shown as text
     guide_until_subscription(ada)
     grace.v1.customers.create(params={"email": "grace@example.com"})
+    # A mistake of her own (cus_doesnotexist would be exercise 02-missing-customer: expected, not stuck).
     with pytest.raises(stripe.InvalidRequestError):
-        grace.v1.customers.retrieve("cus_doesnotexist")
+        grace.v1.customers.retrieve("cus_mytypo1")
     page.goto(link)  # the link serve --classroom printed: signs in, and drops the token from the address
     expect(page).to_have_url(f"{url}/trainer/")
     ada_row = page.locator(f'tr[data-account="{account_id(url, ada_key)}"]')
@@ -169,8 +170,8 @@ def test_the_trainer_sees_two_learners_progress_and_last_error_live(page: Page, 
     expect(grace_row.locator('td[data-step="customer"]')).to_have_class("done")
     expect(grace_row.locator('td[data-step="product_price"]')).to_have_class("todo")
     error = grace_row.locator('td[data-step="last_error"]')
-    expect(error).to_contain_text("404 resource_missing: No such customer: 'cus_doesnotexist'")
-    expect(error).to_contain_text("GET /v1/customers/cus_doesnotexist")
+    expect(error).to_contain_text("404 resource_missing: No such customer: 'cus_mytypo1'")
+    expect(error).to_contain_text("GET /v1/customers/cus_mytypo1")
     expect(error).to_have_class("stuck")
     assert page.locator("#room img").count() == 0 and page.evaluate("window.pwned") is None
     assert "token" not in page.evaluate("window.location.href")
@@ -391,3 +392,66 @@ def test_the_trainer_view_and_the_request_log_fit_a_1280_px_window(page: Page, c
     page.goto(dashboard.link("logs").url)
     expect(page.locator('table[data-collection="logs"]')).to_contain_text("payment_method_types_no_longer_supported")
     fits(page)
+
+
+def test_the_tutorials_own_errors_are_expected_not_stuck(page: Page, classroom):
+    """Notebook 03's lesson and every exercise whose answer is an error, as a learner runs them."""
+    url, token, link = classroom
+    key, client = join(url, "Predicts first")
+    me = account_id(url, key)
+
+    def last_error_after(call) -> dict:
+        with pytest.raises(stripe.InvalidRequestError):
+            call()
+        return room(url, token)[me]["last_error"]
+
+    customer, si = authorized_customer(client)
+    price = monthly_price(client)
+    guide = {"customer": customer.id, "confirm": True, "payment_method_data": {"type": "amazon_pay"},
+             "usage": "off_session", "mandate_data": progress.GUIDE_MANDATE, "return_url": progress.GUIDE_RETURN_URL}
+    pending = client.v1.setup_intents.create(params=guide)
+    eur = client.v1.prices.create(params={"product": price.product, "unit_amount": 1000, "currency": "eur",
+                                          "recurring": {"interval": "month"}})
+    clock = new_clock(client)
+    on_clock, clock_si = authorized_customer(client, test_clock=clock.id)
+    subscribe(client, on_clock.id, price.id, clock_si.payment_method)
+    calls = {
+        "03's lesson on API versions": lambda: client.v1.setup_intents.create(
+            params={**guide, "payment_method_types": ["amazon_pay"]}),
+        "02's exercise 02-missing-customer": lambda: client.v1.customers.retrieve("cus_doesnotexist"),
+        "03's exercise 03-no-return-url": lambda: client.v1.setup_intents.create(
+            params={k: v for k, v in guide.items() if k != "return_url"}),
+        "04's exercise 04-confirm-succeeded": lambda: client.v1.setup_intents.confirm(si.id),
+        "05's exercise 05-before-authorizing": lambda: client.v1.subscriptions.create(params={
+            "customer": customer.id, "items": [{"price": price.id}], "default_payment_method": pending.payment_method,
+            "off_session": True}),
+        "05's exercise 05-eur-price": lambda: client.v1.subscriptions.create(params={
+            "customer": customer.id, "items": [{"price": eur.id}], "default_payment_method": si.payment_method}),
+        "07's exercise 07-advance-too-far": lambda: client.v1.test_helpers.test_clocks.advance(
+            clock.id, params={"frozen_time": clock.frozen_time + 92 * 24 * 3600}),
+    }
+    for where, call in calls.items():
+        assert last_error_after(call)["expected"] == where
+    # The same calls gone wrong in other ways are not what the lessons cause.
+    assert last_error_after(lambda: client.v1.customers.retrieve("cus_mytypo1"))["expected"] is None
+    assert last_error_after(lambda: client.v1.test_helpers.test_clocks.advance(
+        "clock_mytypo1", params={"frozen_time": clock.frozen_time + 60}))["expected"] is None
+
+    page.goto(link)
+    cell = page.locator(f'tr[data-account="{me}"] td[data-step="last_error"]')
+    expect(cell).to_have_class("stuck")
+    last_error_after(calls["03's lesson on API versions"])
+    expect(cell).to_have_class("expected", timeout=10_000)
+    expect(cell).to_contain_text("expected: 03's lesson on API versions")
+    expect(cell).to_contain_text("payment_method_types_no_longer_supported")
+
+
+def test_the_expected_errors_are_the_exercises_that_answer_with_an_error():
+    from helpers import check
+    from helpers.sandbox import lessons
+
+    answered_with_an_error = {e.id for e in check.EXERCISES.values() if "except stripe." in e.solution}
+    assert {e.exercise for e in lessons.EXPECTED if e.exercise} == answered_with_an_error
+    for entry in lessons.EXPECTED:
+        if entry.exercise:
+            assert entry.where.startswith(check.EXERCISES[entry.exercise].notebook[:2] + "'s exercise")

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from . import guide_steps, signin, views
+from . import guide_steps, lessons, signin, views
 from .control import form_fields, is_trainer_token
 from .pages import same_origin
 from .process import TRAINER_HEADER
@@ -31,7 +31,8 @@ INTRO = ("Paste the trainer token that the classroom sandbox printed when it sta
 
 
 def progress(sandbox) -> dict:
-    """Every account's steps done, exercises passed, last error and last request."""
+    """Every account's steps done, exercises passed, last error (and whether a lesson causes it on
+    purpose) and last request."""
     done = guide_steps.done_by_account(sandbox.store)
     learners = []
     for account in sandbox.accounts.all():
@@ -43,7 +44,8 @@ def progress(sandbox) -> dict:
             "display_name": account.display_name,
             "done": [step.key for step in guide_steps.STEPS if step.key in done.get(account.id, ())],
             "exercises": exercises.as_dict() if exercises else None,
-            "last_error": last_error.as_dict() if last_error else None,
+            "last_error": {**last_error.as_dict(), "expected": lessons.expected(last_error.as_dict())}
+            if last_error else None,
             "last_request": last_request.as_dict() if last_request else None,
         })
     return {

@@ -40,10 +40,12 @@
     tr.appendChild(passed);
     const error = learner.last_error;
     const latest = learner.last_request;
-    const stuck = error && latest && latest.request_id === error.request_id;
-    const cell = element("td", error ? "" : "–", error ? (stuck ? "stuck" : "resolved") : "");
+    const stuck = error && !error.expected && latest && latest.request_id === error.request_id;
+    const state = error ? (error.expected ? "expected" : stuck ? "stuck" : "resolved") : "";
+    const cell = element("td", error ? "" : "–", state);
     cell.dataset.step = "last_error";
     if (error) {
+      if (error.expected) cell.appendChild(element("b", "expected: " + error.expected));
       const message = error.status + " " + (error.error_code || error.error_type || "") + ": "
         + (error.error_message || "");
       cell.appendChild(element("span", message, "clamp")).title = message;

@@ -1,0 +1,60 @@
+"""Errors the tutorial causes on purpose: notebook 03's lesson on API versions, and the
+predict-then-run exercises whose answer is an error. The trainer's view shows such a last error
+as "expected: …" in grey, not as a stuck learner in red.
+
+Each entry is the call (method and path), the status, the error ``code`` and, where the code
+alone says too little, the ``param``, as this sandbox answers them. The exercises are those of
+``helpers/check`` whose model answer catches a Stripe error (a test keeps the two in step); the
+table lives here because the sandbox reads it and must not import the kernel's checkers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+ANY = object()  # a param that does not matter
+
+
+@dataclass(frozen=True)
+class Expected:
+    method: str
+    path: str  # a regular expression for the whole path
+    status: int
+    code: str | None  # None: Stripe's answer has no code
+    param: Any  # the error's param, or ANY
+    where: str  # what the trainer reads after "expected: "
+    exercise: str | None = None  # the id of the exercise in helpers/check, if it is one
+
+    def matches(self, error: dict[str, Any]) -> bool:
+        return (error.get("method") == self.method and error.get("status") == self.status
+                and error.get("error_code") == self.code
+                and (self.param is ANY or error.get("error_param") == self.param)
+                and re.fullmatch(self.path, error.get("path") or "") is not None)
+
+
+def _exercise(exercise: str) -> str:
+    return f"{exercise[:2]}'s exercise {exercise}"
+
+
+_ID = r"[^/]+"
+EXPECTED = (
+    Expected("POST", "/v1/setup_intents", 400, "payment_method_types_no_longer_supported", "payment_method_types",
+             "03's lesson on API versions"),
+    *(Expected(method, path, status, code, param, _exercise(exercise), exercise)
+      for method, path, status, code, param, exercise in (
+          ("GET", "/v1/customers/cus_doesnotexist", 404, "resource_missing", "id", "02-missing-customer"),
+          ("POST", "/v1/setup_intents", 400, "parameter_missing", "return_url", "03-no-return-url"),
+          ("POST", f"/v1/setup_intents/{_ID}/confirm", 400, "setup_intent_unexpected_state", ANY,
+           "04-confirm-succeeded"),
+          ("POST", "/v1/subscriptions", 400, "resource_missing", "default_payment_method", "05-before-authorizing"),
+          ("POST", "/v1/subscriptions", 400, "payment_method_currency_mismatch", ANY, "05-eur-price"),
+          ("POST", f"/v1/test_helpers/test_clocks/{_ID}/advance", 400, None, "frozen_time", "07-advance-too-far"),
+      )),
+)
+
+
+def expected(error: dict[str, Any]) -> str | None:
+    """What the tutorial teaches with this error (a request record's dict), if it causes it on purpose."""
+    return next((e.where for e in EXPECTED if e.matches(error)), None)
