@@ -455,3 +455,31 @@ def test_the_expected_errors_are_the_exercises_that_answer_with_an_error():
     for entry in lessons.EXPECTED:
         if entry.exercise:
             assert entry.where.startswith(check.EXERCISES[entry.exercise].notebook[:2] + "'s exercise")
+
+
+def test_the_trainer_view_counts_in_words_and_an_empty_room_spans_the_table(page: Page, classroom):
+    url, _, link = classroom
+    answers = iter([[], [{"id": "acct_one", "display_name": "Solo", "done": [], "exercises": None,
+                          "last_error": None, "last_request": None}]])
+
+    def progress_of(route):
+        route.fulfill(json={"now": time.time(), "steps": [], "learners": next(answers, [])})
+
+    page.route("**/trainer/progress", progress_of)
+    page.goto(link)
+    empty = page.locator("#room tbody td")
+    expect(empty).to_have_text("No learner has made a request yet.")
+    assert empty.get_attribute("colspan") == str(page.locator("#room thead th").count())
+    expect(page.locator("#status")).to_contain_text("0 learners")
+    expect(page.locator("#status")).to_contain_text("1 learner ·", timeout=10_000)
+
+
+def test_a_missing_page_highlights_nothing_and_the_favicon_is_answered(page: Page, learner_env):
+    url, _ = learner_env
+    page.goto(dashboard.open().url)
+    expect(page.get_by_role("navigation").locator('[aria-current="page"]')).to_have_text("Home")
+    page.goto(f"{url}/dashboard/cus_nothere1")
+    expect(page.get_by_role("heading", level=1)).to_have_text("No such object in your account")
+    expect(page.get_by_role("navigation").locator('[aria-current="page"]')).to_have_count(0)
+    assert page.locator('link[rel="icon"]').get_attribute("href") == "../_sandbox/static/sandbox-icon.svg"
+    assert httpx.get(f"{url}/favicon.ico").status_code in (200, 204)

@@ -456,6 +456,7 @@ def create_app(
         *dashboard.routes(sandbox),  # the learner's Dashboard
         *trainer.routes(sandbox),  # the trainer's live view
         Mount(views.STATIC_PATH, views.STATIC),  # their scripts and styles
+        Route("/favicon.ico", views.no_favicon),  # their icon is a <link>; others' asks need no 404
         Route("/{path:path}", not_found, methods=METHODS),
     ]
     # Stripe.js calls the API from the merchant's page (another origin), as it does at Stripe. It

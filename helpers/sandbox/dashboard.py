@@ -214,7 +214,7 @@ class Pages:
         self.account = sandbox.accounts.get(account_id)
         self.store = sandbox.store.for_account(account_id)
 
-    def base(self, current: str) -> dict:
+    def base(self, current: str | None) -> dict:  # current: the navigation's key of this page, if any
         name = self.account.display_name if self.account else None
         return {"navigation": NAVIGATION, "current": current, "account_name": name or "your account",
                 "account_id": self.account.id if self.account else "", "static": STATIC}
@@ -324,7 +324,7 @@ def routes(sandbox) -> list[Route]:
                 return views.render(request, "dashboard_logs.html", pages.logs())
             found = pages.object(name)
         if found is None:
-            return views.render(request, "dashboard_missing.html", {**pages.base(""), "object_id": name}, 404)
+            return views.render(request, "dashboard_missing.html", {**pages.base(None), "object_id": name}, 404)
         return views.render(request, "dashboard_object.html", found)
 
     return [

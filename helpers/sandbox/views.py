@@ -69,3 +69,8 @@ def redirect_to(target: str):
         return RedirectResponse(target, status_code=307)
 
     return redirect
+
+
+async def no_favicon(request: Request) -> Response:
+    """``/favicon.ico``: nothing (204). The pages name their icon (``static/sandbox-icon.svg``)."""
+    return Response(status_code=204, headers={"Cache-Control": "max-age=86400"})

@@ -67,9 +67,13 @@
       const room = await answer.json();
       body.replaceChildren(...room.learners.map((learner) => row(learner, room.steps, room.now)));
       if (!room.learners.length) {
-        body.appendChild(element("tr")).appendChild(element("td", "No learner has made a request yet."));
+        const empty = element("td", "No learner has made a request yet.");
+        empty.colSpan = table.tHead.rows[0].cells.length;
+        body.appendChild(element("tr")).appendChild(empty);
       }
-      status.textContent = room.learners.length + " learners · updated " + new Date().toLocaleTimeString();
+      const count = room.learners.length;
+      status.textContent = count + (count === 1 ? " learner" : " learners") + " · updated "
+        + new Date().toLocaleTimeString();
     } catch (error) {
       status.textContent = "The sandbox did not answer (" + error.message + "); trying again.";
     }
