@@ -42,6 +42,7 @@ PREFIXES = {
     "seti": "setup_intent", "pi": "payment_intent", "evt": "event", "we": "webhook_endpoint",
     "clock": "test_helpers.test_clock",
 }
+SIGNS_IN = "signs in as you: do not share it"  # a sandbox link carries a sign-in token
 RENEW_BEFORE = 120  # seconds: a sign-in token this close to expiry is replaced
 
 _token: dict[tuple[str, str], tuple[str, int]] = {}  # (sandbox, key) -> (login path, expiry)
@@ -53,16 +54,18 @@ class Link:
 
     url: str
     text: str
+    note: str = ""  # e.g. that a sandbox link signs in as you
 
     def _repr_html_(self) -> str:
+        note = f" <small>({html.escape(self.note)})</small>" if self.note else ""
         return (f'<a href="{html.escape(self.url)}" target="_blank" rel="noopener">'
-                f"{html.escape(self.text)} ↗</a>")
+                f"{html.escape(self.text)} ↗</a>{note}")
 
     def __str__(self) -> str:
         return self.url
 
     def __repr__(self) -> str:
-        return f"{self.text}: {self.url}"
+        return f"{self.text}: {self.url}" + (f" ({self.note})" if self.note else "")
 
 
 def _id_and_type(obj: Any) -> tuple[str, str | None]:
@@ -130,7 +133,7 @@ def link(obj: Any = None, text: str | None = None) -> Link:
     where = "your Dashboard" if sandbox else "the Stripe Dashboard"
     if text is None:
         text = f"{_id_and_type(obj)[0]} in {where}" if obj is not None else f"Open {where}"
-    return Link(address, text)
+    return Link(address, text, SIGNS_IN if sandbox else "")
 
 
 def open() -> Link:  # noqa: A001 - the notebook's word for it

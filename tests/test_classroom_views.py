@@ -483,3 +483,16 @@ def test_a_missing_page_highlights_nothing_and_the_favicon_is_answered(page: Pag
     expect(page.get_by_role("navigation").locator('[aria-current="page"]')).to_have_count(0)
     assert page.locator('link[rel="icon"]').get_attribute("href") == "../_sandbox/static/sandbox-icon.svg"
     assert httpx.get(f"{url}/favicon.ico").status_code in (200, 204)
+
+
+def test_a_sign_in_link_says_it_signs_in_as_you_and_a_bad_one_says_what_to_do(page: Page, learner_env):
+    url, _ = learner_env
+    shown = dashboard.open()
+    assert repr(shown).endswith("(signs in as you: do not share it)")
+    assert "signs in as you: do not share it" in shown._repr_html_()
+    good = shown.url.split("#token=", 1)[1]
+    altered = good[:-10] + ("A" if good[-10] != "A" else "B") + good[-9:]  # one character of its MAC
+    page.goto(f"{url}/dashboard/login#token={altered}")
+    expect(page.get_by_role("alert")).to_have_text(
+        "This Dashboard link is not valid: expired, altered, or from a sandbox that has restarted. "
+        "In your notebook, run dashboard.open() again: from helpers import dashboard; dashboard.open()")

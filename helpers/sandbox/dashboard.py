@@ -39,8 +39,8 @@ LINK = "dashboard-link"  # the token a printed link carries
 SESSION = "dashboard"  # the cookie's
 LIST_LIMIT = 100  # newest first; a tutorial's account holds far fewer
 STATIC = "../_sandbox/static"
-EXPIRED = ("This Dashboard link has expired or belongs to a sandbox that has restarted (links last 15 "
-           "minutes). In your notebook, run: from helpers import dashboard; dashboard.open()")
+EXPIRED = ("This Dashboard link is not valid: expired, altered, or from a sandbox that has restarted. In your "
+           "notebook, run dashboard.open() again: from helpers import dashboard; dashboard.open()")
 NOT_SIGNED_IN = ("Open your Dashboard from a notebook, which signs you in to your own account: "
                  "from helpers import dashboard; dashboard.open()")
 # What a string must look like to be linked as an object ID (IDs of the objects it names).
