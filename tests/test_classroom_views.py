@@ -496,3 +496,12 @@ def test_a_sign_in_link_says_it_signs_in_as_you_and_a_bad_one_says_what_to_do(pa
     expect(page.get_by_role("alert")).to_have_text(
         "This Dashboard link is not valid: expired, altered, or from a sandbox that has restarted. "
         "In your notebook, run dashboard.open() again: from helpers import dashboard; dashboard.open()")
+
+
+def test_only_ids_of_objects_are_linked_in_the_request_log():
+    from helpers.sandbox.dashboard import ID_PATTERN
+
+    for name in ("setup_intents", "payment_methods", "test_clocks", "webhook_endpoints", "subscription_items"):
+        assert not ID_PATTERN.fullmatch(name)
+    for object_id in ("cus_NffrFeUfNV2Hib", "seti_1Mm8s8LkdIwHu7ix", "in_1MtHbELkdIwHu7ix", "clock_1Mr3I2LkdIwHu7ix"):
+        assert ID_PATTERN.fullmatch(object_id)

@@ -43,8 +43,11 @@ EXPIRED = ("This Dashboard link is not valid: expired, altered, or from a sandbo
            "notebook, run dashboard.open() again: from helpers import dashboard; dashboard.open()")
 NOT_SIGNED_IN = ("Open your Dashboard from a notebook, which signs you in to your own account: "
                  "from helpers import dashboard; dashboard.open()")
-# What a string must look like to be linked as an object ID (IDs of the objects it names).
-ID_PATTERN = re.compile(r"[a-z]+(_[a-z]+)*_[A-Za-z0-9]{6,}")
+# What a string must look like to be linked as an object ID: the prefix of an object the sandbox
+# keeps (so that a path segment such as ``setup_intents`` is no link).
+ID_PREFIXES = ("cus", "prod", "price", "seti", "setatt", "pm", "pmc", "mandate", "sub", "si", "in", "il", "inpay",
+               "pi", "ch", "evt", "clock", "we")
+ID_PATTERN = re.compile(rf"(?:{'|'.join(ID_PREFIXES)})_[A-Za-z0-9]{{6,}}")
 
 
 @dataclass(frozen=True)
