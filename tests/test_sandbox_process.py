@@ -341,3 +341,30 @@ def test_concurrent_updates_to_one_object(sandbox):
         w.join(120)
     metadata = client.v1.customers.retrieve(customer.id).metadata.to_dict()
     assert len(metadata) == threads * per_thread
+
+
+# --------------------------------------------------------------------------- the database's permissions
+
+
+def test_the_database_is_readable_by_its_owner_only(own, tmp_path):
+    """QA: the room's database (every learner's emails and client_secrets) was created 0644,
+    readable by every user of a shared machine. Its WAL and shared-memory files too."""
+    db = tmp_path / "room.sqlite3"
+    proc = own(db)
+    make_client(proc.url).v1.customers.create(params={"email": "private@example.com"})
+    for path in (db, Path(f"{db}-wal"), Path(f"{db}-shm")):
+        assert path.exists(), path
+        assert path.stat().st_mode & 0o777 == 0o600, f"{path}: {oct(path.stat().st_mode & 0o777)}"
+
+
+def test_an_existing_database_is_tightened_when_opened(tmp_path):
+    from helpers.sandbox.store import Store
+
+    db = tmp_path / "old.sqlite3"
+    Store(db)
+    for path in (db, Path(f"{db}-wal"), Path(f"{db}-shm")):
+        if path.exists():
+            path.chmod(0o644)
+    Store(db).count_all()
+    assert db.stat().st_mode & 0o777 == 0o600
+    assert all(p.stat().st_mode & 0o777 == 0o600 for p in (Path(f"{db}-wal"), Path(f"{db}-shm")) if p.exists())
