@@ -130,15 +130,21 @@ def test_reset_cli_running_empties_only_the_learners_account(own, tmp_path):
     mine = learner_client(proc.url, tmp_path).v1.customers.create()
     demo = make_client(proc.url)
     theirs = demo.v1.customers.create()
+    before = process.health(proc.url)["objects"]
     done = cli("reset", "--url", proc.url, state_dir=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["objects"] == 0
+    removed = before - process.health(proc.url)["objects"]
+    assert removed >= 1  # the customer (and its event)
+    assert done.stdout.strip() == f"Emptied your account ({removed} objects removed)."
     with pytest.raises(Exception, match="No such customer"):
         learner_client(proc.url, tmp_path).v1.customers.retrieve(mine.id)
     assert demo.v1.customers.retrieve(theirs.id).id == theirs.id  # another account: untouched
+    left = process.health(proc.url)["objects"]
     everything = cli("reset", "--all", "--url", proc.url, "--db", str(proc.db), state_dir=tmp_path)
     assert everything.returncode == 0, everything.stderr
     assert process.health(proc.url)["objects"] == 0
+    assert everything.stdout.strip() == (f"Emptied every account ({left} objects removed); "
+                                         "2 accounts keep their keys and names.")
 
 
 def test_reset_all_needs_the_trainers_token(own, tmp_path):
@@ -161,13 +167,19 @@ def test_reset_cli_stopped(own, tmp_path):
     proc.stop()
     done = cli("reset", "--url", proc.url, "--db", str(db), state_dir=tmp_path)
     assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "Emptied your account (2 objects removed)."  # the customer and its event
     again = own(db)
     assert learner_client(again.url, tmp_path).v1.customers.list().data == []
     assert len(make_client(again.url).v1.customers.list().data) == 1  # the demo key's account stays
     again.stop()
     everything = cli("reset", "--all", "--db", str(db), state_dir=tmp_path)
     assert everything.returncode == 0, everything.stderr
-    assert process.health(own(db).url)["objects"] == 0
+    assert everything.stdout.strip() == "Emptied every account (2 objects removed); 2 accounts keep their keys and names."
+    emptied = own(db)
+    assert process.health(emptied.url)["objects"] == 0
+    emptied.stop()
+    nothing = cli("reset", "--db", str(db), state_dir=tmp_path)
+    assert nothing.stdout.strip() == "Your account was empty already: nothing to remove."
 
 
 def test_account_default_api_version(own):

@@ -107,6 +107,20 @@ def _sandbox_url(args: argparse.Namespace) -> str | None:
     return url.rstrip("/") if url and process.health(url) else None
 
 
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
+def reset_sentence(removed: int, accounts: int | None = None) -> str:
+    """What a reset did, in one sentence (``accounts``: it emptied every account, these stay)."""
+    if accounts is None:
+        if not removed:
+            return "Your account was empty already: nothing to remove."
+        return f"Emptied your account ({_plural(removed, 'object')} removed)."
+    keep = "keeps its key and name" if accounts == 1 else "keep their keys and names"
+    return f"Emptied every account ({_plural(removed, 'object')} removed); {_plural(accounts, 'account')} {keep}."
+
+
 def reset(args: argparse.Namespace) -> int:
     """Empty this learner's account (``--all``: every account, the trainer's reset)."""
     from . import learner
@@ -126,10 +140,11 @@ def reset(args: argparse.Namespace) -> int:
         request = urllib.request.Request(f"{url}/_sandbox/reset", method="POST", headers=headers)
         try:
             with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
-                print(response.read().decode())
+                answer = json.loads(response.read())
         except urllib.error.HTTPError as error:
             print(f"The sandbox at {url} refused the reset: {error.read().decode()}", file=sys.stderr)
             return 2
+        print(reset_sentence(answer["removed"], answer.get("accounts")))
         return 0
     if not db.exists():
         print(f"Nothing to reset: {db} does not exist yet.")
@@ -144,13 +159,10 @@ def reset(args: argparse.Namespace) -> int:
 
     store = Store(db)
     if args.all:
-        store.reset()
-        print(f"Emptied {db}: every account.")
+        print(reset_sentence(store.reset(), store.read("SELECT count(*) FROM accounts")[0][0]))
         return 0
     found = store.read("SELECT id FROM accounts WHERE secret_hash = ?", (secret_hash(learner.keys()[0]),))
-    if found:
-        store.for_account(found[0][0]).reset()
-    print(f"Emptied your account in {db}.")
+    print(reset_sentence(store.for_account(found[0][0]).reset() if found else 0))
     return 0
 
 

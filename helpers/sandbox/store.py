@@ -707,18 +707,21 @@ class Store:
                 (self.account, key, fingerprint, status, body, int(time.time())),
             )
 
-    def reset(self) -> None:
+    def reset(self) -> int:
         """Empty the account (its objects, idempotency keys, webhook deliveries …); the
         unscoped store empties every account (the accounts themselves stay: their keys still
-        work, their display names remain)."""
+        work, their display names remain). How many objects it removed."""
         with self.transaction() as db:
+            own, args = self._own()
+            removed = db.execute(f"SELECT count(*) FROM objects WHERE {own}", args).fetchone()[0]  # noqa: S608
             if self.account is not None:
                 for table in ACCOUNT_TABLES:
                     db.execute(f"DELETE FROM {table} WHERE account = ?", (self.account,))  # noqa: S608
-                return
+                return removed
             tables = [row[0] for row in db.execute(  # the trigram index's own tables empty with search_terms
                 "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
                 "AND name NOT LIKE 'search_fts%' AND name != 'accounts'"
             )]
             for table in tables:
                 db.execute(f'DELETE FROM "{table}"')  # noqa: S608 - names from sqlite_master
+        return removed
