@@ -147,6 +147,22 @@ def test_reset_cli_running_empties_only_the_learners_account(own, tmp_path):
                                          "2 accounts keep their keys and names.")
 
 
+def test_reset_finds_the_sandbox_that_serves_the_database(own, tmp_path):
+    """QA: TRAINING.md's `reset --all --db <its database>` failed while the room's sandbox ran
+    ("Another sandbox … already serves …"): the reset now goes through that sandbox."""
+    db = tmp_path / "room.sqlite3"
+    proc = own(db)
+    learner_client(proc.url, tmp_path).v1.customers.create()
+    mine = cli("reset", "--db", str(db), state_dir=tmp_path)
+    assert mine.returncode == 0, mine.stderr
+    assert mine.stdout.strip() == "Emptied your account (2 objects removed)."  # the customer and its event
+    make_client(proc.url).v1.customers.create()
+    everything = cli("reset", "--all", "--db", str(db), state_dir=tmp_path)
+    assert everything.returncode == 0, everything.stderr
+    assert everything.stdout.strip() == "Emptied every account (2 objects removed); 2 accounts keep their keys and names."
+    assert process.health(proc.url)["objects"] == 0
+
+
 def test_reset_all_needs_the_trainers_token(own, tmp_path):
     proc = own()
     make_client(proc.url).v1.customers.create()

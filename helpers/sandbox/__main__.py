@@ -103,7 +103,11 @@ def status(args: argparse.Namespace) -> int:
 
 
 def _sandbox_url(args: argparse.Namespace) -> str | None:
-    url = args.url or os.environ.get("TUTORIAL_SANDBOX_URL") or process.running_url()
+    """The running sandbox a reset goes through: --url, else the one serving --db (its lock file
+    says where), else the learner's own; None when none answers (the reset opens the database)."""
+    served = process.holder(Path(args.db or process.database()))
+    url = (args.url or (args.db and served) or os.environ.get("TUTORIAL_SANDBOX_URL")
+           or process.running_url() or served)
     return url.rstrip("/") if url and process.health(url) else None
 
 
