@@ -82,6 +82,21 @@ def test_start_cli_prints_the_address_or_one_sentence(tmp_path):
         assert "Stopped" in cli("stop", state_dir=tmp_path / "learner").stdout
 
 
+def test_serve_on_the_port_of_the_tutorials_own_sandbox_says_so(own, tmp_path):
+    """QA: a second `serve` on the port of the running sandbox said "taken by another program"."""
+    db = tmp_path / "mine.sqlite3"
+    proc = own(db)
+    pid = process.health(proc.url)["pid"]
+    same = cli("serve", "--port", str(proc.port), "--db", str(db), state_dir=tmp_path)
+    assert same.returncode == 2
+    assert same.stderr.strip() == (f"The tutorial's sandbox (pid {pid}) already serves {db} on {proc.url}: "
+                                   "use it (`python -m helpers.sandbox status`), or stop it first.")
+    other = cli("serve", "--port", str(proc.port), "--db", str(tmp_path / "other.sqlite3"), state_dir=tmp_path)
+    assert other.returncode == 2
+    assert other.stderr.strip() == (f"Port {proc.port} on 127.0.0.1 is taken by another tutorial sandbox "
+                                    f"(pid {pid}, another database or user): stop it, or pass --port <another port>.")
+
+
 def test_serve_binds_loopback_only(tmp_path):
     done = cli("serve", "--host", "0.0.0.0", "--port", str(process.free_port()), "--db", str(tmp_path / "x.sqlite3"), state_dir=tmp_path)  # noqa: S104
     assert done.returncode != 0

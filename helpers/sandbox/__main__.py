@@ -22,6 +22,19 @@ It answers only requests for the Host names {names}.
 """
 
 
+def _port_taken(args: argparse.Namespace, address: str) -> str:
+    """Why ``serve`` cannot listen on --port: the tutorial's own sandbox, or another program."""
+    doc = process.health(address)
+    if doc is not None and doc.get("instance") == process.instance_id(args.db):
+        return (f"The tutorial's sandbox (pid {doc.get('pid')}) already serves {args.db} on {address}: "
+                "use it (`python -m helpers.sandbox status`), or stop it first.")
+    if doc is not None:
+        return (f"Port {args.port} on {args.host} is taken by another tutorial sandbox (pid {doc.get('pid')}, "
+                "another database or user): stop it, or pass --port <another port>.")
+    return (f"Port {args.port} on {args.host} is taken by another program, so the sandbox cannot "
+            "start there. Stop that program or pass --port <another port>.")
+
+
 def serve(args: argparse.Namespace) -> int:
     public = args.public_url or os.environ.get("SANDBOX_PUBLIC_URL")
     if args.host not in process.LOOPBACK:
@@ -35,12 +48,9 @@ def serve(args: argparse.Namespace) -> int:
                   "and --allow-host with the name learners' kernels use (e.g. hub, for http://hub:12111).",
                   file=sys.stderr)
             return 2
+    address = f"http://[{args.host}]:{args.port}" if ":" in args.host else f"http://{args.host}:{args.port}"
     if not process.port_is_free(args.port, args.host):
-        print(
-            f"Port {args.port} on {args.host} is taken by another program, so the sandbox cannot "
-            "start there. Stop that program or pass --port <another port>.",
-            file=sys.stderr,
-        )
+        print(_port_taken(args, address), file=sys.stderr)
         return 2
     import uvicorn
 
@@ -55,7 +65,6 @@ def serve(args: argparse.Namespace) -> int:
     except StripeError as error:
         print(error.message, file=sys.stderr)
         return 2
-    address = f"http://[{args.host}]:{args.port}" if ":" in args.host else f"http://{args.host}:{args.port}"
     try:
         _held = process.hold_database(Path(args.db), address)  # kept until serve returns
     except process.SandboxError as error:
