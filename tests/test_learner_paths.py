@@ -53,6 +53,18 @@ def api(learner: Learner) -> stripe.StripeClient:
     return make_client(json.loads((learner.state / "sandbox.json").read_text())["url"], key)
 
 
+def test_00_names_nobody_until_the_learner_types_a_name(learner):
+    """QA: Run All on 00 named every learner of a room "Jenny Rosen", the example's name."""
+    run = learner.run("00")
+    all_clear(run)
+    assert "No name yet" in run.cell("display_name = ").text
+    with learner.environment():
+        from helpers.sandbox import learner as account
+
+        assert account._control("GET", "account").get("display_name") in (None, "")
+        assert account.set_display_name("Ada") == "Ada"
+
+
 def test_05_first_on_an_empty_state(learner):
     run = learner.run("05")
     all_clear(run)
