@@ -201,6 +201,20 @@ def forget(name: str) -> None:
             _write(file, data)
 
 
+EXERCISE_PREFIX = "exercise."  # the key of a passed exercise: exercise.<id> = passed (helpers.check)
+
+
+def forget_exercises() -> bool:
+    """Drop the records of the exercises passed; whether there were any."""
+    file = path()
+    with _locked(file):
+        data = _read(file)
+        kept = {name: value for name, value in data.items() if not name.startswith(EXERCISE_PREFIX)}
+        if kept != data:
+            _write(file, kept)
+    return kept != data
+
+
 def reset() -> None:
     """Clear the current mode's progress (the objects themselves stay in Stripe/the sandbox)."""
     path().unlink(missing_ok=True)
@@ -425,6 +439,9 @@ def _problem_with(name: str, object_id: str, client: stripe.StripeClient) -> str
     except stripe.InvalidRequestError as error:
         if error.code != "resource_missing":
             raise
+        if settings_mod.resolve_mode() == "sandbox" and forget_exercises():  # as the trainer's view after a reset
+            _note("your sandbox account was emptied (a reset), so the exercises you had passed were cleared too; "
+                  "check them again once you have redone them.")
         return "no longer exists (a sandbox reset, or another account)"
     if checked is not None:
         checked.add(name)

@@ -235,6 +235,23 @@ def test_catch_up_replaces_a_stale_id(state, client, own_email):
     assert progress.recall("customer") == customer
 
 
+def test_a_sandbox_reset_clears_the_exercises_passed_once_and_says_so(state, client, own_email, capsys):
+    """QA: after the trainer's `reset --all` (the trainer's view shows no exercises), the
+    learner's `check.passed()` still listed the exercises passed before."""
+    from helpers import check
+
+    progress.remember("customer", "cus_gone_after_a_sandbox_reset")
+    progress.remember("exercise.02-retrieve-by-id", "passed")
+    assert check.passed() == ["02-retrieve-by-id"]
+    progress.catch_up("customer", client=client)
+    assert check.passed() == []
+    said = capsys.readouterr().out
+    assert said.count("exercises you had passed were cleared") == 1
+    progress.remember("customer", "cus_gone_again")
+    progress.catch_up("customer", client=client)
+    assert "exercises" not in capsys.readouterr().out  # told once
+
+
 def test_catch_up_replaces_a_deleted_customer(state, client, own_email):
     first = progress.catch_up("customer", client=client)["customer"]
     client.v1.customers.delete(first)

@@ -313,7 +313,9 @@ def test_an_account_reset_leaves_the_others(tmp_path):
         kept = b.v1.customers.create()
         answer = httpx.post(f"{proc.url}/_sandbox/reset",
                             headers={**dict([process.RESET_HEADER]), "Authorization": f"Bearer {a_key}"})
-        assert answer.status_code == 200 and answer.json()["objects"] == 0
+        # QA: it answered what was left (0), which read as "nothing happened"; now what went.
+        removed = 3  # the webhook endpoint, the customer and its customer.created event
+        assert answer.status_code == 200 and answer.json() == {"reset": answer.json()["reset"], "removed": removed}
         assert a.v1.customers.list().data == [] and a.v1.webhook_endpoints.list().data == []
         assert b.v1.customers.retrieve(kept.id).id == kept.id
     finally:
@@ -506,6 +508,8 @@ def test_the_trainers_reset_empties_every_account_and_keeps_the_names(classroom,
     reset = dict([process.RESET_HEADER])
     assert httpx.post(f"{url}/_sandbox/reset", headers={**reset, process.TRAINER_HEADER: "wrong"}).status_code == 403
     answer = httpx.post(f"{url}/_sandbox/reset", headers={**reset, process.TRAINER_HEADER: token})
-    assert answer.status_code == 200 and answer.json()["objects"] == 0
+    assert answer.status_code == 200
+    assert answer.json()["reset"] == "all accounts" and answer.json()["removed"] >= 2  # the customer and its event
+    assert answer.json()["accounts"] == len(httpx.get(f"{url}/_sandbox/accounts", headers={process.TRAINER_HEADER: token}).json()["accounts"])
     assert make_client(url, key).v1.customers.list().data == []  # the key still works
     assert learner.account()["display_name"] == "Hedy"

@@ -82,6 +82,21 @@ def test_start_cli_prints_the_address_or_one_sentence(tmp_path):
         assert "Stopped" in cli("stop", state_dir=tmp_path / "learner").stdout
 
 
+def test_serve_on_the_port_of_the_tutorials_own_sandbox_says_so(own, tmp_path):
+    """QA: a second `serve` on the port of the running sandbox said "taken by another program"."""
+    db = tmp_path / "mine.sqlite3"
+    proc = own(db)
+    pid = process.health(proc.url)["pid"]
+    same = cli("serve", "--port", str(proc.port), "--db", str(db), state_dir=tmp_path)
+    assert same.returncode == 2
+    assert same.stderr.strip() == (f"The tutorial's sandbox (pid {pid}) already serves {db} on {proc.url}: "
+                                   "use it (`python -m helpers.sandbox status`), or stop it first.")
+    other = cli("serve", "--port", str(proc.port), "--db", str(tmp_path / "other.sqlite3"), state_dir=tmp_path)
+    assert other.returncode == 2
+    assert other.stderr.strip() == (f"Port {proc.port} on 127.0.0.1 is taken by another tutorial sandbox "
+                                    f"(pid {pid}, another database or user): stop it, or pass --port <another port>.")
+
+
 def test_serve_binds_loopback_only(tmp_path):
     done = cli("serve", "--host", "0.0.0.0", "--port", str(process.free_port()), "--db", str(tmp_path / "x.sqlite3"), state_dir=tmp_path)  # noqa: S104
     assert done.returncode != 0
@@ -130,14 +145,36 @@ def test_reset_cli_running_empties_only_the_learners_account(own, tmp_path):
     mine = learner_client(proc.url, tmp_path).v1.customers.create()
     demo = make_client(proc.url)
     theirs = demo.v1.customers.create()
+    before = process.health(proc.url)["objects"]
     done = cli("reset", "--url", proc.url, state_dir=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["objects"] == 0
+    removed = before - process.health(proc.url)["objects"]
+    assert removed >= 1  # the customer (and its event)
+    assert done.stdout.strip() == f"Emptied your account ({removed} objects removed)."
     with pytest.raises(Exception, match="No such customer"):
         learner_client(proc.url, tmp_path).v1.customers.retrieve(mine.id)
     assert demo.v1.customers.retrieve(theirs.id).id == theirs.id  # another account: untouched
+    left = process.health(proc.url)["objects"]
     everything = cli("reset", "--all", "--url", proc.url, "--db", str(proc.db), state_dir=tmp_path)
     assert everything.returncode == 0, everything.stderr
+    assert process.health(proc.url)["objects"] == 0
+    assert everything.stdout.strip() == (f"Emptied every account ({left} objects removed); "
+                                         "2 accounts keep their keys and names.")
+
+
+def test_reset_finds_the_sandbox_that_serves_the_database(own, tmp_path):
+    """QA: TRAINING.md's `reset --all --db <its database>` failed while the room's sandbox ran
+    ("Another sandbox … already serves …"): the reset now goes through that sandbox."""
+    db = tmp_path / "room.sqlite3"
+    proc = own(db)
+    learner_client(proc.url, tmp_path).v1.customers.create()
+    mine = cli("reset", "--db", str(db), state_dir=tmp_path)
+    assert mine.returncode == 0, mine.stderr
+    assert mine.stdout.strip() == "Emptied your account (2 objects removed)."  # the customer and its event
+    make_client(proc.url).v1.customers.create()
+    everything = cli("reset", "--all", "--db", str(db), state_dir=tmp_path)
+    assert everything.returncode == 0, everything.stderr
+    assert everything.stdout.strip() == "Emptied every account (2 objects removed); 2 accounts keep their keys and names."
     assert process.health(proc.url)["objects"] == 0
 
 
@@ -161,13 +198,19 @@ def test_reset_cli_stopped(own, tmp_path):
     proc.stop()
     done = cli("reset", "--url", proc.url, "--db", str(db), state_dir=tmp_path)
     assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "Emptied your account (2 objects removed)."  # the customer and its event
     again = own(db)
     assert learner_client(again.url, tmp_path).v1.customers.list().data == []
     assert len(make_client(again.url).v1.customers.list().data) == 1  # the demo key's account stays
     again.stop()
     everything = cli("reset", "--all", "--db", str(db), state_dir=tmp_path)
     assert everything.returncode == 0, everything.stderr
-    assert process.health(own(db).url)["objects"] == 0
+    assert everything.stdout.strip() == "Emptied every account (2 objects removed); 2 accounts keep their keys and names."
+    emptied = own(db)
+    assert process.health(emptied.url)["objects"] == 0
+    emptied.stop()
+    nothing = cli("reset", "--db", str(db), state_dir=tmp_path)
+    assert nothing.stdout.strip() == "Your account was empty already: nothing to remove."
 
 
 def test_account_default_api_version(own):
@@ -341,3 +384,30 @@ def test_concurrent_updates_to_one_object(sandbox):
         w.join(120)
     metadata = client.v1.customers.retrieve(customer.id).metadata.to_dict()
     assert len(metadata) == threads * per_thread
+
+
+# --------------------------------------------------------------------------- the database's permissions
+
+
+def test_the_database_is_readable_by_its_owner_only(own, tmp_path):
+    """QA: the room's database (every learner's emails and client_secrets) was created 0644,
+    readable by every user of a shared machine. Its WAL and shared-memory files too."""
+    db = tmp_path / "room.sqlite3"
+    proc = own(db)
+    make_client(proc.url).v1.customers.create(params={"email": "private@example.com"})
+    for path in (db, Path(f"{db}-wal"), Path(f"{db}-shm")):
+        assert path.exists(), path
+        assert path.stat().st_mode & 0o777 == 0o600, f"{path}: {oct(path.stat().st_mode & 0o777)}"
+
+
+def test_an_existing_database_is_tightened_when_opened(tmp_path):
+    from helpers.sandbox.store import Store
+
+    db = tmp_path / "old.sqlite3"
+    Store(db)
+    for path in (db, Path(f"{db}-wal"), Path(f"{db}-shm")):
+        if path.exists():
+            path.chmod(0o644)
+    Store(db).count_all()
+    assert db.stat().st_mode & 0o777 == 0o600
+    assert all(p.stat().st_mode & 0o777 == 0o600 for p in (Path(f"{db}-wal"), Path(f"{db}-shm")) if p.exists())

@@ -17,7 +17,7 @@ from helpers.limits import AMAZON_PAY_CURRENCIES
 
 NO_PREDICTION: Any = None  # ``predicted=...`` (Ellipsis) counts as no prediction too
 PASSED = "passed"
-RECORD_PREFIX = "exercise."  # progress key of a passed exercise: exercise.<id> = passed
+RECORD_PREFIX = progress.EXERCISE_PREFIX  # progress key of a passed exercise: exercise.<id> = passed
 
 
 class NotYet(Exception):  # noqa: N818 - a verdict, not an error

@@ -22,6 +22,19 @@ It answers only requests for the Host names {names}.
 """
 
 
+def _port_taken(args: argparse.Namespace, address: str) -> str:
+    """Why ``serve`` cannot listen on --port: the tutorial's own sandbox, or another program."""
+    doc = process.health(address)
+    if doc is not None and doc.get("instance") == process.instance_id(args.db):
+        return (f"The tutorial's sandbox (pid {doc.get('pid')}) already serves {args.db} on {address}: "
+                "use it (`python -m helpers.sandbox status`), or stop it first.")
+    if doc is not None:
+        return (f"Port {args.port} on {args.host} is taken by another tutorial sandbox (pid {doc.get('pid')}, "
+                "another database or user): stop it, or pass --port <another port>.")
+    return (f"Port {args.port} on {args.host} is taken by another program, so the sandbox cannot "
+            "start there. Stop that program or pass --port <another port>.")
+
+
 def serve(args: argparse.Namespace) -> int:
     public = args.public_url or os.environ.get("SANDBOX_PUBLIC_URL")
     if args.host not in process.LOOPBACK:
@@ -35,12 +48,9 @@ def serve(args: argparse.Namespace) -> int:
                   "and --allow-host with the name learners' kernels use (e.g. hub, for http://hub:12111).",
                   file=sys.stderr)
             return 2
+    address = f"http://[{args.host}]:{args.port}" if ":" in args.host else f"http://{args.host}:{args.port}"
     if not process.port_is_free(args.port, args.host):
-        print(
-            f"Port {args.port} on {args.host} is taken by another program, so the sandbox cannot "
-            "start there. Stop that program or pass --port <another port>.",
-            file=sys.stderr,
-        )
+        print(_port_taken(args, address), file=sys.stderr)
         return 2
     import uvicorn
 
@@ -55,7 +65,6 @@ def serve(args: argparse.Namespace) -> int:
     except StripeError as error:
         print(error.message, file=sys.stderr)
         return 2
-    address = f"http://[{args.host}]:{args.port}" if ":" in args.host else f"http://{args.host}:{args.port}"
     try:
         _held = process.hold_database(Path(args.db), address)  # kept until serve returns
     except process.SandboxError as error:
@@ -103,8 +112,26 @@ def status(args: argparse.Namespace) -> int:
 
 
 def _sandbox_url(args: argparse.Namespace) -> str | None:
-    url = args.url or os.environ.get("TUTORIAL_SANDBOX_URL") or process.running_url()
+    """The running sandbox a reset goes through: --url, else the one serving --db (its lock file
+    says where), else the learner's own; None when none answers (the reset opens the database)."""
+    served = process.holder(Path(args.db or process.database()))
+    url = (args.url or (args.db and served) or os.environ.get("TUTORIAL_SANDBOX_URL")
+           or process.running_url() or served)
     return url.rstrip("/") if url and process.health(url) else None
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
+def reset_sentence(removed: int, accounts: int | None = None) -> str:
+    """What a reset did, in one sentence (``accounts``: it emptied every account, these stay)."""
+    if accounts is None:
+        if not removed:
+            return "Your account was empty already: nothing to remove."
+        return f"Emptied your account ({_plural(removed, 'object')} removed)."
+    keep = "keeps its key and name" if accounts == 1 else "keep their keys and names"
+    return f"Emptied every account ({_plural(removed, 'object')} removed); {_plural(accounts, 'account')} {keep}."
 
 
 def reset(args: argparse.Namespace) -> int:
@@ -126,10 +153,11 @@ def reset(args: argparse.Namespace) -> int:
         request = urllib.request.Request(f"{url}/_sandbox/reset", method="POST", headers=headers)
         try:
             with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
-                print(response.read().decode())
+                answer = json.loads(response.read())
         except urllib.error.HTTPError as error:
             print(f"The sandbox at {url} refused the reset: {error.read().decode()}", file=sys.stderr)
             return 2
+        print(reset_sentence(answer["removed"], answer.get("accounts")))
         return 0
     if not db.exists():
         print(f"Nothing to reset: {db} does not exist yet.")
@@ -144,13 +172,10 @@ def reset(args: argparse.Namespace) -> int:
 
     store = Store(db)
     if args.all:
-        store.reset()
-        print(f"Emptied {db}: every account.")
+        print(reset_sentence(store.reset(), store.read("SELECT count(*) FROM accounts")[0][0]))
         return 0
     found = store.read("SELECT id FROM accounts WHERE secret_hash = ?", (secret_hash(learner.keys()[0]),))
-    if found:
-        store.for_account(found[0][0]).reset()
-    print(f"Emptied your account in {db}.")
+    print(reset_sentence(store.for_account(found[0][0]).reset() if found else 0))
     return 0
 
 

@@ -1,6 +1,6 @@
-"""The sandbox's own routes under ``/_sandbox`` (not Stripe's API): an account's reset, its
-display name and recent requests, the exercises its learner passed, and the trainer's list of
-accounts. (``dashboard.py`` adds ``/_sandbox/dashboard-link``, ``views.py`` ``/_sandbox/static``.)
+"""The sandbox's own routes under ``/_sandbox`` (not Stripe's API): an account's reset (which
+answers how many objects it removed), its display name and recent requests, the exercises its
+learner passed, and the trainer's list of accounts. (``dashboard.py`` adds ``/_sandbox/dashboard-link``, ``views.py`` ``/_sandbox/static``.)
 
 An account's routes take its secret key (``Authorization: Bearer sk_test_…``); the trainer's
 take the token the sandbox printed at start (``X-Sandbox-Trainer-Token``). A reset also needs
@@ -73,17 +73,16 @@ def routes(sandbox) -> list[Route]:
         if request.headers.get(TRAINER_HEADER) and not is_trainer(request):
             return refused("That is not the trainer's token (the sandbox printed it at start).")
         if is_trainer(request):
-            sandbox.store.reset()
+            removed = sandbox.store.reset()
             sandbox.activity.forget()
-            return JSONResponse({"reset": "all accounts", "objects": sandbox.store.count_all()})
+            return JSONResponse({"reset": "all accounts", "removed": removed, "accounts": len(sandbox.accounts.all())})
         try:
             account = account_of(sandbox, request)
         except StripeError as error:
             return refused(error.message, error.status)
-        store = sandbox.store.for_account(account)
-        store.reset()
+        removed = sandbox.store.for_account(account).reset()
         sandbox.activity.forget(account)
-        return JSONResponse({"reset": account, "objects": store.count_all()})
+        return JSONResponse({"reset": account, "removed": removed})
 
     async def account(request: Request) -> Response:
         form = dict(await form_fields(request))

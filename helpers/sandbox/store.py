@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import json
+import os
 import re
 import secrets
 import sqlite3
@@ -294,6 +295,22 @@ class Housekeeper(threading.Thread):
                 print(f"sandbox housekeeping: {error!r}", flush=True)
 
 
+def keep_private(db: Path) -> None:
+    """Make ``db`` readable by its owner only (it holds every learner's emails and client
+    secrets): created 0600 before SQLite opens it (SQLite gives its -wal and -shm files the
+    database's mode), an existing one of ours tightened."""
+    try:
+        os.close(os.open(db, os.O_WRONLY | os.O_CREAT, 0o600))  # an empty file is an empty database
+    except OSError:
+        return  # not ours to create (read-only directory): SQLite's own error says so
+    if not hasattr(os, "getuid"):  # Windows: no Unix modes
+        return
+    for path in (db, Path(f"{db}-wal"), Path(f"{db}-shm")):
+        with contextlib.suppress(OSError):  # absent, or another user's: leave it be
+            if path.stat().st_uid == os.getuid() and path.stat().st_mode & 0o077:
+                path.chmod(0o600)
+
+
 class Store:
     """A thin, typed layer over one SQLite database; ``account`` set: one account's view."""
 
@@ -302,6 +319,7 @@ class Store:
         self.account: str | None = None
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            keep_private(Path(self.path))
         self._local = threading.local()
         self.lock = threading.RLock()
         self.housekeeper: Housekeeper | None = None  # checkpoints and indexes in a thread of its own
@@ -689,18 +707,21 @@ class Store:
                 (self.account, key, fingerprint, status, body, int(time.time())),
             )
 
-    def reset(self) -> None:
+    def reset(self) -> int:
         """Empty the account (its objects, idempotency keys, webhook deliveries …); the
         unscoped store empties every account (the accounts themselves stay: their keys still
-        work, their display names remain)."""
+        work, their display names remain). How many objects it removed."""
         with self.transaction() as db:
+            own, args = self._own()
+            removed = db.execute(f"SELECT count(*) FROM objects WHERE {own}", args).fetchone()[0]  # noqa: S608
             if self.account is not None:
                 for table in ACCOUNT_TABLES:
                     db.execute(f"DELETE FROM {table} WHERE account = ?", (self.account,))  # noqa: S608
-                return
+                return removed
             tables = [row[0] for row in db.execute(  # the trigram index's own tables empty with search_terms
                 "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
                 "AND name NOT LIKE 'search_fts%' AND name != 'accounts'"
             )]
             for table in tables:
                 db.execute(f'DELETE FROM "{table}"')  # noqa: S608 - names from sqlite_master
+        return removed
