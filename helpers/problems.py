@@ -9,6 +9,8 @@ a name used before the cell that makes it ran (``NameError``).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import stripe
@@ -30,6 +32,21 @@ class Problem(Exception):
 
 class NextStep(Problem, RuntimeError):
     """A step cannot go on yet (not authorized, declined, not running); the message says why and what to do."""
+
+
+class StoppedWaiting(Problem):
+    """The learner interrupted a cell that waits (■, as the cell suggests): not a fault, but the
+    cell did not finish, so it still fails; the message says how to wait again."""
+
+
+@contextmanager
+def stoppable(what: str) -> Iterator[None]:
+    """Inside it, interrupting the kernel (■) stops the wait ``what`` ("for …") with one line
+    instead of a KeyboardInterrupt traceback through our helpers."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        raise StoppedWaiting(f"Stopped waiting {what}. Run this cell again to wait again.") from None
 
 
 def sandbox_unreachable(reason: str | None = None) -> str:

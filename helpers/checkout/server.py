@@ -41,7 +41,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from ..problems import NextStep, Problem
+from ..problems import NextStep, Problem, stoppable
 from ..urls import path_segment, public_url, stand_in_js_url, stand_in_js_url_direct  # noqa: F401 - re-exported
 from . import pages
 from .outcome import RedirectOutcome
@@ -54,6 +54,7 @@ DECIDED = ("succeeded", "canceled")  # no redirect can change these any more
 RETURN_GRACE = 3.0  # seconds a decided SetupIntent waits for its redirect to arrive at /complete
 KEPT_OUTCOMES = 20  # redirects remembered (the notebook needs the newest)
 KEPT_EVENT_IDS = 10_000  # webhook event IDs remembered to drop redeliveries
+WAITING_FOR_REDIRECT = "for the customer to come back to your return_url"
 MAX_CHECKS = 4  # /complete requests checking with Stripe at once; more wait for a free slot
 
 Retrieve = Callable[[str], dict[str, Any]]  # client_secret -> client-visible SetupIntent JSON
@@ -265,6 +266,7 @@ class CheckoutServer:
             raise NextStep("No SetupIntent registered: run the cell that calls register_setup_intent(...) first.")
         return self._retrieve(intent["client_secret"])
 
+    @stoppable(WAITING_FOR_REDIRECT)  # interrupting the kernel (■) stops it with one line
     def wait_for_redirect(self, timeout: float = 300.0, *, poll: float = 1.0,
                           on_tick: Callable[[float, dict[str, Any]], None] | None = None) -> RedirectOutcome:
         """Block until the customer is back on the return_url for the registered SetupIntent.

@@ -9,13 +9,14 @@ import time
 
 from IPython.display import display
 
-from helpers.problems import NextStep
+from helpers.problems import NextStep, stoppable
 from helpers.status import StatusLine
 
 from .outcome import BUTTON, RedirectOutcome
-from .server import DECIDED, RETURN_GRACE, CheckoutServer, Link
+from .server import DECIDED, RETURN_GRACE, WAITING_FOR_REDIRECT, CheckoutServer, Link
 
 
+@stoppable(WAITING_FOR_REDIRECT)  # interrupting the kernel (■) stops it with one line
 def await_redirect(server: CheckoutServer, *, autopilot: str | None = None, click: str = "authorize",
                    timeout: float = 600.0) -> RedirectOutcome:
     """Wait until the customer is back from the authorization page (or the SetupIntent is decided).
@@ -69,6 +70,7 @@ class InvoiceNotPaid(NextStep, TimeoutError):
     """Nobody paid the invoice on its page in time; the message says what to do."""
 
 
+@stoppable("for the invoice to be paid on its page")  # interrupting the kernel (■): one line
 def await_invoice_paid(invoice_id: str, *, autopilot: str | None = None, timeout: float = 600.0,
                        poll: float = 1.0) -> str:
     """Wait until the customer has paid an open invoice on its hosted page (``hosted_invoice_url``):
