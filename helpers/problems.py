@@ -87,6 +87,10 @@ def explain(error: stripe.StripeError) -> str:
     where = f" ({details})" if details else ""
     if error.http_status and error.http_status >= 500:
         return f"Stripe answered {status}{where}: {message} Run this cell again in a moment."
+    if error.http_status == 404 and error.code == "resource_missing":  # a stored ID whose object is gone
+        return (f"Stripe answered {status}{where}: {message} The object no longer exists (deleted by the "
+                "clean-up, or a sandbox reset; or the ID is mistyped): run the cell (or notebook) that creates "
+                "it again, or run this notebook from the top.")
     return (f"Stripe refused the request, {status}{where}: {message} "
             "Change what it names (in the form or the cell above), then run this cell again.")
 

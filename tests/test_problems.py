@@ -165,3 +165,18 @@ def test_stripe_errors_and_names_both_stay_one_line_whatever_is_installed_twice(
     )
     assert "No such price" in the_error(outputs[1])["traceback"][0]
     assert "`intent` is not defined yet" in the_error(outputs[2])["traceback"][0]
+
+
+def test_an_object_that_no_longer_exists_says_how_to_make_it_again():
+    """QA: after 09's clean-up, a call on a stored ID said "No such test clock … Change what it names
+    (in the form or the cell above)": there is nothing to change, the object is gone."""
+    gone = stripe.InvalidRequestError("No such test clock: 'clock_123'", param="id", code="resource_missing",
+                                      http_status=404)
+    text = problems.explain(gone)
+    assert "No such test clock: 'clock_123'" in text and "HTTP 404" in text
+    assert "no longer exists" in text and "clean-up" in text
+    assert "run the cell (or notebook) that creates it again" in text and "from the top" in text
+    assert "Change what it names" not in text
+    wrong = stripe.InvalidRequestError("No such price: 'price_typo'", param="price", code="resource_missing",
+                                       http_status=400)  # a wrong ID in a form (HTTP 400): change it
+    assert "Change what it names" in problems.explain(wrong)
