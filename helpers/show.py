@@ -128,6 +128,20 @@ class Table(pd.DataFrame):
         return page.replace('<tr style="text-align: right;">', "<tr>")
 
 
+class Changes(Table):
+    """What :func:`diff` returns: a Table of the changed fields, or, when nothing changed, one
+    sentence saying so (in HTML and text) instead of a header row alone. Filtering it gives a Table."""
+
+    _metadata = ["unchanged"]
+    unchanged = "No change: both versions are the same."
+
+    def _repr_html_(self) -> str:
+        return f"<p>{html.escape(self.unchanged)}</p>" if self.empty else super()._repr_html_()
+
+    def __repr__(self) -> str:
+        return self.unchanged if self.empty else super().__repr__()
+
+
 def flat(obj: Any, prefix: str = "") -> dict[str, Any]:
     """Dotted paths to leaf values (``items.data.0.price.id``); empty containers kept as leaves."""
     data = to_plain(obj)
@@ -236,8 +250,9 @@ def request(params: Any, name: str = "params") -> None:
     print(f"{name} = {python_literal(to_plain(params), 0, len(name) + 3)}")
 
 
-def diff(before: Any, after: Any) -> pd.DataFrame:
-    """Fields that changed between two versions of an object: path, before, after."""
+def diff(before: Any, after: Any) -> Changes:
+    """Fields that changed between two versions of an object: path, before, after (or one
+    sentence when none did)."""
     old, new = flat(before), flat(after)
     paths = [p for p in _ordered_paths(old, new) if (p in old, old.get(p)) != (p in new, new.get(p))]
 
@@ -246,9 +261,10 @@ def diff(before: Any, after: Any) -> pd.DataFrame:
             return str(_shown(path, values[path]))
         return "{…}" if any(p.startswith(path + ".") for p in values) else "(absent)"
 
-    return Table(
-        [(p, shown(old, p), shown(new, p)) for p in paths], columns=["field", "before", "after"]
-    )
+    changes = Changes([(p, shown(old, p), shown(new, p)) for p in paths], columns=["field", "before", "after"])
+    if "status" in new:  # e.g. a SetupIntent authorized before the "before" was taken
+        changes.unchanged = f"No change: both versions are the same (its status was already {_shown('status', new['status'])})."
+    return changes
 
 
 def _ordered_paths(old: dict[str, Any], new: dict[str, Any]) -> list[str]:

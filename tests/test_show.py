@@ -179,3 +179,20 @@ def test_request_prints_the_params_as_python_source(capsys):
     assert eval(printed.split("=", 1)[1]) == params  # noqa: S307 - our own output: valid Python, same dict
     show.request({"name": "Stock photo service"})
     assert capsys.readouterr().out == 'params = {"name": "Stock photo service"}\n'
+
+
+def test_a_diff_with_no_change_says_so_in_one_line():
+    """QA: 04's "Before and after" showed only a header row when the SetupIntent was already authorized."""
+    from IPython.core.formatters import HTMLFormatter, PlainTextFormatter
+
+    same = {"id": "seti_1", "object": "setup_intent", "status": "succeeded", "usage": "off_session"}
+    changes = show.diff(same, dict(same))
+    sentence = "No change: both versions are the same (its status was already succeeded)."
+    assert PlainTextFormatter()(changes) == sentence  # what a notebook shows as text/plain
+    assert HTMLFormatter()(changes) == f"<p>{sentence}</p>"
+    assert changes.empty and list(changes.columns) == ["field", "before", "after"]  # still a frame
+    assert str(show.diff({"a": 1}, {"a": 1})) == "No change: both versions are the same."
+    moved = show.diff(same, {**same, "usage": "on_session"})  # a change still shows as a table
+    assert "<table" in HTMLFormatter()(moved) and "No change" not in PlainTextFormatter()(moved)
+    nothing_matches = moved[moved["field"] == "status"]  # a filter that leaves no rows is not "no change"
+    assert "No change" not in HTMLFormatter()(nothing_matches) + PlainTextFormatter()(nothing_matches)
