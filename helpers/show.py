@@ -115,31 +115,26 @@ def _shown(path: str, value: Any) -> Any:
 
 
 class Table(pd.DataFrame):
-    """A DataFrame whose HTML view is left-aligned (field names and values read left to right)."""
+    """A DataFrame whose HTML view is left-aligned (field names and values read left to right).
+    With no rows and a ``when_empty`` sentence, it shows that sentence (HTML and text) instead of
+    a header row alone; filtering and slicing do not pass the sentence on."""
+
+    when_empty: str | None = None
 
     @property
     def _constructor(self):  # filtering and slicing keep the left-aligned view
         return Table
 
+    def __repr__(self) -> str:
+        return self.when_empty if self.empty and self.when_empty else super().__repr__()
+
     def _repr_html_(self) -> str:
+        if self.empty and self.when_empty:
+            return f"<p>{html.escape(self.when_empty)}</p>"
         page = self.to_html(index=False, escape=True, na_rep="")
         for cell in ("th", "td"):
             page = page.replace(f"<{cell}>", f'<{cell} style="text-align:left">')
         return page.replace('<tr style="text-align: right;">', "<tr>")
-
-
-class Changes(Table):
-    """What :func:`diff` returns: a Table of the changed fields, or, when nothing changed, one
-    sentence saying so (in HTML and text) instead of a header row alone. Filtering it gives a Table."""
-
-    _metadata = ["unchanged"]
-    unchanged = "No change: both versions are the same."
-
-    def _repr_html_(self) -> str:
-        return f"<p>{html.escape(self.unchanged)}</p>" if self.empty else super()._repr_html_()
-
-    def __repr__(self) -> str:
-        return self.unchanged if self.empty else super().__repr__()
 
 
 def flat(obj: Any, prefix: str = "") -> dict[str, Any]:
@@ -250,7 +245,7 @@ def request(params: Any, name: str = "params") -> None:
     print(f"{name} = {python_literal(to_plain(params), 0, len(name) + 3)}")
 
 
-def diff(before: Any, after: Any) -> Changes:
+def diff(before: Any, after: Any) -> Table:
     """Fields that changed between two versions of an object: path, before, after (or one
     sentence when none did)."""
     old, new = flat(before), flat(after)
@@ -261,9 +256,9 @@ def diff(before: Any, after: Any) -> Changes:
             return str(_shown(path, values[path]))
         return "{…}" if any(p.startswith(path + ".") for p in values) else "(absent)"
 
-    changes = Changes([(p, shown(old, p), shown(new, p)) for p in paths], columns=["field", "before", "after"])
-    if "status" in new:  # e.g. a SetupIntent authorized before the "before" was taken
-        changes.unchanged = f"No change: both versions are the same (its status was already {_shown('status', new['status'])})."
+    changes = Table([(p, shown(old, p), shown(new, p)) for p in paths], columns=["field", "before", "after"])
+    already = f" (its status was already {_shown('status', new['status'])})" if "status" in new else ""
+    changes.when_empty = f"No change: both versions are the same{already}."  # e.g. authorized before "before"
     return changes
 
 
