@@ -222,7 +222,7 @@ def reset() -> None:
 
 # --- catch-up ---------------------------------------------------------------------------------
 
-def _tagged(obj: object) -> bool:
+def made_by_tutorial(obj: object) -> bool:
     key, value = TUTORIAL_TAG
     metadata = getattr(obj, "metadata", None)
     if isinstance(metadata, stripe.StripeObject):  # not a dict in stripe-python 13+
@@ -244,7 +244,7 @@ def _customer(client: stripe.StripeClient) -> str:
     # (and clean-up would then keep it, or worse, delete it).
     found = client.v1.customers.list(params={"email": GUIDE_CUSTOMER["email"], "limit": 100}).data
     for customer in found:
-        if _tagged(customer):
+        if made_by_tutorial(customer):
             return customer.id
     return client.v1.customers.create(params={**GUIDE_CUSTOMER, "metadata": dict([TUTORIAL_TAG])}).id
 
@@ -519,7 +519,7 @@ def _cancel_setup_intent(client: stripe.StripeClient, object_id: str) -> str | N
 
 def _delete_customer(client: stripe.StripeClient, object_id: str) -> str | None:
     customer = client.v1.customers.retrieve(object_id)
-    if getattr(customer, "deleted", False) or not _tagged(customer):
+    if getattr(customer, "deleted", False) or not made_by_tutorial(customer):
         return None  # gone already, or found by email and not ours to delete
     client.v1.customers.delete(object_id)
     return "deleted it (the tutorial had made it), with its subscriptions"

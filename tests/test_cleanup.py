@@ -1,0 +1,67 @@
+"""Notebook 09's clean-up (helpers.cleanup) on real sandbox objects: each step says what it did,
+and why it skipped one; nothing recorded is one sentence."""
+
+from __future__ import annotations
+
+from IPython.core.formatters import HTMLFormatter, PlainTextFormatter
+
+from helpers import cleanup, progress
+
+TAG = dict([progress.TUTORIAL_TAG])
+
+
+def results(frame) -> dict[str, str]:
+    return dict(zip(frame["step"], frame["result"], strict=True))
+
+
+def test_nothing_recorded_is_one_sentence(client):
+    """QA: running 09 a second time showed a table with only its header."""
+    done = cleanup.clean_up({}, client)
+    sentence = "Nothing recorded: nothing to clean up."
+    assert PlainTextFormatter()(done) == sentence
+    assert HTMLFormatter()(done) == f"<p>{sentence}</p>"
+
+
+def test_each_skip_says_why(client):
+    """QA: "cancel subscription: skipped" did not say it was already canceled."""
+    product = client.v1.products.create(params={"name": "Stock photo service", "metadata": TAG})
+    price = client.v1.prices.create(params={"product": product.id, "unit_amount": 1500, "currency": "usd",
+                                            "recurring": {"interval": "month"}})
+    ours = client.v1.customers.create(params={"email": "jenny.rosen@example.com", "metadata": TAG})
+    subscription = client.v1.subscriptions.create(params={
+        "customer": ours.id, "items": [{"price": price.id}], "payment_behavior": "default_incomplete"})
+    client.v1.subscriptions.cancel(subscription.id)
+    client.v1.prices.update(price.id, params={"active": False})
+    found = client.v1.customers.create(params={"email": "someone@example.com"})  # found by email: not ours
+    endpoint = client.v1.webhook_endpoints.create(params={"url": "http://127.0.0.1:9/webhooks",
+                                                          "enabled_events": ["invoice.paid"]})
+    client.v1.webhook_endpoints.delete(endpoint.id)
+    clock = client.v1.test_helpers.test_clocks.create(params={"frozen_time": 1798804800})
+
+    done = results(cleanup.clean_up({
+        "subscription": subscription.id, "price": price.id, "product": product.id, "customer": found.id,
+        "webhook_endpoint": endpoint.id, "test_clock": clock.id}, client))
+    assert done == {
+        "cancel subscription": "skipped: already canceled",
+        "delete customer": "skipped: kept, not made by the tutorial (found by email)",
+        "delete test clock (and its customers)": "done",
+        "delete webhook endpoint": "skipped: already deleted",
+        "archive price": "skipped: already archived",
+        "archive product": "done",
+    }
+    client.v1.customers.delete(ours.id)
+    again = results(cleanup.clean_up({"customer": ours.id, "test_clock": clock.id, "product": product.id}, client))
+    assert again == {"delete customer": "skipped: already deleted",
+                     "delete test clock (and its customers)": "skipped: already deleted",
+                     "archive product": "skipped: already archived"}
+
+
+def test_what_is_still_waiting_or_active_is_undone(client):
+    customer = client.v1.customers.create(params={"email": "jenny.rosen@example.com", "metadata": TAG})
+    intent = client.v1.setup_intents.create(params={"customer": customer.id, "usage": "off_session"})
+    done = results(cleanup.clean_up({"guide_setup_intent": intent.id, "customer": customer.id}, client))
+    assert done == {"cancel guide_setup_intent": "done", "delete customer": "done"}
+    assert client.v1.setup_intents.retrieve(intent.id).status == "canceled"
+    assert getattr(client.v1.customers.retrieve(customer.id), "deleted", False)
+    again = results(cleanup.clean_up({"guide_setup_intent": intent.id}, client))
+    assert again == {"cancel guide_setup_intent": "skipped: already canceled"}
