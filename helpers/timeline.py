@@ -21,6 +21,7 @@ from typing import Any
 
 import matplotlib.dates as mdates
 import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
@@ -97,13 +98,15 @@ def plot(invoices: Iterable[Any], advances: Iterable[int] = (), *, start: int | 
         axes.scatter([mdates.date2num(_when(t)) for t in advances], [2] * len(advances), marker=">",
                      s=60, color="#555555", zorder=3)
     failures = [i for i in rows if failed(i)]
+    marks = []
     for failure in failures:  # each renewal that failed made the subscription past_due
         when = mdates.date2num(_when(failure["created"]))
         axes.axvline(when, color=PAST_DUE, linestyle="--", linewidth=1.5)
-        axes.annotate("renewal failed: past_due", (when, 2.45), xytext=(4, 0), textcoords="offset points",
-                      color=PAST_DUE, fontsize=9, va="center")
+        marks.append(axes.annotate("renewal failed: past_due", (when, 2.75), xytext=(4, 0),
+                                   textcoords="offset points", color=PAST_DUE, fontsize=9, va="center",
+                                   in_layout=False))
     axes.set_yticks(range(len(LANES)), LANES)
-    axes.set_ylim(-0.7, 2.8)
+    axes.set_ylim(-0.7, 3.0)
     axes.xaxis.set_major_locator(mdates.MonthLocator())
     axes.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))
     axes.tick_params(axis="x", labelsize=8)
@@ -114,7 +117,24 @@ def plot(invoices: Iterable[Any], advances: Iterable[int] = (), *, start: int | 
     handles.append(Patch(color="#555555", label="clock advanced to"))
     axes.legend(handles=handles, loc="upper left", fontsize=8, ncols=len(handles), frameon=False,
                 bbox_to_anchor=(0, -0.18))
+    _keep_apart(figure, axes, marks)
     return Timeline(figure, _summary(rows, advances, failures))
+
+
+def _keep_apart(figure: Figure, axes: Any, marks: list[Any], row: float = 13) -> None:
+    """Lay out the failure labels as drawn (matplotlib's Agg renderer, as the PNG is): one that would
+    leave the plot on the right goes to the left of its line; one that would overlap an earlier
+    one moves down a row (``row`` points)."""
+    renderer = FigureCanvasAgg(figure).get_renderer()
+    figure.draw_without_rendering()  # the constrained layout places the axes
+    frame, placed = axes.get_window_extent(renderer), []
+    for mark in marks:
+        if mark.get_window_extent(renderer).x1 > frame.x1:
+            mark.set_horizontalalignment("right")
+            mark.xyann = (-4, 0)
+        while any(mark.get_window_extent(renderer).overlaps(box) for box in placed):
+            mark.xyann = (mark.xyann[0], mark.xyann[1] - row)
+        placed.append(mark.get_window_extent(renderer))
 
 
 def _summary(rows: list[dict[str, Any]], advances: list[int], failures: list[dict[str, Any]]) -> str:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import matplotlib.dates as mdates
 import pytest
 import stripe
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from helpers import client as client_mod
 from helpers import progress, timeline
@@ -69,6 +70,30 @@ def test_each_failed_renewal_is_marked():
     dashed = [line for line in drawn.figure.axes[0].get_lines() if line.get_linestyle() == "--"]
     assert [line.get_xdata()[0] for line in dashed] == [
         mdates.date2num(datetime(2027, month, 1, 12, tzinfo=UTC)) for month in (3, 4)]
+
+
+def test_labels_neither_overlap_nor_leave_the_plot():
+    """QA, notebook 08: two "renewal failed: past_due" labels overlapped, the second ran past the
+    plot's right edge."""
+    half_year = [*RENEWALS[:2], *(invoice(f"A-000{m}", at(2027, m), at(2027, m + 1), "paid") for m in (3, 4)),
+                 invoice("A-0005", at(2027, 5), at(2027, 6), "paid", attempts=2),
+                 invoice("A-0006", at(2027, 6), at(2027, 7), "open")]  # as 08 leaves it
+    for drawn in (timeline.plot(half_year, [at(2027, 5, 5), at(2027, 6, 6)], start=at(2027, 1)),
+                  timeline.plot(RENEWALS, [at(2027, 2, 2), at(2027, 3, 3)], start=at(2027, 1))):
+        figure, axes = drawn.figure, drawn.figure.axes[0]
+        canvas = FigureCanvasAgg(figure)  # what savefig(format="png") draws with
+        canvas.draw()
+        renderer = canvas.get_renderer()
+        texts = [t for t in axes.texts if t.get_text()]
+        boxes = [t.get_window_extent(renderer) for t in texts]
+        for i, box in enumerate(boxes):
+            for other_text, other in zip(texts[i + 1:], boxes[i + 1:], strict=True):
+                assert not box.overlaps(other), (texts[i].get_text(), other_text.get_text())
+        inside = axes.get_window_extent(renderer)
+        for text, box in zip(texts, boxes, strict=True):
+            assert inside.x0 <= box.x0 and box.x1 <= inside.x1 and inside.y0 <= box.y0 and box.y1 <= inside.y1, \
+                text.get_text()
+    assert [t.get_text() for t in axes.texts].count("renewal failed: past_due") == 1
 
 
 def test_clock_advances_come_from_successful_requests_for_that_clock():
