@@ -192,7 +192,7 @@ class CustomerForm(Form):
         return email
 
     def create_params(self) -> dict[str, Any]:
-        """Params for ``customers.create`` (also when *Find by email* finds nobody)."""
+        """Params for ``customers.create``."""
         params = {"email": self._email(), "name": self.name.value.strip(),
                   "description": self.description.value.strip()}
         return {k: v for k, v in params.items() if v}
