@@ -25,12 +25,13 @@ help:
 	@echo "make preflight  trainers: is this machine ready for a session? (TRAINING.md)"
 	@echo "make clean-notebooks  copies without explanations, in build/clean-notebooks/"
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml jupyter-config/ipython_kernel_config.py
 	@echo "Setting up $(VENV): installing the tutorial's packages (the first time takes a few minutes)."
 	@$(PYTHON) -c '$(PYTHON_OK)' || { echo "The tutorial needs Python 3.11 or newer; $(PYTHON) is older. Run: make PYTHON=python3.11 (or newer)"; exit 1; }
 	$(PY) -c '$(PYTHON_OK)' 2>/dev/null || { rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); }
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --progress-bar on -e '.[test]'
+	mkdir -p $(VENV)/etc/ipython && cp jupyter-config/ipython_kernel_config.py $(VENV)/etc/ipython/
 	touch $(STAMP)
 
 venv: $(STAMP)

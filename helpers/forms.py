@@ -27,6 +27,7 @@ from helpers.limits import (
     SANDBOX_ACCOUNT_CURRENCIES,
 )
 from helpers.problems import Problem, one_line
+from helpers.show import as_json
 
 CURRENCIES = AMAZON_PAY_CURRENCIES
 INTERVALS = ("month", "year", "week", "day")
@@ -83,7 +84,22 @@ class Form:
         )
 
     def _repr_mimebundle_(self, **kwargs: Any):
-        return self.widget._repr_mimebundle_(**kwargs)
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        # Where no widget is drawn (a saved notebook before its cell runs, a viewer): the fields as text.
+        bundle["text/plain"] = self.as_text()
+        return bundle
+
+    def as_text(self) -> str:
+        """The form in one line of text: each field's label and value."""
+        fields = [f"{w.description}: {as_json(w.value)}" for w in _fields(self.widget)]
+        return "A form (run this cell to fill it in) · " + " · ".join(fields)
+
+
+def _fields(widget: widgets.Widget) -> list[widgets.Widget]:
+    """The labelled input widgets inside ``widget``, in order."""
+    if isinstance(widget, widgets.Box):
+        return [field for child in widget.children for field in _fields(child)]
+    return [widget] if getattr(widget, "description", "") and hasattr(widget, "value") else []
 
 
 def _text(description: str, value: str) -> widgets.Text:
@@ -192,7 +208,7 @@ class CustomerForm(Form):
         return email
 
     def create_params(self) -> dict[str, Any]:
-        """Params for ``customers.create`` (also when *Find by email* finds nobody)."""
+        """Params for ``customers.create``."""
         params = {"email": self._email(), "name": self.name.value.strip(),
                   "description": self.description.value.strip()}
         return {k: v for k, v in params.items() if v}

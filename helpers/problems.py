@@ -128,3 +128,9 @@ def install() -> None:
 
 
 install()
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext helpers.problems``; the tutorial's environment loads it in every kernel
+    (``jupyter-config/ipython_kernel_config.py``), so a cell run before the first one still gets one line."""
+    install()

@@ -373,3 +373,17 @@ def test_a_params_view_without_its_call_marks_nothing(kernel):
     request(shown)
     kernel["client"].v1.customers.create(params=shown)
     assert [e.tutorial for e in client_mod.entries()[-2:]] == [False, True]
+
+
+def test_a_missed_prediction_is_said_beside_the_tick(kernel):
+    """QA: with `predicted = 200` the check showed a green ✔ for 02-missing-customer, and only a
+    sentence at the end said the prediction was off; the tick read as "right"."""
+    STARTS["02"](kernel)
+    solve("02-missing-customer", kernel)
+    right = verdict("02-missing-customer", kernel)
+    assert right.passed and right.prediction == "right" and "prediction was off" not in str(right)
+    kernel["predicted"] = 200
+    off = verdict("02-missing-customer", kernel)
+    assert off.passed and off.prediction == "off"
+    assert str(off).startswith("✔ 02-missing-customer (your prediction was off): ")
+    assert "your prediction was off" in off._repr_html_()

@@ -93,6 +93,17 @@ def test_form_widget_shows_fields_and_error_line():
     assert "application/vnd.jupyter.widget-view+json" in bundle
 
 
+def test_a_form_not_drawn_reads_as_its_fields():
+    """QA: a saved notebook showed `VBox(children=(Text(value='Stock photo service', …` where the
+    form is, until the learner ran the cell."""
+    form = forms.CustomerForm()
+    form.action.value = "find"
+    text = form._repr_mimebundle_()["text/plain"]
+    assert text.startswith("A form (run this cell to fill it in)")
+    assert "Action: find" in text and "Email: jenny.rosen@example.com" in text
+    assert "VBox" not in text
+
+
 def test_customer_form():
     form = forms.CustomerForm()
     assert form.mode == "create"

@@ -295,6 +295,23 @@ def test_invalid_form_input_sends_nothing(learner):
     assert "customer" not in recorded(learner)
 
 
+def test_find_by_email_with_an_email_nobody_has_changes_nothing(learner):
+    """QA: "Find by email" with a mistyped email created a customer and replaced the recorded one,
+    deleting it with its subscriptions."""
+    first = learner.run("02")
+    all_clear(first)
+    mine = recorded(learner)["customer"]
+    typo = learner.run(("02", {CREATE: "form.action.value = 'find'\nform.email.value = 'jenny.rosen@exmaple.com'"}))
+    all_clear(typo)
+    stopped = typo.cells[CREATE + 1]
+    assert stopped.error["ename"] == "NextStep" and "Nobody has jenny.rosen@exmaple.com" in stopped.text
+    assert recorded(learner)["customer"] == mine
+    assert not api(learner).v1.customers.retrieve(mine).to_dict().get("deleted")
+    found = learner.run(("02", {CREATE: "form.action.value = 'find'"}))  # the guide's email: found again
+    all_clear(found)
+    assert f"Found {mine}" in found.cells[CREATE + 1].text and recorded(learner)["customer"] == mine
+
+
 def test_an_apostrophe_in_the_email_is_searched(learner):
     """Issue 9.10: searching for o'brien@example.com failed: the input was pasted into the query."""
     run = learner.run(("02", {CREATE: "form.email.value = \"o'brien@example.com\""}))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import nbformat
 import pytest
 import stripe
@@ -9,6 +12,8 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 from helpers import problems
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def run_cells(*sources: str) -> list[dict]:
@@ -180,3 +185,15 @@ def test_an_object_that_no_longer_exists_says_how_to_make_it_again():
     wrong = stripe.InvalidRequestError("No such price: 'price_typo'", param="price", code="resource_missing",
                                        http_status=400)  # a wrong ID in a form (HTTP 400): change it
     assert "Change what it names" in problems.explain(wrong)
+
+
+def test_a_middle_cell_run_first_after_a_restart_gets_one_line():
+    """QA: after a kernel restart, running a middle cell (05's `server`, 06's, 07's) before the
+    first one gave a raw NameError traceback: helpers.problems was only loaded by cell 1. The
+    environment's kernel config (jupyter-config/ipython_kernel_config.py, copied into
+    <env>/etc/ipython by `make venv` and Binder's postBuild) loads it at kernel start."""
+    installed = Path(sys.prefix) / "etc" / "ipython" / "ipython_kernel_config.py"
+    assert installed.read_text() == (ROOT / "jupyter-config" / "ipython_kernel_config.py").read_text()
+    error = the_error(run_cells("server.url")[0])
+    assert error["ename"] == "NameError" and len(error["traceback"]) == 1
+    assert "`server` is not defined yet" in error["traceback"][0]

@@ -51,10 +51,16 @@ class Result:
     exercise: str
     passed: bool
     message: str
+    prediction: str = ""  # "right", "off", or "" (none given)
+
+    @property
+    def _prediction_mark(self) -> str:
+        """Done, but predicted wrongly: said beside the ✔, so the tick does not read as "right"."""
+        return " (your prediction was off)" if self.passed and self.prediction == "off" else ""
 
     def __str__(self) -> str:
         mark = "✔" if self.passed else "✘ not yet"
-        return f"{mark} {self.exercise}: {self.message}"
+        return f"{mark} {self.exercise}{self._prediction_mark}: {self.message}"
 
     __repr__ = __str__
 
@@ -65,8 +71,9 @@ class Result:
         colour = "#2e7d32" if self.passed else "#b26a00"
         mark = "✔" if self.passed else "✘ Not yet"
         text = re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(self.message))
+        off = f" <b style='color:#b26a00'>{html.escape(self._prediction_mark.strip())}</b>" if self._prediction_mark else ""
         return (f"<div style='border-left:4px solid {colour};padding:0.3em 0.7em'>"
-                f"<b>{mark}</b> <code>{html.escape(self.exercise)}</code>: {text}</div>")
+                f"<b>{mark}</b> <code>{html.escape(self.exercise)}</code>{off}: {text}</div>")
 
 
 class Look:
@@ -76,6 +83,7 @@ class Look:
     def __init__(self, predicted: Any = NO_PREDICTION, client: stripe.StripeClient | None = None,
                  requests: Iterable[LogEntry] | None = None) -> None:
         self.predicted = None if predicted is Ellipsis else predicted
+        self.prediction = ""  # set by prediction_note: "right" or "off"
         self.client = client or get_client(logged=False)
         self.requests = list(entries() if requests is None else requests)
 
@@ -112,7 +120,9 @@ class Look:
             return ""
         wanted = {_plain(a) for a in answers if a is not None}
         if _plain(self.predicted) in wanted:
+            self.prediction = "right"
             return f" You predicted {self.predicted!r}: right."
+        self.prediction = "off"
         shown = " / ".join(str(a) for a in answers if a is not None)
         return f" You predicted {self.predicted!r}; Stripe's answer was {shown}: worth a second look."
 
@@ -174,8 +184,9 @@ def run(exercise_id: str, predicted: Any = NO_PREDICTION) -> Result:
     if found is None:
         known = ", ".join(sorted(EXERCISES))
         return Result(exercise_id, False, f"There is no exercise {exercise_id!r}. Known: {known}.")
+    look = Look(predicted)
     try:
-        message = found.judge(Look(predicted))
+        message = found.judge(look)
     except NotYet as hint:
         return Result(exercise_id, False, str(hint))
     except progress.MissingStep as missing:
@@ -195,7 +206,7 @@ def run(exercise_id: str, predicted: Any = NO_PREDICTION) -> Result:
     except OSError:
         pass  # a read-only state dir must not turn a pass into a failure
     report_to_sandbox()
-    return Result(exercise_id, True, message)
+    return Result(exercise_id, True, message, look.prediction)
 
 
 def report_to_sandbox() -> bool:

@@ -40,7 +40,7 @@ try:
 except stripe.InvalidRequestError as error:
     print(error.http_status, error.code, error.param)
     print(error.user_message)
-client.v1.setup_intents.cancel(pending.id)  # nobody will authorize it
+pending = client.v1.setup_intents.cancel(pending.id)  # nobody will authorize it
 """,
     predicts=True,
 )
