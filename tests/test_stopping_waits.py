@@ -37,6 +37,8 @@ def interrupted(setup: str, wait: str, *, when_printed: str) -> list[dict]:
             if kind in ("stream", "error", "display_data", "execute_result"):
                 outputs.append({"output_type": kind, **content})
                 printed += content.get("text", "")
+            if kind == "update_display_data":  # a status line that says what the cell waits for
+                printed += content["data"].get("text/html", "")
             if when_printed in printed and not sent_interrupt:
                 km.interrupt_kernel()
                 sent_interrupt = True
@@ -90,3 +92,14 @@ def test_stopping_the_wait_for_an_invoice_is_one_line(client):  # noqa: F811 - t
     outputs = interrupted("from helpers.checkout import await_invoice_paid",
                           f"await_invoice_paid('{invoice.id}')", when_printed="To stop waiting")
     assert_one_line_to_wait_again(outputs, "for the invoice to be paid on its page")
+
+
+def test_stopping_the_wait_for_a_webhook_event_is_one_line(sandbox):
+    """06 waits up to 10 s for an event (the learner may wait longer, with their own timeout)."""
+    setup = (
+        "from helpers.checkout import CheckoutServer\n"
+        f"server = CheckoutServer('pk_test_' + 'sandbox', '{sandbox.url}/js/stripe.js', '{sandbox.url}').start()"
+    )
+    outputs = interrupted(setup, "server.wait_for_event('invoice.paid', timeout=600)",
+                          when_printed="Waiting for a invoice.paid event")
+    assert_one_line_to_wait_again(outputs, "for the webhook event invoice.paid")

@@ -359,7 +359,7 @@ class CheckoutServer:
         def arrived() -> stripe.Event | None:
             return next((e for e in self._events if event_type in (e.type, e.id)), None)
 
-        with StatusLine() as line:
+        with stoppable(f"for the webhook event {event_type}"), StatusLine() as line:  # ■: one line
             deadline = time.monotonic() + timeout
             found = None
             while found is None and time.monotonic() < deadline:
