@@ -104,3 +104,20 @@ def post_json(url: str, body: str, headers: dict[str, str]) -> tuple[int, dict]:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read())
+
+
+@pytest.fixture
+def in_process_sandbox(tmp_path, monkeypatch):
+    """The sandbox's app in this process as one TestClient session (one event loop for every
+    request), with the demo secret key, its test clock thread not started (a test drives it)."""
+    from starlette.testclient import TestClient
+
+    from helpers.sandbox.app import create_app
+    from helpers.sandbox.resources import test_clocks
+    from helpers.sandbox.store import Store
+
+    monkeypatch.setattr(test_clocks, "start", lambda store, version: None)
+    store = Store(tmp_path / "in-process.sqlite3")
+    with TestClient(create_app(store), base_url="http://127.0.0.1",
+                    headers={"Authorization": f"Bearer {SECRET}"}) as session:
+        yield store, session

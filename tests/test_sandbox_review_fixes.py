@@ -226,17 +226,8 @@ def test_nested_expandable_fields_still_expand(client, subscription):
 # --------------------------------------------------------------------------- 7. test clocks advance in the background
 
 
-@pytest.fixture
-def local(tmp_path, monkeypatch):
-    """The app in this process, its test clock thread not started (each test drives it)."""
-    monkeypatch.setattr(test_clocks, "start", lambda store, version: None)
-    store = Store(tmp_path / "local.sqlite3")
-    with TestClient(create_app(store), base_url="http://127.0.0.1", headers={"Authorization": f"Bearer {SECRET}"}) as session:
-        yield store, session
-
-
-def test_advance_answers_advancing_then_the_worker_makes_it_ready(local):
-    store, session = local
+def test_advance_answers_advancing_then_the_worker_makes_it_ready(in_process_sandbox):
+    store, session = in_process_sandbox
     frozen = int(time.time())
     clock = session.post("/v1/test_helpers/test_clocks", data={"frozen_time": frozen}).json()
     started = session.post(f"/v1/test_helpers/test_clocks/{clock['id']}/advance", data={"frozen_time": frozen + 86400})
@@ -268,8 +259,8 @@ def test_advance_answers_advancing_then_the_worker_makes_it_ready(local):
     assert session.delete(f"/v1/test_helpers/test_clocks/{clock['id']}").status_code == 200
 
 
-def test_a_failed_simulation_ends_internal_failure(local, monkeypatch):
-    store, session = local
+def test_a_failed_simulation_ends_internal_failure(in_process_sandbox, monkeypatch):
+    store, session = in_process_sandbox
     frozen = int(time.time())
     clock = session.post("/v1/test_helpers/test_clocks", data={"frozen_time": frozen}).json()
     session.post(f"/v1/test_helpers/test_clocks/{clock['id']}/advance", data={"frozen_time": frozen + 60})

@@ -193,17 +193,6 @@ def test_statement_journals_stay_in_memory_on_every_connection(tmp_path):
     assert seen == [2, 2]  # 2: MEMORY
 
 
-@pytest.fixture
-def entered(tmp_path, monkeypatch):
-    """The app in this process as one TestClient session: one event loop for every request."""
-    from helpers.sandbox.resources import test_clocks
-
-    monkeypatch.setattr(test_clocks, "start", lambda store, version: None)
-    store = Store(tmp_path / "loop.sqlite3")
-    with TestClient(create_app(store), base_url="http://127.0.0.1", headers={"Authorization": f"Bearer {KEY}"}) as client:
-        yield store, client
-
-
 def _record_where_parsing_runs(monkeypatch) -> list[str]:
     import asyncio
 
@@ -224,12 +213,12 @@ def _record_where_parsing_runs(monkeypatch) -> list[str]:
     return where
 
 
-def test_small_requests_to_quick_routes_are_answered_on_the_event_loop(entered, monkeypatch):
+def test_small_requests_to_quick_routes_are_answered_on_the_event_loop(in_process_sandbox, monkeypatch):
     """No hand-over to a worker thread for a create or a retrieve (0.2 ms or more each); lists,
     billing routes and large bodies stay in worker threads."""
     from helpers.sandbox.app import QUICK_BYTES
 
-    _, client = entered
+    _, client = in_process_sandbox
     where = _record_where_parsing_runs(monkeypatch)
     customer = client.post("/v1/customers", data={"email": "quick@example.com"}).json()["id"]
     assert client.get(f"/v1/customers/{customer}").status_code == 200
@@ -249,12 +238,12 @@ def _health_answers_within(client, seconds: float) -> bool:
     return answered.wait(seconds)
 
 
-def test_a_quick_write_never_waits_on_the_event_loop_for_the_write_lock(entered, monkeypatch):
+def test_a_quick_write_never_waits_on_the_event_loop_for_the_write_lock(in_process_sandbox, monkeypatch):
     """While another thread holds the store's write lock (a test clock's renewal, say), a create
     moves to a worker thread and waits there; the loop goes on answering meanwhile."""
     import threading
 
-    store, client = entered
+    store, client = in_process_sandbox
     where = _record_where_parsing_runs(monkeypatch)
     answers: list[int] = []
     store.lock.acquire()
@@ -274,12 +263,12 @@ def test_a_quick_write_never_waits_on_the_event_loop_for_the_write_lock(entered,
     assert len(listed) == 1
 
 
-def test_a_quick_write_never_waits_on_the_event_loop_for_sqlites_lock(entered, monkeypatch):
+def test_a_quick_write_never_waits_on_the_event_loop_for_sqlites_lock(in_process_sandbox, monkeypatch):
     """Another program's connection holding SQLite's write lock (the sqlite3 shell, say): the
     create moves to a worker thread, where it waits; the loop goes on answering."""
     import threading
 
-    store, client = entered
+    store, client = in_process_sandbox
     where = _record_where_parsing_runs(monkeypatch)
     answers: list[int] = []
     other = sqlite3.connect(store.path, isolation_level=None)
