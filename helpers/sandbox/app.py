@@ -153,6 +153,7 @@ class Sandbox:
     def __init__(
         self, store: Store, account_version: str, public_url: str | None = None,
         webhook_hosts: Iterable[str] = (), *, classroom: bool = False, trainer_token: str | None = None,
+        remote_clients: bool = False,
     ) -> None:
         self.store = store
         self.account_version = account_version
@@ -164,7 +165,7 @@ class Sandbox:
         self.trainer_token = trainer_token or random_token(32)  # lists accounts, resets them all
         self.in_flight: set[tuple[str, str]] = set()
         self.in_flight_lock = threading.Lock()
-        self.remote_clients = False  # serve --host: learners' machines are not this one
+        self.remote_clients = remote_clients  # serve --host: learners' machines are not this one
 
     async def handle(self, request: Request) -> Response:
         request_id = new_id("req", 14)
@@ -419,8 +420,7 @@ def create_app(
     from . import control, dashboard, home, invoice_pages, pages, process, resources, trainer, views  # noqa: F401 - registers the routes
 
     sandbox = Sandbox(store, account_version or versions.LATEST, public_url, webhook_hosts,
-                      classroom=classroom, trainer_token=trainer_token)
-    sandbox.remote_clients = remote_clients
+                      classroom=classroom, trainer_token=trainer_token, remote_clients=remote_clients)
     SITE.base_url = (public_url or Site.base_url).rstrip("/")
     from . import webhooks
     from .resources import test_clocks
