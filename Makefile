@@ -62,15 +62,15 @@ test-unit: venv
 	$(PY) -m pytest -q tests
 
 test-notebooks: venv
-	$(PY) tests/notebooks.py check
+	$(PY) tests/run_notebooks.py check
 
 lint: venv
 	$(PY) -m ruff check helpers tests benchmarks
 	$(PY) -m nbqa ruff notebooks
-	$(PY) tests/notebooks.py validate
+	$(PY) tests/run_notebooks.py validate
 
 notebooks: venv
-	$(PY) tests/notebooks.py execute
+	$(PY) tests/run_notebooks.py execute
 
 bench: venv
 	$(PY) benchmarks/bench_customers.py

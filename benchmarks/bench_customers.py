@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 import stripe  # noqa: E402
 
-from helpers.sandbox import process  # noqa: E402
+from helpers.sandbox.client import process  # noqa: E402
 
 LOCALSTRIPE_VENV = ROOT / "benchmarks" / ".venv-localstripe"
 LAUNCHER = """

@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 import stripe  # noqa: E402
 
-from helpers.sandbox import process  # noqa: E402
+from helpers.sandbox.client import process  # noqa: E402
 
 KEY = "sk_test_sandbox"  # the demo key: a database filled before accounts belongs to its account
 TARGET_MS = 20.0

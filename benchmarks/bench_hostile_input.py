@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 
-from helpers.sandbox import process  # noqa: E402
+from helpers.sandbox.client import process  # noqa: E402
 
 KEY = "sk_test_" + "bench"
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}

@@ -7,7 +7,7 @@ Three servers on 127.0.0.1, driven the same way by one ``stripe.StripeClient``
 (``max_network_retries=0``), calls in sequence, so a rate is calls per second of one client:
 
 * **sandbox**: ``python -m helpers.sandbox serve`` on a fresh SQLite file (WAL; every write
-  committed before the answer, so it survives ``kill -9``: tests/test_sandbox_process.py).
+  committed before the answer, so it survives ``kill -9``: tests/sandbox/test_process.py).
 * **stripe-stateful-mock** (npm, 0.0.16; in memory, nothing written anywhere), installed on first
   use into ``benchmarks/.stateful-mock/`` (git-ignored) and started on 127.0.0.1.
 * **limit**: the sandbox's own stack (uvicorn with the same settings, a Starlette route answering
@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 import stripe  # noqa: E402
 
-from helpers.sandbox import process  # noqa: E402
+from helpers.sandbox.client import process  # noqa: E402
 
 MOCK_DIR = ROOT / "benchmarks" / ".stateful-mock"
 MOCK_VERSION = "0.0.16"

@@ -146,8 +146,8 @@ def client_process(url: str, keys: list[str], warm_key: str, start_at: float, pa
 
 
 def run_room(learners: int, processes: int, pause: float = 0.0) -> dict:
-    from helpers.sandbox import process
-    from helpers.sandbox.store import random_token
+    from helpers.sandbox.client import process
+    from helpers.sandbox.shared.ids import random_token
 
     with tempfile.TemporaryDirectory(prefix="bench-room-") as tmp:
         port = process.free_port()

@@ -1,4 +1,4 @@
-"""How long the learner-path sequences take (tests/test_learner_paths.py runs and checks them).
+"""How long the learner-path sequences take (tests/notebooks/test_learner_paths.py runs and checks them).
 
     .venv/bin/python benchmarks/learner_paths.py
 
@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from learner import KILL_SANDBOX, Learner  # noqa: E402
+from support.learner import KILL_SANDBOX, Learner  # noqa: E402
 
 SEQUENCES: dict[str, list[tuple[tuple, str]]] = {
     "05 first on an empty state": [(("05",), "1")],

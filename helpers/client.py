@@ -26,9 +26,10 @@ from stripe._http_client import (
 )
 
 import helpers
-from helpers import problems
+from helpers import explain, problems
 from helpers import settings as settings_mod
-from helpers.sandbox import learner
+from helpers.sandbox.client import keys as sandbox_keys
+from helpers.sandbox.client import process as sandbox_process
 
 APP_NAME = "amazon-pay-subscriptions-hands-on"
 APP_URL = "https://github.com/amazon-pay-subscriptions-hands-on"
@@ -94,8 +95,8 @@ def _shown_key(authorization: str | None) -> str:
     key = (authorization or "").removeprefix("Bearer ").strip()
     if key == settings_mod.SANDBOX_SECRET_KEY:  # public and only valid offline
         return key
-    if learner.owns(key):  # the learner's sandbox key: curl reads it, the page never shows it
-        return learner.KEY_COMMAND
+    if sandbox_keys.owns(key):  # the learner's sandbox key: curl reads it, the page never shows it
+        return sandbox_keys.KEY_COMMAND
     return settings_mod.mask(key) if key else ""
 
 
@@ -205,13 +206,11 @@ def restart_sandbox(base: str) -> Callable[[], bool]:
     def restart() -> bool:
         if settings_mod.classroom_url():  # someone else's sandbox: not ours to start
             return False
-        from helpers.sandbox import process
-
-        if process.running_url():
+        if sandbox_process.running_url():
             return False  # it runs: the failure was something else
         try:
-            url = process.ensure_running()
-        except process.SandboxError:
+            url = sandbox_process.ensure_running()
+        except sandbox_process.SandboxError:
             return False
         print(f"The sandbox was not running: started it again on {url} (its data is kept).", flush=True)
         return url.rstrip("/") == base.rstrip("/")
@@ -231,7 +230,7 @@ def get_client(stripe_version: str | None = None, *,
     """
     settings = settings or settings_mod.load()
     stripe.set_app_info(APP_NAME, version=helpers.__version__, url=APP_URL)
-    problems.install()
+    explain.install()
     options: dict[str, Any] = {}
     reconnect = None
     if settings.is_sandbox:
@@ -310,7 +309,7 @@ def as_curl(entry: LogEntry | int | None = None) -> str:
         head += f" -X {shlex.quote(entry.method)}"
     lines = [f"{head} {shlex.quote(entry.base + entry.path)}"]
     if entry.key:  # the learner's own sandbox key: a command the shell runs (ours, never a logged value)
-        shown = f'"{entry.key}:"' if entry.key == learner.KEY_COMMAND else shlex.quote(entry.key + ":")
+        shown = f'"{entry.key}:"' if entry.key == sandbox_keys.KEY_COMMAND else shlex.quote(entry.key + ":")
         lines.append(f"-u {shown}")
     if entry.api_version:
         lines.append(f"-H {shlex.quote('Stripe-Version: ' + entry.api_version)}")

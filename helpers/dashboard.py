@@ -29,6 +29,7 @@ from typing import Any
 
 from helpers import settings
 from helpers.problems import NextStep
+from helpers.sandbox.client import control, keys
 
 STRIPE_DASHBOARD = "https://dashboard.stripe.com/test"
 STRIPE_PAGES = {
@@ -93,13 +94,11 @@ def _stripe_url(object_id: str | None, kind: str | None) -> str:
 
 def _sign_in_path(sandbox: str) -> str:
     """``dashboard/login#token=…`` for this learner's account, made again when near expiry."""
-    from helpers.sandbox import learner
-
-    cache = (sandbox, learner.keys()[0])
+    cache = (sandbox, keys.keys()[0])
     found = _token.get(cache)
     if found is None or found[1] - RENEW_BEFORE < time.time():
         try:
-            found = _token[cache] = learner.dashboard_link()
+            found = _token[cache] = control.dashboard_link()
         except NextStep:  # the sandbox does not answer: already one sentence
             raise
         except Exception as error:  # noqa: BLE001 - one sentence instead of a traceback

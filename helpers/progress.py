@@ -29,6 +29,7 @@ import stripe
 from helpers import settings as settings_mod
 from helpers.filelock import exclusive
 from helpers.problems import Problem
+from helpers.sandbox.client import process
 
 # Which notebook produces which ID.
 NOTEBOOKS: dict[str, str] = {
@@ -131,8 +132,6 @@ class CatchUpError(Problem, RuntimeError):
 
 def path() -> Path:
     """The progress file of the current mode and account."""
-    from helpers.sandbox import process
-
     return process.state_dir() / "progress" / f"{settings_mod.account_label()}.json"
 
 

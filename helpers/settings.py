@@ -23,12 +23,13 @@ from typing import Literal
 from dotenv import dotenv_values
 
 from helpers.problems import Problem
-from helpers.urls import public_base
+from helpers.sandbox.client import keys, process  # this state directory's own sandbox and key pair
+from helpers.urls import classroom_url, public_base
 
 Mode = Literal["sandbox", "stripe"]
 
 # The sandbox's shared demo keys (tests, curl by hand). The tutorial itself uses each
-# learner's own pair (helpers.sandbox.learner), so that learners never share an account.
+# learner's own pair (helpers.sandbox.client.keys), so that learners never share an account.
 SANDBOX_SECRET_KEY = "sk_test_sandbox"
 SANDBOX_PUBLISHABLE_KEY = "pk_test_sandbox"
 STRIPE_API_BASE = "https://api.stripe.com"
@@ -194,8 +195,6 @@ def sandbox_browser_url(base: str) -> str:
     ``/services/stripe-sandbox``), else this kernel's way to it (through jupyter-server-proxy
     on a hub, else ``base`` itself)."""
     if base not in _announced:
-        from helpers.sandbox import process
-
         doc = process.health(base)
         if doc is None:  # not up (yet): ask again next time
             return public_base(base)
@@ -204,18 +203,10 @@ def sandbox_browser_url(base: str) -> str:
     return _announced[base] or public_base(base)
 
 
-def classroom_url() -> str | None:
-    """``TUTORIAL_SANDBOX_URL`` without its trailing slash: a sandbox someone else runs (a
-    classroom's, or a test's), never started by this kernel; None when not set."""
-    return os.environ.get("TUTORIAL_SANDBOX_URL", "").strip().rstrip("/") or None
-
-
 def sandbox_url() -> str:
     """The sandbox address: ``TUTORIAL_SANDBOX_URL`` when set (tests), else start/find it."""
     if classroom := classroom_url():
         return classroom
-    from helpers.sandbox import process
-
     return process.ensure_running()
 
 
@@ -223,10 +214,8 @@ def load(dotenv: Path | None = None) -> Settings:
     """Resolve the mode and check the keys; no request to Stripe is made."""
     mode = resolve_mode(dotenv)
     if mode == "sandbox":
-        from helpers.sandbox import learner  # this state directory's own key pair (own account)
-
         base = sandbox_url()
-        secret, publishable = learner.keys()
+        secret, publishable = keys.keys()
         return Settings("sandbox", secret, publishable, base, sandbox_browser_url(base) + "/js/stripe.js", "sandbox")
     env = environment(dotenv)
     secret = _secret_from(env)

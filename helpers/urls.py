@@ -39,3 +39,9 @@ def path_segment(value: str) -> str:
     """``value`` as one URL path segment: every reserved character encoded, ``/`` included, so
     an ID can never step out of its place in a path (``seti_1/../../v1/customers``)."""
     return urllib.parse.quote(value, safe="")
+
+
+def classroom_url() -> str | None:
+    """``TUTORIAL_SANDBOX_URL`` without its trailing slash: a sandbox someone else runs (a
+    classroom's, or a test's), never started by this kernel; None when not set."""
+    return os.environ.get("TUTORIAL_SANDBOX_URL", "").strip().rstrip("/") or None

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import os
-import urllib.error
-import urllib.request
 
 import pytest
 import stripe
 
-from helpers import browser
-from helpers.sandbox import process
-
-SECRET = "sk_test_sandbox"
-PUBLISHABLE = "pk_test_sandbox"
+from helpers.sandbox.client import process
+from support.browser import chromium_path
+from support.stripe_objects import SECRET, make_client
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -54,37 +49,9 @@ def learner_env(sandbox, monkeypatch, tmp_path):
     client_mod.clear_log()
 
 
-def make_client(url: str, key: str = SECRET, **options) -> stripe.StripeClient:
-    return stripe.StripeClient(
-        key,
-        base_addresses={"api": url, "files": url, "connect": url, "meter_events": url},
-        max_network_retries=0,
-        **options,
-    )
-
-
 @pytest.fixture
 def client(sandbox) -> stripe.StripeClient:
     return make_client(sandbox.url)
-
-
-def setup_intent(client: stripe.StripeClient, return_url: str) -> stripe.SetupIntent:
-    """The guide's SetupIntent for a new customer, confirmed on the server (``requires_action``)."""
-    customer = client.v1.customers.create(params={"email": "jenny.rosen@example.com"})
-    return client.v1.setup_intents.create(params={
-        "confirm": True,
-        "customer": customer.id,
-        "payment_method_data": {"type": "amazon_pay"},
-        "usage": "off_session",
-        "return_url": return_url,
-        "mandate_data": {"customer_acceptance": {
-            "type": "online", "online": {"ip_address": "127.0.0.0", "user_agent": "device"}}},
-    })
-
-
-def chromium_path() -> str | None:
-    """Chromium for Playwright: CHROMIUM_PATH, the system's, or Playwright's own (helpers.browser)."""
-    return browser.find()
 
 
 @pytest.fixture(scope="session")
@@ -96,25 +63,15 @@ def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "args": autopilot.LAUNCH_ARGS, **({"executable_path": path} if path else {})}
 
 
-def post_json(url: str, body: str, headers: dict[str, str]) -> tuple[int, dict]:
-    """POST ``body`` as a browser or Stripe would; the status and the JSON answer, errors included."""
-    request = urllib.request.Request(url, data=body.encode(), headers=headers, method="POST")
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback test servers
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
-
-
 @pytest.fixture
 def in_process_sandbox(tmp_path, monkeypatch):
     """The sandbox's app in this process as one TestClient session (one event loop for every
     request), with the demo secret key, its test clock thread not started (a test drives it)."""
     from starlette.testclient import TestClient
 
-    from helpers.sandbox.app import create_app
     from helpers.sandbox.resources import test_clocks
-    from helpers.sandbox.store import Store
+    from helpers.sandbox.server import create_app
+    from helpers.sandbox.state.store import Store
 
     monkeypatch.setattr(test_clocks, "start", lambda store, version: None)
     store = Store(tmp_path / "in-process.sqlite3")

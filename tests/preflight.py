@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from notebooks import NOTEBOOKS, ROOT, kernels_in_a_fresh_tutorial  # noqa: E402
+from run_notebooks import NOTEBOOKS, ROOT, kernels_in_a_fresh_tutorial  # noqa: E402
 
 PACKAGES = ("stripe", "jupyterlab", "ipywidgets", "pandas", "matplotlib", "playwright", "nbclient")
 JUPYTERLAB_PORT = 8888
@@ -82,7 +82,7 @@ def chromium() -> str:
 
 
 def ports() -> str:
-    from helpers.sandbox import process
+    from helpers.sandbox.client import process
 
     configured = os.environ.get("TUTORIAL_SANDBOX_PORT")
     port = int(configured or process.DEFAULT_PORT)
@@ -101,7 +101,7 @@ def ports() -> str:
 
 
 def sandbox() -> str:
-    from helpers.sandbox import process
+    from helpers.sandbox.client import process
 
     with tempfile.TemporaryDirectory(prefix="preflight-") as state:
         started = time.perf_counter()

@@ -7,9 +7,9 @@ import concurrent.futures
 
 import pytest
 
-from conftest import PUBLISHABLE, setup_intent
 from helpers import autopilot
 from helpers.checkout import CheckoutServer
+from support.stripe_objects import PUBLISHABLE, setup_intent
 
 pytestmark = [
     pytest.mark.browser,

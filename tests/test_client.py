@@ -19,7 +19,7 @@ import stripe
 from helpers import client as client_mod
 from helpers import settings
 from helpers import show as show_mod
-from helpers.sandbox import process
+from helpers.sandbox.client import process
 
 FAKE_SECRET = "sk_test_" + "Fake" * 6 + "4xYz"
 ROOT = Path(__file__).resolve().parents[1]

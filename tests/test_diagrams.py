@@ -20,7 +20,7 @@ import stripe
 from helpers import autopilot, diagrams, progress
 from helpers import client as client_mod
 from helpers.client import LogEntry
-from helpers.sandbox.process import free_port
+from helpers.sandbox.client.process import free_port
 
 INTENT = {"id": "seti_1Abc234", "object": "setup_intent", "status": "succeeded",
           "payment_method": "pm_1Abc234", "mandate": "mandate_1Abc234",

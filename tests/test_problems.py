@@ -11,7 +11,8 @@ import stripe
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from helpers import problems
+from helpers import explain
+from helpers.problems import NextStep
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -59,7 +60,7 @@ def test_stripe_errors_become_one_sentence_once_installed():
         "raise stripe.InvalidRequestError('No such price', param='price', code='resource_missing', "
         "http_status=400)"
     )
-    outputs = run_cells("from helpers import problems\nproblems.install()", raise_it)
+    outputs = run_cells("from helpers import explain\nexplain.install()", raise_it)
     error = the_error(outputs[1])
     assert error["ename"] == "InvalidRequestError"
     assert len(error["traceback"]) == 1
@@ -71,17 +72,17 @@ def test_stripe_errors_become_one_sentence_once_installed():
 def test_a_connection_error_in_the_sandbox_says_how_to_restart_it(monkeypatch):
     """Issue 9.7: a dead sandbox gave five chained tracebacks ending in 'support@stripe.com'."""
     monkeypatch.setenv("TUTORIAL_MODE", "sandbox")
-    text = problems.explain(stripe.APIConnectionError("Connection refused"))
+    text = explain.explain(stripe.APIConnectionError("Connection refused"))
     assert "sandbox" in text and "not running" in text and "first cell" in text
     assert "support@stripe.com" not in text
     monkeypatch.setenv("TUTORIAL_MODE", "stripe")
-    assert "internet" in problems.explain(stripe.APIConnectionError("Connection refused"))
+    assert "internet" in explain.explain(stripe.APIConnectionError("Connection refused"))
 
 
 @pytest.fixture
 def classroom_gone(monkeypatch, tmp_path):
     """A learner pointed at a classroom sandbox that does not answer (nothing on that port)."""
-    from helpers.sandbox import process
+    from helpers.sandbox.client import process
 
     url = f"http://127.0.0.1:{process.free_port()}"
     monkeypatch.setenv("TUTORIAL_MODE", "sandbox")
@@ -92,14 +93,14 @@ def classroom_gone(monkeypatch, tmp_path):
 
 def test_a_classroom_sandbox_that_does_not_answer_is_the_trainers_to_fix(classroom_gone):
     """QA: the advice for a remote classroom sandbox was "run the first cell again or make sandbox"."""
-    text = problems.explain(stripe.APIConnectionError("Connection refused"))
+    text = explain.explain(stripe.APIConnectionError("Connection refused"))
     assert text.startswith(f"The classroom sandbox at {classroom_gone} does not answer: tell your trainer")
     assert "make sandbox" not in text and "first cell" not in text
 
 
 def test_naming_yourself_with_the_classroom_gone_is_one_line(classroom_gone):
     """QA: notebook 00's set_display_name showed a raw 28-frame httpx.ConnectError."""
-    outputs = run_cells("from helpers.sandbox import learner\nlearner.set_display_name('Ada')")
+    outputs = run_cells("from helpers.sandbox.client import control\ncontrol.set_display_name('Ada')")
     error = the_error(outputs[0])
     assert error["ename"] == "NextStep" and len(error["traceback"]) == 1
     assert f"The classroom sandbox at {classroom_gone} does not answer: tell your trainer" in error["traceback"][0]
@@ -127,11 +128,11 @@ def test_a_proxy_page_instead_of_the_sandbox_is_one_sentence(classroom_gone, mon
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_port}"
     monkeypatch.setenv("TUTORIAL_SANDBOX_URL", url)
-    from helpers.sandbox import learner
+    from helpers.sandbox.client import control
 
     try:
-        for call in (lambda: learner.set_display_name("Ada"), learner.dashboard_link):
-            with pytest.raises(problems.NextStep) as stopped:
+        for call in (lambda: control.set_display_name("Ada"), control.dashboard_link):
+            with pytest.raises(NextStep) as stopped:
                 call()
             text = str(stopped.value)
             assert text.startswith(f"The classroom sandbox at {url} does not answer: tell your trainer")
@@ -144,7 +145,8 @@ def test_a_name_from_a_cell_that_stopped_is_one_line():
     """QA: after a cell stopped with our one line (01's product cell, an empty name), the next
     cells failed with a full `NameError: name 'product' is not defined` traceback."""
     outputs = run_cells(
-        "from helpers import settings",  # every notebook's first cell imports it, and nothing else
+        # every notebook's first cell imports these two, before anything that can stop
+        "from helpers import settings\nfrom helpers.client import get_client",
         "from helpers.problems import NextStep\nraise NextStep('Give the product a name.')\nproduct = 1",
         "price = product.id",
         "def mine():\n    return prodcut\nmine()",
@@ -164,7 +166,7 @@ def test_a_name_from_a_cell_that_stopped_is_one_line():
 
 def test_stripe_errors_and_names_both_stay_one_line_whatever_is_installed_twice():
     outputs = run_cells(
-        "from helpers import problems\nproblems.install()\nproblems.install()",
+        "from helpers import explain\nexplain.install()\nexplain.install()",
         "import stripe\nraise stripe.InvalidRequestError('No such price', param='price', http_status=400)",
         "intent",
     )
@@ -177,14 +179,14 @@ def test_an_object_that_no_longer_exists_says_how_to_make_it_again():
     (in the form or the cell above)": there is nothing to change, the object is gone."""
     gone = stripe.InvalidRequestError("No such test clock: 'clock_123'", param="id", code="resource_missing",
                                       http_status=404)
-    text = problems.explain(gone)
+    text = explain.explain(gone)
     assert "No such test clock: 'clock_123'" in text and "HTTP 404" in text
     assert "no longer exists" in text and "clean-up" in text
     assert "run the cell (or notebook) that creates it again" in text and "from the top" in text
     assert "Change what it names" not in text
     wrong = stripe.InvalidRequestError("No such price: 'price_typo'", param="price", code="resource_missing",
                                        http_status=400)  # a wrong ID in a form (HTTP 400): change it
-    assert "Change what it names" in problems.explain(wrong)
+    assert "Change what it names" in explain.explain(wrong)
 
 
 def test_a_middle_cell_run_first_after_a_restart_gets_one_line():

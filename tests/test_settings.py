@@ -7,7 +7,7 @@ import os
 import pytest
 
 from helpers import settings
-from helpers.sandbox.accounts import publishable_key_for
+from helpers.sandbox.shared.contract import publishable_key_for
 
 # Fake keys built at run time; the tests check that none of them leak.
 SECRET = "sk_test_" + "Fake" * 6 + "4xYz"

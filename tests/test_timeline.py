@@ -12,7 +12,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from helpers import client as client_mod
 from helpers import progress, timeline
 from helpers.client import LogEntry
-from states import failed_renewal
+from support.states import failed_renewal
 
 
 def at(year: int, month: int, day: int = 1) -> int:

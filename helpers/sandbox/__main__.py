@@ -12,7 +12,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from . import process
+from .client import process
 
 NETWORK_WARNING = """
 WARNING: this sandbox listens on {host}:{port}, beyond this machine. Anyone who can reach that
@@ -55,10 +55,11 @@ def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from ..urls import public_base
-    from .app import create_app
-    from .errors import StripeError
-    from .store import Store, random_token
-    from .versions import LATEST, check
+    from .api.versions import LATEST, check
+    from .server import create_app
+    from .shared.errors import StripeError
+    from .shared.ids import random_token
+    from .state.store import Store
 
     try:
         version = check(args.api_version or LATEST)
@@ -136,7 +137,7 @@ def reset_sentence(removed: int, accounts: int | None = None) -> str:
 
 def reset(args: argparse.Namespace) -> int:
     """Empty this learner's account (``--all``: every account, the trainer's reset)."""
-    from . import learner
+    from .client import keys as learner
 
     url, db = _sandbox_url(args), Path(args.db or process.database())
     if url:
@@ -167,8 +168,8 @@ def reset(args: argparse.Namespace) -> int:
     except process.SandboxError as error:
         print(error, file=sys.stderr)
         return 2
-    from .accounts import secret_hash
-    from .store import Store
+    from .shared.contract import secret_hash
+    from .state.store import Store
 
     store = Store(db)
     if args.all:
@@ -199,7 +200,7 @@ def stop(args: argparse.Namespace) -> int:
 def key(args: argparse.Namespace) -> int:
     """Print this learner's sandbox key (what the curl view's $(python3 -m helpers.sandbox key) runs).
     Standard library only on this path, so any Python 3.11 runs it."""
-    from . import learner
+    from .client import keys as learner
 
     secret, publishable = learner.keys()
     print(publishable if args.publishable else secret)
@@ -207,8 +208,8 @@ def key(args: argparse.Namespace) -> int:
 
 
 def launcher(args: argparse.Namespace) -> int:
-    """The front door behind JupyterLab's launcher entries (``launcher.py``)."""
-    from . import launcher as front_door
+    """The front door behind JupyterLab's launcher entries (``client/launcher.py``)."""
+    from .client import launcher as front_door
 
     return front_door.serve(args.port)
 

@@ -6,11 +6,11 @@ from decimal import Decimal
 from typing import Any
 
 from ...limits import MAX_INTERVAL_COUNT
-from .. import events
-from ..context import ApiRequest, includer
-from ..errors import StripeError
-from ..router import api
-from ..store import new_id
+from ..api.context import ApiRequest, includer
+from ..api.router import api
+from ..shared.errors import StripeError
+from ..shared.ids import new_id
+from . import events
 from .common import MAX_AMOUNT, apply_updates, check_currency, created_filter, deleted, metadata
 
 PRODUCT_UPDATABLE = ("active", "description", "name", "statement_descriptor", "unit_label", "url", "images")

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..context import ApiRequest
-from ..errors import StripeError
+from ..api.context import ApiRequest
+from ..shared.errors import StripeError
 
 MAX_CUSTOMERS = 3  # per clock
 MAX_SUBSCRIPTIONS = 3  # per customer on a clock (ended ones do not count)

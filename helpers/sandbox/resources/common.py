@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from ...limits import MAX_AMOUNT  # noqa: F401 - the resources' one import of it
-from ..context import ApiRequest
-from ..errors import StripeError
-from ..schema import METADATA_KEYS
+from ..api.context import ApiRequest
+from ..api.schema import METADATA_KEYS
+from ..shared.errors import StripeError
 
 # The ISO 4217 currencies Stripe accepts for prices (lowercase, as the API sends them).
 CURRENCIES = frozenset("""

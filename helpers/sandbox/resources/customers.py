@@ -6,12 +6,12 @@ from typing import Any
 
 from ...limits import EMAIL, MAX_AMOUNT
 from ...urls import path_segment
-from .. import events, search
-from ..context import ApiRequest, includer, page_limit, search_page
-from ..errors import StripeError, shorten
-from ..router import api
-from ..store import new_id
-from . import clock_limits
+from ..api.context import ApiRequest, includer, page_limit, search_page
+from ..api.router import api
+from ..shared.errors import StripeError, shorten
+from ..shared.ids import new_id
+from ..state import search
+from . import clock_limits, events
 from .common import address, apply_updates, created_filter, deleted, metadata
 
 UPDATABLE = (

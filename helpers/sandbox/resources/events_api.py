@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..context import ApiRequest
-from ..errors import StripeError
-from ..router import api
-from ..store import Glob
+from ..api.context import ApiRequest
+from ..api.router import api
+from ..shared.errors import StripeError
+from ..state.store import Glob
 from .common import created_filter
 
 

@@ -17,9 +17,8 @@ import dataclasses
 import urllib.parse
 from typing import Any
 
-from .. import events
-from ..context import SITE, Actor
-from . import invoices, payment_methods, payments, subscriptions
+from ..api.context import SITE, Actor
+from . import events, invoices, payment_methods, payments, subscriptions
 from .customers import clock_time
 
 AUTH_FAILED = "The customer did not authorize this Amazon Pay payment on the authorization page."

@@ -8,13 +8,12 @@ from collections.abc import Callable
 from typing import Any
 
 from ...urls import path_segment
-from .. import events
-from ..context import SITE, ApiRequest, includer
-from ..errors import StripeError
-from ..router import api
-from ..schema import shape
-from ..store import new_id, random_token
-from . import payments
+from ..api.context import SITE, ApiRequest, includer
+from ..api.router import api
+from ..api.schema import shape
+from ..shared.errors import StripeError
+from ..shared.ids import new_id, random_token
+from . import events, payments
 from .common import created_filter
 from .customers import clock_time
 

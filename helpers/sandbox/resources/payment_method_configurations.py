@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..context import ApiRequest
-from ..router import api
-from ..schema import shape
-from ..store import Store, new_id
+from ..api.context import ApiRequest
+from ..api.router import api
+from ..api.schema import shape
+from ..shared.ids import new_id
+from ..state.store import Store
 
 KIND = "payment_method_configuration"
 # The payment methods the sandbox account has turned on.

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import events
-from ..context import ApiRequest
-from ..errors import StripeError
-from ..router import api
-from ..schema import shape
-from ..store import new_id
+from ..api.context import ApiRequest
+from ..api.router import api
+from ..api.schema import shape
+from ..shared.errors import StripeError
+from ..shared.ids import new_id
+from . import events
 from .common import address, apply_updates, metadata
 
 # What the sandbox can emulate end to end: Amazon Pay's redirect and off-session charges.

@@ -10,13 +10,15 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from ... import limits
-from .. import events
-from ..context import ApiRequest
-from ..errors import StripeError
-from ..router import api
-from ..schema import shape
-from ..store import Store, new_id
+from helpers import limits
+
+from ..api.context import ApiRequest
+from ..api.router import api
+from ..api.schema import shape
+from ..shared.errors import StripeError
+from ..shared.ids import new_id
+from ..state.store import Store
+from . import events
 from .common import created_filter
 
 # Amazon Pay's presentment currencies, and what the sandbox account (a US business) may charge.

@@ -6,8 +6,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from ..context import Actor
-from ..store import Store, new_id
+from ..api.context import Actor
+from ..shared.ids import new_id
+from ..state.store import Store
 from . import invoices, payments, subscriptions
 from .periods import period_end, two_years
 

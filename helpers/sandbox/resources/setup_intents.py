@@ -7,12 +7,11 @@ import urllib.parse
 from typing import Any
 
 from ...urls import path_segment
-from .. import events
-from ..context import ApiRequest
-from ..errors import StripeError
-from ..router import api
-from ..store import new_id, random_token
-from . import payment_method_configurations
+from ..api.context import ApiRequest
+from ..api.router import api
+from ..shared.errors import StripeError
+from ..shared.ids import new_id, random_token
+from . import events, payment_method_configurations
 from .common import apply_updates, created_filter, metadata
 from .payment_method_configurations import ACCOUNT_PAYMENT_METHOD_TYPES
 from .payment_methods import attach, check_usable_for, new_mandate, new_payment_method

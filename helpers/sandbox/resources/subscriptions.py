@@ -7,13 +7,12 @@ import copy
 from typing import Any
 
 from ...urls import path_segment
-from .. import events
-from ..context import ApiRequest
-from ..errors import StripeError, missing
-from ..router import api
-from ..schema import shape
-from ..store import new_id
-from . import clock_limits, customers, invoices, payment_methods, payments
+from ..api.context import ApiRequest
+from ..api.router import api
+from ..api.schema import shape
+from ..shared.errors import StripeError, missing
+from ..shared.ids import new_id
+from . import clock_limits, customers, events, invoices, payment_methods, payments
 from .common import MAX_AMOUNT, MAX_TIMESTAMP, created_filter, metadata
 from .periods import DAY, period_end
 

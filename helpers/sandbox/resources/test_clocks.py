@@ -17,12 +17,12 @@ import traceback
 from datetime import UTC, datetime
 from typing import Any
 
-from .. import events
-from ..context import Actor, ApiRequest
-from ..errors import StripeError
-from ..router import api
-from ..store import Store, new_id
-from . import renewals
+from ..api.context import Actor, ApiRequest
+from ..api.router import api
+from ..shared.errors import StripeError
+from ..shared.ids import new_id
+from ..state.store import Store
+from . import events, renewals
 from .common import deleted
 from .periods import DAY, two_years
 

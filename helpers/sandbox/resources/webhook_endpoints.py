@@ -5,12 +5,13 @@ from __future__ import annotations
 import urllib.parse
 from typing import Any
 
-from .. import versions, webhooks
-from ..context import ApiRequest
-from ..errors import StripeError, shorten
-from ..hosts import is_loopback
-from ..router import api
-from ..store import new_id, random_token
+from ..api import versions
+from ..api.context import ApiRequest
+from ..api.hosts import is_loopback
+from ..api.router import api
+from ..shared.errors import StripeError, shorten
+from ..shared.ids import new_id, random_token
+from . import webhooks
 from .common import deleted, metadata
 
 

@@ -1,0 +1,129 @@
+"""The sandbox's own routes under ``/_sandbox`` (not Stripe's API): an account's reset (which
+answers how many objects it removed), its display name and recent requests, the exercises its
+learner passed, and the trainer's list of accounts. (``pages/dashboard.py`` adds ``/_sandbox/dashboard-link``, ``pages/views.py`` ``/_sandbox/static``.)
+
+An account's routes take its secret key (``Authorization: Bearer sk_test_…``); the trainer's
+take the token the sandbox printed at start (``X-Sandbox-Trainer-Token``). A reset also needs
+the header ``X-Sandbox-Control: reset``: a cross-site form, or a ``fetch`` without the CORS
+preflight the sandbox does not grant for it, cannot send a custom header.
+"""
+
+from __future__ import annotations
+
+import hmac
+import urllib.parse
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from ..shared.contract import LOOPBACK, RESET_HEADER, TRAINER_HEADER
+from ..shared.errors import StripeError
+from ..state.accounts import Account
+
+
+def is_trainer_token(sandbox, given: str) -> bool:
+    """Whether ``given`` is the trainer's token (compared in constant time)."""
+    return bool(given) and hmac.compare_digest(given.encode(), sandbox.trainer_token.encode())
+
+
+def account_of(sandbox, request: Request) -> str:
+    """The account of the request's secret key (StripeError when there is none)."""
+    from ..api.keys import key_kind
+
+    scheme, _, key = request.headers.get("authorization", "").partition(" ")
+    key = key.strip() if scheme.lower() == "bearer" else ""
+    if key_kind(key) != "secret":
+        raise StripeError("Use the account's secret key (Authorization: Bearer sk_test_…).", status=403)
+    return sandbox.accounts.for_key(key, "secret")
+
+
+async def form_fields(request: Request) -> list[tuple[str, str]]:
+    return urllib.parse.parse_qsl((await request.body()).decode("utf-8", "replace"))
+
+
+def routes(sandbox) -> list[Route]:
+    def refused(message: str, status: int = 403) -> Response:
+        return JSONResponse({"error": {"type": "invalid_request_error", "message": message}}, status_code=status)
+
+    def is_trainer(request: Request) -> bool:
+        return is_trainer_token(sandbox, request.headers.get(TRAINER_HEADER, ""))
+
+    def described(account: Account, *, recent: bool) -> dict:
+        last_error = sandbox.activity.last_error(account.id)
+        out = {
+            "id": account.id, "display_name": account.display_name, "created": account.created,
+            "publishable_key": account.publishable_key,
+            "last_error": last_error.as_dict() if last_error else None,
+            "exercises": exercises.as_dict() if (exercises := sandbox.activity.exercises(account.id)) else None,
+        }
+        if recent:
+            out["requests"] = [r.as_dict() for r in sandbox.activity.recent(account.id)]
+        return out
+
+    def reset(request: Request) -> Response:  # sync: Starlette runs it in a thread
+        if request.client and request.client.host not in LOOPBACK and not sandbox.remote_clients:
+            return refused("reset is local only")
+        name, value = RESET_HEADER
+        if request.headers.get(name) != value:
+            return refused(f"reset needs the header '{name}: {value}' (use python -m helpers.sandbox reset)")
+        if request.headers.get(TRAINER_HEADER) and not is_trainer(request):
+            return refused("That is not the trainer's token (the sandbox printed it at start).")
+        if is_trainer(request):
+            removed = sandbox.store.reset()
+            sandbox.activity.forget()
+            return JSONResponse({"reset": "all accounts", "removed": removed, "accounts": len(sandbox.accounts.all())})
+        try:
+            account = account_of(sandbox, request)
+        except StripeError as error:
+            return refused(error.message, error.status)
+        removed = sandbox.store.for_account(account).reset()
+        sandbox.activity.forget(account)
+        return JSONResponse({"reset": account, "removed": removed})
+
+    async def account(request: Request) -> Response:
+        form = dict(await form_fields(request))
+
+        def answer() -> Response:
+            try:
+                account_id = account_of(sandbox, request)
+                if request.method == "POST":
+                    sandbox.accounts.set_display_name(account_id, form.get("display_name", ""))
+            except StripeError as error:
+                return JSONResponse(error.body(), status_code=error.status)
+            return JSONResponse(described(sandbox.accounts.get(account_id), recent=True))
+
+        return await run_in_threadpool(answer)
+
+    async def exercises(request: Request) -> Response:
+        """The learner's helpers report every exercise passed so far (``passed=…`` repeated)
+        and how many there are (``total``), for the trainer's view."""
+        fields = await form_fields(request)
+
+        def answer() -> Response:
+            try:
+                account_id = account_of(sandbox, request)
+                total = next((v for k, v in fields if k == "total"), "0")
+                if not (total.isascii() and total.isdigit()):
+                    raise StripeError("total must be a whole number.", param="total")
+                reported = sandbox.activity.report_exercises(
+                    account_id, [v for k, v in fields if k == "passed"], int(total)
+                )
+            except StripeError as error:
+                return JSONResponse(error.body(), status_code=error.status)
+            return JSONResponse(reported.as_dict())
+
+        return await run_in_threadpool(answer)
+
+    def accounts(request: Request) -> Response:  # sync: Starlette runs it in a thread
+        if not is_trainer(request):
+            return refused(f"the trainer's token is needed ({TRAINER_HEADER}: …); the sandbox printed it at start")
+        return JSONResponse({"accounts": [described(a, recent=False) for a in sandbox.accounts.all()]})
+
+    return [
+        Route("/_sandbox/reset", reset, methods=["POST"]),
+        Route("/_sandbox/account", account, methods=["GET", "POST"]),
+        Route("/_sandbox/accounts", accounts, methods=["GET"]),
+        Route("/_sandbox/exercises", exercises, methods=["POST"]),
+    ]

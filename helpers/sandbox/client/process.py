@@ -1,0 +1,294 @@
+"""Start, find and stop the sandbox process.
+
+The sandbox runs detached, so that its state outlives notebook kernels; its address is
+recorded in ``.tutorial/sandbox.json`` beside its database. A learner only ever uses a
+sandbox of their own: one that serves their state directory's database and runs as their
+user (its health document says so, as :func:`instance_id`). When the default port belongs to
+someone else's sandbox, theirs starts on a free port, which the record keeps.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from ...filelock import exclusive
+from ..shared.contract import (  # noqa: F401
+    DEFAULT_PORT,
+    HOST,
+    LOOPBACK,
+    RESET_HEADER,
+    SERVICE,
+    TRAINER_HEADER,
+    instance_id,
+)
+
+try:
+    import fcntl
+except ImportError:  # Windows: no flock; a second sandbox on one database is not refused there
+    fcntl = None  # type: ignore[assignment]
+
+
+
+def trainer_token_file(db: str | Path) -> Path:
+    return Path(f"{db}.trainer-token")
+
+
+def write_trainer_token(db: str | Path, token: str) -> None:
+    path = trainer_token_file(db)
+    path.unlink(missing_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(token)
+
+
+class SandboxError(RuntimeError):
+    """The sandbox could not be started or reached; the message says what to do."""
+
+
+def state_dir() -> Path:
+    """``.tutorial/`` at the project root (or ``TUTORIAL_STATE_DIR``)."""
+    if os.environ.get("TUTORIAL_STATE_DIR"):
+        return Path(os.environ["TUTORIAL_STATE_DIR"])
+    root = Path(__file__).resolve().parents[3]
+    if (root / "pyproject.toml").exists():
+        return root / ".tutorial"
+    return Path.home() / ".amazon-pay-tutorial"
+
+
+def port_is_free(port: int, host: str = HOST) -> bool:
+    """Whether ``host:port`` can be bound (IPv4 or IPv6, as ``host`` is)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def database() -> Path:
+    """The learner's own sandbox database."""
+    return state_dir() / "sandbox.sqlite3"
+
+
+def _is_mine(doc: dict | None) -> bool:
+    return doc is not None and doc.get("instance") == instance_id(database())
+
+
+def holder(db: Path) -> str | None:
+    """The address of the sandbox that serves ``db`` now (from its lock file), if one does."""
+    if fcntl is None:
+        return None
+    lock_file = Path(f"{db}.lock")
+    if not lock_file.exists():
+        return None
+    with open(lock_file) as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError:  # held: a sandbox serves it, and wrote "pid N, <url>" there
+            return handle.read().rpartition(", ")[2].strip() or None
+        fcntl.flock(handle, fcntl.LOCK_UN)
+    return None
+
+
+def hold_database(db: Path, url: str) -> object | None:
+    """Lock ``db`` for the rest of this process's life, so that no second sandbox serves it
+    (two would break idempotency and send every webhook twice). Returns the handle to keep
+    open; raises SandboxError naming the process that holds it. The kernel drops the lock
+    when the process ends, even after ``kill -9``."""
+    if fcntl is None:
+        return None
+    lock_file = Path(f"{db}.lock")
+    lock_file.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(lock_file, "a+")  # noqa: SIM115 - held until the process exits
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.seek(0)
+        holder = handle.read().strip() or "another process"
+        handle.close()
+        raise SandboxError(
+            f"Another sandbox ({holder}) already serves {db}. Use that one, stop it first "
+            "(python -m helpers.sandbox stop), or give this one its own --db."
+        ) from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"pid {os.getpid()}, {url}")
+    handle.flush()
+    return handle
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def health(url: str, timeout: float = 1.0) -> dict | None:
+    """The sandbox's health document, or None when nothing (or something else) answers."""
+    try:
+        with urllib.request.urlopen(f"{url}/health", timeout=timeout) as response:  # noqa: S310
+            doc = json.loads(response.read())
+    except (OSError, ValueError, urllib.error.URLError):
+        return None
+    return doc if isinstance(doc, dict) and doc.get("service") == SERVICE else None
+
+
+@dataclass
+class SandboxProcess:
+    url: str
+    port: int
+    db: Path
+    process: subprocess.Popen | None = None
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(5)
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+
+    def kill(self) -> None:
+        """``kill -9``: no shutdown, no flush; what SQLite committed must survive."""
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(5)
+
+
+LOG_MAX_BYTES = 1_000_000
+
+
+def rotate(log: Path) -> None:
+    """Keep one previous log (``sandbox.log.1``) once the log passes LOG_MAX_BYTES."""
+    if log.exists() and log.stat().st_size > LOG_MAX_BYTES:
+        log.replace(log.with_name(log.name + ".1"))
+
+
+def start(
+    db: Path, port: int | None = None, *, api_version: str | None = None, log: Path | None = None,
+    detached: bool = False, timeout: float = 20.0,
+) -> SandboxProcess:
+    """Start ``python -m helpers.sandbox serve`` and wait until it answers."""
+    port = port or free_port()
+    if not port_is_free(port):
+        raise SandboxError(
+            f"Port {port} on {HOST} is taken by another program, so the sandbox cannot start there. "
+            "Stop that program, or choose another port with TUTORIAL_SANDBOX_PORT=<port>."
+        )
+    db = Path(db)
+    db.parent.mkdir(parents=True, exist_ok=True)
+    cmd = [sys.executable, "-m", "helpers.sandbox", "serve", "--port", str(port), "--db", str(db)]
+    if api_version:
+        cmd += ["--api-version", api_version]
+    if log:
+        rotate(Path(log))
+    out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[3]) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    proc = subprocess.Popen(  # noqa: S603
+        cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        start_new_session=detached, env=env,
+    )
+    url = f"http://{HOST}:{port}"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SandboxError(f"The sandbox exited at start (code {proc.returncode}); see {log or 'its output'}.")
+        if health(url, 0.5):
+            return SandboxProcess(url, port, db, proc)
+        time.sleep(0.05)
+    proc.kill()
+    raise SandboxError(f"The sandbox did not answer on {url} within {timeout:.0f} s.")
+
+
+def _record() -> Path:
+    return state_dir() / "sandbox.json"
+
+
+def running_url() -> str | None:
+    """The address of the learner's own sandbox if it is up."""
+    try:
+        info = json.loads(_record().read_text())
+    except (OSError, ValueError):
+        return None
+    url = info.get("url")
+    return url if isinstance(url, str) and _is_mine(health(url)) else None
+
+
+def ensure_running() -> str:
+    """The learner's own sandbox address, starting it (detached, state in ``.tutorial/``) if needed.
+
+    Kernels started together (Run All in two notebooks) take turns: a file lock around the
+    check-and-start, and a fresh check once it is held, so only the first one starts it."""
+    url = running_url()
+    if url:
+        return url
+    directory = state_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    with exclusive(directory / "sandbox.lock"):  # two kernels at once start one sandbox
+        return running_url() or _adopt_or_start(directory)
+
+
+def _adopt_or_start(directory: Path) -> str:
+    """Adopt the sandbox that already serves this state directory (``make sandbox``), else
+    start one: on TUTORIAL_SANDBOX_PORT, or on 12111, or, when 12111 is someone else's, on a
+    free port."""
+    serving = holder(database())
+    if serving and _is_mine(health(serving)):
+        _record().write_text(json.dumps({"url": serving, "port": urllib.parse.urlsplit(serving).port}))
+        return serving
+    configured = os.environ.get("TUTORIAL_SANDBOX_PORT")
+    port = int(configured or DEFAULT_PORT)
+    if not port_is_free(port):
+        if configured:
+            raise SandboxError(
+                f"Port {port} on {HOST} (TUTORIAL_SANDBOX_PORT) is taken by another program, or by another "
+                "learner's sandbox, so yours cannot start there. Choose another port, or unset "
+                "TUTORIAL_SANDBOX_PORT and one is picked for you."
+            )
+        port = free_port()  # 12111 is someone else's: never use their sandbox
+    proc = start(database(), port, log=directory / "sandbox.log", detached=True)
+    _record().write_text(json.dumps({"url": proc.url, "port": port, "pid": proc.process.pid}))
+    return proc.url
+
+
+def stop_recorded() -> bool:
+    """Stop the background sandbox that ``ensure_running`` started (by its recorded pid).
+
+    Only when the recorded address still answers as a sandbox with that pid: after a reboot
+    the pid may belong to another program, which must never get the signal."""
+    try:
+        info = json.loads(_record().read_text())
+    except (OSError, ValueError):
+        return False
+    pid = info.get("pid")
+    _record().unlink(missing_ok=True)
+    doc = health(info["url"]) if pid and isinstance(info.get("url"), str) else None
+    if not _is_mine(doc) or doc.get("pid") != pid:
+        return False
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return False
+    for _ in range(50):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.1)
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+    return True

@@ -1,0 +1,3 @@
+"""What the sandbox's server and its clients share (layer 0): Stripe's error envelope
+(``errors``), IDs (``ids``), and the contract of addresses, headers and key rules
+(``contract``). Standard library only; it imports nothing else of the sandbox."""

@@ -1,0 +1,53 @@
+"""What `make lab` and `make test` do, read from the Makefile's own dry run (issue 9.16)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def dry_run(*args: str) -> str:
+    env = {name: value for name, value in os.environ.items() if name != "TUTORIAL_SANDBOX_PORT"}
+    return subprocess.run(["make", "-n", *args], cwd=ROOT, capture_output=True, text=True,
+                          check=True, env=env).stdout
+
+
+def test_lab_passes_its_ports_through_and_prints_both_urls():
+    commands = dry_run("lab", "LAB_PORT=9999", "SANDBOX_PORT=12345")
+    assert "TUTORIAL_SANDBOX_PORT=12345" in commands and "helpers.sandbox start" in commands
+    assert "--ServerApp.port=9999" in commands and "http://127.0.0.1:9999/lab" in commands
+
+
+def test_lab_without_a_port_lets_the_sandbox_pick_one():
+    """A second learner on the machine: 12111 is the first one's, so no port may be forced on
+    the sandbox, which then picks a free one (QA: make lab always passed 12111 and stopped)."""
+    commands = dry_run("lab")
+    assert "TUTORIAL_SANDBOX_PORT" not in commands and "helpers.sandbox start" in commands
+
+
+def test_setup_stops_with_one_sentence_on_an_old_python(tmp_path):
+    old_python = tmp_path / "python3.9"  # answers the version check as Python 3.9 would
+    old_python.write_text("#!/bin/sh\nexit 1\n")
+    old_python.chmod(0o755)
+    venv = tmp_path / "venv"
+    done = subprocess.run(["make", "-B", "venv", f"PYTHON={old_python}", f"VENV={venv}"],
+                          cwd=ROOT, capture_output=True, text=True, check=False)
+    assert done.returncode != 0 and "needs Python 3.11 or newer" in done.stdout
+    assert not venv.exists()  # nothing made with it
+
+
+def test_first_setup_shows_its_progress():
+    makefile = (ROOT / "Makefile").read_text()
+    install = next(line for line in makefile.splitlines() if "pip install" in line and "-e '." in line)
+    assert "--quiet" not in install
+    assert "the first time takes a few minutes" in makefile
+
+
+def test_test_looks_for_a_browser_before_the_tests():
+    commands = dry_run("-B", "test").splitlines()
+    browser = next(i for i, line in enumerate(commands) if "helpers.browser ensure" in line)
+    first_test = next(i for i, line in enumerate(commands) if "run_notebooks.py check" in line or "pytest" in line)
+    assert browser < first_test

@@ -1,0 +1,170 @@
+"""What the repository promises besides code: clean notebooks and one dependency set."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import tomllib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+# Team rule: no key-shaped string anywhere in the repository, not even Stripe's published sample
+# keys (tests build such strings at run time). The sandbox's demo keys (`sk_test_sandbox`) are short.
+KEY = re.compile(r"(?:(?:sk|rk|pk)_(?:test|live)_|whsec_)[A-Za-z0-9]{16,}")
+# Client secrets and Dashboard sign-in tokens of the run's sandbox: `make notebooks` redacts them.
+RUN_SECRET = re.compile(r"_secret_(?!REDACTED\b)[A-Za-z0-9]+|#token=(?!REDACTED\.REDACTED\b)[A-Za-z0-9_-]+\.")
+MACHINE_PATH = re.compile(r"(?<![\w.])/(?:home|root|Users|tmp|work|var/folders)/[\w.-]+")
+
+
+def test_there_are_ten_ordered_notebooks():
+    assert [p.name[:3] for p in NOTEBOOKS] == [f"{i:02d}_" for i in range(10)]
+
+
+def _tracked_files() -> list[Path]:
+    try:
+        listed = subprocess.run(  # noqa: S603, S607 - git on our own checkout
+            ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        pytest.skip("not a git checkout: the tracked files are unknown")
+    return [ROOT / name for name in listed.decode().split("\0") if name]
+
+
+def test_key_pattern_finds_keys_but_not_the_sandboxs_demo_keys():
+    body = "A" * 8 + "b" * 8
+    for prefix in ("sk_test_", "pk_live_", "rk_test_", "whsec_"):
+        assert KEY.search(f'key = "{prefix}{body}"'), prefix
+    assert not KEY.search("sk_test_sandbox pk_test_sandbox sk_test_… whsec_…")
+
+
+def test_no_tracked_file_holds_a_key():
+    files = _tracked_files()
+    assert ROOT / "tests" / "project" / "test_repository.py" in files
+    found = {}
+    for path in files:
+        if not path.is_file():
+            continue  # deleted in the work tree, not yet committed
+        data = path.read_bytes()
+        if b"\0" in data:
+            continue  # binary
+        keys = KEY.findall(data.decode("utf-8", errors="replace"))
+        if keys:
+            found[str(path.relative_to(ROOT))] = sorted(set(keys))
+    assert not found, f"key-shaped text (build it at run time, or write `sk_test_…`): {found}"
+
+
+def test_no_notebook_holds_a_run_secret_or_a_machine_path():
+    for path in NOTEBOOKS:
+        text = path.read_text()
+        secrets = RUN_SECRET.findall(text)
+        assert not secrets, f"{path.name} holds a client secret or sign-in token: run `make notebooks`"
+        assert not MACHINE_PATH.search(text), f"{path.name} holds a path of this machine"
+
+
+def test_notebooks_are_committed_executed():
+    for path in NOTEBOOKS:
+        cells = [c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"]
+        unrun = [i for i, c in enumerate(cells) if c["execution_count"] is None]
+        assert not unrun, f"{path.name}: code cells {unrun} were not executed (make notebooks)"
+
+
+def _name(requirement: str) -> str:
+    return re.split(r"[<>=!~ \[]", requirement.strip(), maxsplit=1)[0].lower()
+
+
+def test_environment_yml_has_the_same_dependencies_as_pyproject():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    wanted = {_name(r) for r in project["dependencies"] + project["optional-dependencies"]["test"]}
+    text = (ROOT / "environment.yml").read_text()
+    block = text.split("dependencies:", 1)[1]
+    conda = {
+        _name(line.strip()[2:]) for line in block.splitlines()
+        if line.startswith("  - ") and not line.strip().startswith(("- python=", "- pip"))
+    }
+    assert conda == wanted
+
+
+def _notebooks_script():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("notebooks_script", ROOT / "tests" / "run_notebooks.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_opening_a_notebook_changes_nothing():
+    """Issue 9.14: JupyterLab rewrote the kernelspec's display name on open, marking it modified."""
+    wanted = _notebooks_script().kernelspec()
+    for path in NOTEBOOKS:
+        assert json.loads(path.read_text())["metadata"]["kernelspec"] == wanted, path.name
+
+
+def test_notebooks_are_as_make_notebooks_saved_them():
+    script = _notebooks_script()
+    for path in NOTEBOOKS:
+        assert script.pristine(path.read_text()), f"{path.name}: run make notebooks"
+
+
+def test_a_notebook_used_in_jupyterlab_is_checked_in_its_committed_version(tmp_path):
+    """Issue 9.14: `make test` failed after a learner changed an amount in `make lab` (autosaved)."""
+    script = _notebooks_script()
+    original = (ROOT / "notebooks" / "01_product_and_price.ipynb").read_text()
+    used = json.loads(original)
+    code = next(c for c in used["cells"] if c["cell_type"] == "code" and c.get("outputs"))
+    code["outputs"] = [{"output_type": "stream", "name": "stdout", "text": ["a learner's run\n"]}]
+    copy = tmp_path / "01_product_and_price.ipynb"
+    copy.write_text(json.dumps(used))
+    text, note = script.to_check(copy, head=original)
+    assert text == original and "checking its committed version" in note and "git checkout" in note
+    assert script.to_check(ROOT / "notebooks" / "01_product_and_price.ipynb") == (original, None)
+    try:
+        script.to_check(copy, head=json.dumps(used))
+    except SystemExit as stop:
+        assert "make notebooks" in str(stop)
+    else:
+        raise AssertionError("a changed notebook without a clean committed version must stop the check")
+
+
+def test_learner_cells_carry_no_nbval_comments():
+    """Issue 9.16: `# NBVAL_IGNORE_OUTPUT` was visible in learner cells; nbval's cell tags say it."""
+    for path in NOTEBOOKS:
+        cells = json.loads(path.read_text())["cells"]
+        for cell in cells:
+            assert "NBVAL" not in "".join(cell["source"]), path.name
+        tagged = [c for c in cells if "nbval-ignore-output" in c.get("metadata", {}).get("tags", [])]
+        forms = [c for c in cells if "Form(" in "".join(c["source"]) and c["cell_type"] == "code"]
+        assert all(c in tagged for c in forms), path.name
+
+
+def _german_titles() -> dict[str, str]:
+    """Notebook number -> the guide step's German title in its heading (``# 01 · … — *Title*``)."""
+    titles = {}
+    for path in NOTEBOOKS:
+        cells = json.loads(path.read_text())["cells"]
+        heading = "".join(cells[0]["source"]).splitlines()[0]
+        if found := re.search(r" — \*(.+)\*$", heading):
+            titles[path.name[:2]] = found.group(1)
+    return titles
+
+
+def test_every_named_step_of_the_guide_carries_its_german_title():
+    """The guide's steps 01–05 by their German titles, the same words everywhere they are named."""
+    from helpers.sandbox.classroom import guide_steps
+
+    titles = _german_titles()
+    assert sorted(titles) == ["01", "02", "03", "04", "05"]
+    plan = (ROOT / "TRAINING.md").read_text().split("## Session plan", 1)[1].split("\n## ", 1)[0]
+    for number, german in titles.items():
+        row = next(line for line in plan.splitlines() if line.startswith("| ") and f"| {number} " in line)
+        assert f"*{german}*" in row, f"TRAINING.md's session plan: {number} lacks *{german}*"
+    guide = [step for step in guide_steps.STEPS if not step.german.startswith("(")]
+    assert {step.german for step in guide} == set(titles.values())
+    readme = (ROOT / "helpers" / "sandbox" / "README.md").read_text().splitlines()
+    for step in guide:
+        row = next(line for line in readme if line.startswith(f"| {step.title} "))
+        assert f"(*{step.german}*)" in row, f"helpers/sandbox/README.md: {step.title} lacks *{step.german}*"

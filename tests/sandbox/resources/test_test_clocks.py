@@ -1,0 +1,183 @@
+"""Test clocks in the sandbox: renewals, a failed renewal, a trial's end, limits, deletion."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import stripe
+
+from helpers.sandbox.api import versions
+from helpers.sandbox.resources import test_clocks
+from support.stripe_objects import (
+    JAN_31,
+    advance,
+    authorized_customer,
+    check_shape,
+    error_of,
+    monthly_price,
+    new_clock,
+    subscribe,
+    ts,
+)
+
+
+def cycle_invoices(client, sub_id: str) -> list[stripe.Invoice]:
+    invoices = client.v1.invoices.list(params={"subscription": sub_id, "limit": 100}).data
+    return [i for i in reversed(invoices) if i.billing_reason == "subscription_cycle"]
+
+
+def test_three_renewals_then_a_failed_one(client):
+    clock = new_clock(client)
+    customer, si = authorized_customer(client, test_clock=clock.id)
+    price = monthly_price(client)
+    sub = subscribe(client, customer.id, price.id, si.payment_method)
+    assert sub.status == "active" and sub.test_clock == clock.id and sub.created == JAN_31
+    item = sub["items"].data[0]
+    assert (item.current_period_start, item.current_period_end) == (JAN_31, ts(2026, 2, 28))
+
+    for frozen in (ts(2026, 2, 28), ts(2026, 3, 31), ts(2026, 4, 30)):
+        clock = advance(client, clock, frozen)
+        assert clock.frozen_time == frozen
+    sub = client.v1.subscriptions.retrieve(sub.id)
+    item = sub["items"].data[0]
+    assert sub.status == "active"
+    assert (item.current_period_start, item.current_period_end) == (ts(2026, 4, 30), ts(2026, 5, 31))
+    renewals = cycle_invoices(client, sub.id)
+    assert [i.status for i in renewals] == ["paid"] * 3
+    assert [i.created for i in renewals] == [ts(2026, 2, 28), ts(2026, 3, 31), ts(2026, 4, 30)]
+    assert [i.number for i in renewals] == [f"{customer.invoice_prefix}-000{n}" for n in (2, 3, 4)]
+    assert [i.lines.data[0].period.start for i in renewals] == [ts(2026, 2, 28), ts(2026, 3, 31), ts(2026, 4, 30)]
+    assert sub.latest_invoice == renewals[-1].id
+    for invoice in renewals:
+        check_shape(invoice)
+    updates = client.v1.events.list(params={"type": "customer.subscription.updated", "limit": 10}).data
+    ours = [e for e in updates if e.data.object.id == sub.id]
+    assert len(ours) == 3 and ours[0].created == ts(2026, 4, 30)
+    previous = ours[0].data.previous_attributes
+    assert previous["items"]["data"][0]["current_period_end"] == ts(2026, 4, 30)
+
+    client.v1.payment_methods.detach(si.payment_method)
+    # Detaching takes the PaymentMethod off the subscription too: the renewal has nothing to charge.
+    assert client.v1.subscriptions.retrieve(sub.id).default_payment_method is None
+    advance(client, clock, ts(2026, 5, 31))
+    sub = client.v1.subscriptions.retrieve(sub.id)
+    assert sub.status == "past_due"
+    failed = client.v1.invoices.retrieve(sub.latest_invoice)
+    assert (failed.status, failed.attempt_count, failed.billing_reason) == ("open", 1, "subscription_cycle")
+    failures = client.v1.events.list(params={"type": "invoice.payment_failed", "limit": 5}).data
+    assert failures[0].data.object.id == failed.id and failures[0].created == ts(2026, 5, 31)
+    charges = client.v1.charges.list(params={"customer": customer.id, "limit": 100}).data
+    assert charges and all(c.status == "succeeded" for c in charges)  # no PaymentMethod: no Charge
+
+
+def test_trial_ends_into_a_paid_invoice(client):
+    clock = new_clock(client, ts(2026, 3, 1))
+    customer, si = authorized_customer(client, test_clock=clock.id)
+    price = monthly_price(client)
+    sub = subscribe(client, customer.id, price.id, si.payment_method, trial_period_days=14)
+    assert sub.status == "trialing" and sub.trial_end == ts(2026, 3, 15)
+    first = client.v1.invoices.retrieve(sub.latest_invoice)
+    assert (first.status, first.total, first.billing_reason) == ("paid", 0, "subscription_create")
+    assert first.lines.data[0].description.startswith("Trial period for")
+
+    advance(client, clock, ts(2026, 3, 16))
+    sub = client.v1.subscriptions.retrieve(sub.id)
+    assert sub.status == "active" and sub.billing_cycle_anchor == ts(2026, 3, 15)
+    item = sub["items"].data[0]
+    assert (item.current_period_start, item.current_period_end) == (ts(2026, 3, 15), ts(2026, 4, 15))
+    invoice = client.v1.invoices.retrieve(sub.latest_invoice)
+    assert (invoice.status, invoice.amount_paid, invoice.created) == ("paid", 1500, ts(2026, 3, 15))
+
+
+def test_advance_limits(client):
+    clock = new_clock(client)
+    with pytest.raises(stripe.InvalidRequestError, match="after the test clock's current frozen time"):
+        client.v1.test_helpers.test_clocks.advance(clock.id, params={"frozen_time": JAN_31 - 60})
+    with pytest.raises(stripe.InvalidRequestError, match="two years"):
+        client.v1.test_helpers.test_clocks.advance(clock.id, params={"frozen_time": ts(2028, 2, 1)})
+    customer, si = authorized_customer(client, test_clock=clock.id)
+    subscribe(client, customer.id, monthly_price(client).id, si.payment_method)
+    with pytest.raises(stripe.InvalidRequestError, match="two intervals") as err:
+        client.v1.test_helpers.test_clocks.advance(clock.id, params={"frozen_time": ts(2026, 4, 1)})
+    assert err.value.param == "frozen_time"
+    assert advance(client, clock, ts(2026, 3, 31)).frozen_time == ts(2026, 3, 31)
+    types = [e.type for e in client.v1.events.list(params={"type": "test_helpers.test_clock.*", "limit": 3}).data]
+    assert types == ["test_helpers.test_clock.ready", "test_helpers.test_clock.advancing",
+                     "test_helpers.test_clock.created"]
+
+
+def test_delete_clock_deletes_its_customers(client):
+    clock = new_clock(client)
+    customer, si = authorized_customer(client, test_clock=clock.id)
+    sub = subscribe(client, customer.id, monthly_price(client).id, si.payment_method)
+    assert clock.id in [c.id for c in client.v1.test_helpers.test_clocks.list(params={"limit": 100}).data]
+    gone = client.v1.test_helpers.test_clocks.delete(clock.id)
+    assert gone.deleted is True
+    for retrieve, object_id in (
+        (client.v1.test_helpers.test_clocks.retrieve, clock.id),
+        (client.v1.customers.retrieve, customer.id),
+        (client.v1.subscriptions.retrieve, sub.id),
+        (client.v1.invoices.retrieve, sub.latest_invoice),
+    ):
+        with pytest.raises(stripe.InvalidRequestError) as err:
+            retrieve(object_id)
+        assert err.value.http_status == 404
+
+
+def test_events_of_a_clock_customer_happen_on_the_clock(client):
+    clock = new_clock(client, ts(2026, 3, 1))
+    customer, si = authorized_customer(client, test_clock=clock.id)
+    for event_type in ("customer.created", "setup_intent.created", "setup_intent.succeeded",
+                       "payment_method.attached"):
+        events = client.v1.events.list(params={"type": event_type, "limit": 20}).data
+        mine = [e for e in events if customer.id in (e.data.object.id, getattr(e.data.object, "customer", None))]
+        assert mine and all(e.created == ts(2026, 3, 1) for e in mine), event_type
+
+
+def test_advance_answers_advancing_then_the_worker_makes_it_ready(in_process_sandbox):
+    store, session = in_process_sandbox
+    frozen = int(time.time())
+    clock = session.post("/v1/test_helpers/test_clocks", data={"frozen_time": frozen}).json()
+    started = session.post(f"/v1/test_helpers/test_clocks/{clock['id']}/advance", data={"frozen_time": frozen + 86400})
+    assert started.status_code == 200, started.text
+    assert started.json()["status"] == "advancing"
+    assert started.json()["status_details"] == {"advancing": {"target_frozen_time": frozen + 86400}}
+    assert started.json()["frozen_time"] == frozen
+    again = session.post(f"/v1/test_helpers/test_clocks/{clock['id']}/advance", data={"frozen_time": frozen + 2 * 86400})
+    assert again.status_code == 400
+    assert "currently advancing" in error_of(again)["message"]
+    deleting = session.delete(f"/v1/test_helpers/test_clocks/{clock['id']}")
+    assert deleting.status_code == 400
+    assert session.get(f"/v1/test_helpers/test_clocks/{clock['id']}").json()["status"] == "advancing"
+
+    worker = test_clocks.Worker(store, versions.LATEST)
+    worker.start()
+    try:
+        deadline = time.monotonic() + 10
+        while (found := session.get(f"/v1/test_helpers/test_clocks/{clock['id']}").json())["status"] == "advancing":
+            assert time.monotonic() < deadline, "the worker never finished the advance"
+            time.sleep(0.02)
+    finally:
+        worker.stopping.set()
+    assert (found["status"], found["frozen_time"], found["status_details"]) == ("ready", frozen + 86400, {})
+    events = session.get("/v1/events", params={"type": "test_helpers.test_clock.*"}).json()["data"]
+    assert [e["type"] for e in events] == [
+        "test_helpers.test_clock.ready", "test_helpers.test_clock.advancing", "test_helpers.test_clock.created",
+    ]
+    assert session.delete(f"/v1/test_helpers/test_clocks/{clock['id']}").status_code == 200
+
+
+def test_a_failed_simulation_ends_internal_failure(in_process_sandbox, monkeypatch):
+    store, session = in_process_sandbox
+    frozen = int(time.time())
+    clock = session.post("/v1/test_helpers/test_clocks", data={"frozen_time": frozen}).json()
+    session.post(f"/v1/test_helpers/test_clocks/{clock['id']}/advance", data={"frozen_time": frozen + 60})
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("simulated sandbox bug")
+
+    monkeypatch.setattr(test_clocks.renewals, "run_until", broken)
+    test_clocks.finish_advance(store, versions.LATEST, clock["id"])
+    found = session.get(f"/v1/test_helpers/test_clocks/{clock['id']}").json()
+    assert (found["status"], found["frozen_time"]) == ("internal_failure", frozen)
