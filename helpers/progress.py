@@ -203,20 +203,31 @@ def forget(name: str) -> None:
 EXERCISE_PREFIX = "exercise."  # the key of a passed exercise: exercise.<id> = passed (helpers.check)
 
 
+def exercise_journal() -> Path:
+    """The learner's work on the exercises in this mode and account (attempts, predictions,
+    passes; written by helpers.check), beside the progress file."""
+    file = path()
+    return file.with_name(file.stem + ".exercises.jsonl")
+
+
 def forget_exercises() -> bool:
-    """Drop the records of the exercises passed; whether there were any."""
+    """Drop the records of the exercises passed, and the work that earned them; whether there
+    were any passes."""
     file = path()
     with _locked(file):
         data = _read(file)
         kept = {name: value for name, value in data.items() if not name.startswith(EXERCISE_PREFIX)}
         if kept != data:
             _write(file, kept)
+        exercise_journal().unlink(missing_ok=True)
     return kept != data
 
 
 def reset() -> None:
-    """Clear the current mode's progress (the objects themselves stay in Stripe/the sandbox)."""
+    """Clear the current mode's progress and exercise work (the objects themselves stay in
+    Stripe/the sandbox)."""
     path().unlink(missing_ok=True)
+    exercise_journal().unlink(missing_ok=True)
 
 
 # --- catch-up ---------------------------------------------------------------------------------
@@ -480,13 +491,13 @@ def catch_up(*names: str, client: stripe.StripeClient | None = None, quiet: bool
     PaymentMethod attached to the recorded customer, the price active, …); what does not fit is
     made again. Prints, in words, what it made (unless ``quiet``); running it twice makes nothing new.
     """
-    if client is None:
-        from helpers.client import get_client
+    from helpers.client import get_client, tutorial_calls
 
-        client = get_client()
+    client = client or get_client()
     checked, notes = _checked.set(set()), _notes.set([])
     try:
-        ids = {name: _ensure(name, client) for name in names}
+        with tutorial_calls():  # the tutorial's own requests, never a learner's attempt at an exercise
+            ids = {name: _ensure(name, client) for name in names}
         said = _notes.get() or []
     finally:
         _checked.reset(checked)
@@ -545,11 +556,14 @@ RETIRE: dict[str, Callable[[stripe.StripeClient, str], str | None]] = {
 def replace(name: str, object_id: str, client: stripe.StripeClient) -> str:
     """Remember ``object_id`` under ``name``; the one an earlier run recorded there is retired
     (canceled, deleted or archived, see :data:`RETIRE`), and the cell says so."""
+    from helpers.client import tutorial_calls
+
     previous = recall(name)
     remember(name, object_id)
     if previous and previous != object_id and name in RETIRE:
         try:
-            done = RETIRE[name](client, previous)
+            with tutorial_calls():
+                done = RETIRE[name](client, previous)
         except stripe.InvalidRequestError:  # already gone
             done = None
         if done:
