@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import stripe
 
-from helpers.progress import made_by_tutorial
+from helpers.progress import made_by_tutorial, note_retired
 from helpers.show import Table
 
 NOTHING_RECORDED = "Nothing recorded: nothing to clean up."
@@ -77,19 +77,24 @@ STEPS: list[tuple[str, str, Callable[[stripe.StripeClient, str], str]]] = [
 ]
 
 
-def _step(do: Callable[[stripe.StripeClient, str], str], client: stripe.StripeClient, object_id: str) -> str:
+def _step(step: str, do: Callable[[stripe.StripeClient, str], str], client: stripe.StripeClient,
+          object_id: str) -> str:
     try:
-        return do(client, object_id)
+        result = do(client, object_id)
     except stripe.InvalidRequestError as error:
-        if error.http_status == 404 and error.code == "resource_missing":
-            return "skipped: already deleted"
+        if error.http_status == 404 and error.code == "resource_missing":  # gone: say so only for a deletion
+            return "skipped: already deleted" if step.startswith("delete") else "skipped: Stripe no longer has it (404)"
         return f"skipped: {error.user_message or error}"
+    if result == "done":
+        note_retired(object_id, f"{object_id} was removed on purpose: the clean-up (notebook 09) did "
+                                f"'{step}'. Run the notebooks from 01 again to make new objects.")
+    return result
 
 
 def clean_up(recorded: dict[str, str], client: stripe.StripeClient) -> Table:
     """Undo each recorded object (see :data:`STEPS`); a table of steps and results, or one
     sentence when nothing is recorded (a second run)."""
-    done = Table([(step, _step(do, client, recorded[name])) for name, step, do in STEPS if name in recorded],
+    done = Table([(step, _step(step, do, client, recorded[name])) for name, step, do in STEPS if name in recorded],
                  columns=["step", "result"])
     done.when_empty = NOTHING_RECORDED
     return done

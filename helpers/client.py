@@ -62,6 +62,7 @@ class LogEntry:
     tutorial: bool = False  # the notebook's own call (its params shown first), not a learner's attempt
     error_param: str | None = None  # the parameter an error names
     exercise: str | None = None  # the exercise in focus when the learner sent it (helpers.focus)
+    housekeeping: bool = False  # sent inside tutorial_calls(): a catch-up, an earlier run's object retired
 
 
 _LOG: list[LogEntry] = []
@@ -227,6 +228,7 @@ class LoggingHTTPClient(HTTPClient):
             tutorial=tutorial,
             error_param=param,
             exercise=in_focus.exercise if in_focus else None,
+            housekeeping=kernels and _tutorial_depth > 0,
         )
         self._log.append(entry)
         if kernels:
@@ -330,7 +332,8 @@ def _curl_param(key: str, value: str) -> str:
 
 
 def as_curl(entry: LogEntry | int | None = None) -> str:
-    """The request as a curl command in the guide's style (last request unless given).
+    """The request as a curl command in the guide's style (unless given: the last request that was
+    not housekeeping, such as the cancel of an earlier run's subscription after a new one).
 
     Every name and value is quoted for a POSIX shell (``shlex.quote``), so whatever a parameter
     holds, pasting the command runs curl and nothing else. The Stripe-Version header is always
@@ -338,9 +341,10 @@ def as_curl(entry: LogEntry | int | None = None) -> str:
     from the version the SDK pinned.
     """
     if entry is None or isinstance(entry, int):
-        if not _LOG:
+        shown = [e for e in _LOG if not e.housekeeping] if entry is None else _LOG
+        if not shown:
             raise NoRequestYet("No request yet in this kernel: run a cell that calls the API first.")
-        entry = _LOG[-1 if entry is None else entry]
+        entry = shown[-1 if entry is None else entry]
     head = "curl -G" if entry.method == "GET" and entry.params else "curl"
     if entry.method not in ("GET", "POST"):
         head += f" -X {shlex.quote(entry.method)}"

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import stripe
 
+from helpers import explain
 from helpers import settings as settings_mod
 from helpers.filelock import exclusive
 from helpers.problems import Problem
@@ -223,6 +224,28 @@ def forget_exercises() -> bool:
     return kept != data
 
 
+def _retired_file() -> Path:
+    file = path()
+    return file.with_name(file.stem + ".retired.json")
+
+
+def note_retired(object_id: str, why: str) -> None:
+    """Remember why the tutorial retired ``object_id`` (a re-run replaced it, the clean-up removed
+    it), so that a 404 on it later names the real cause (helpers.explain asks :func:`why_gone`).
+    Kept across :func:`reset`: it is history, not progress."""
+    file = _retired_file()
+    with _locked(file):
+        _write(file, {**_read(file), object_id: why})
+
+
+def why_gone(object_id: str) -> str | None:
+    """Why the tutorial retired ``object_id``, if it did."""
+    return _read(_retired_file()).get(object_id)
+
+
+explain.add_cause(why_gone)
+
+
 def reset() -> None:
     """Clear the current mode's progress and exercise work (the objects themselves stay in
     Stripe/the sandbox)."""
@@ -255,6 +278,7 @@ def _customer(client: stripe.StripeClient) -> str:
     found = client.v1.customers.list(params={"email": GUIDE_CUSTOMER["email"], "limit": 100}).data
     for customer in found:
         if made_by_tutorial(customer):
+            _reused.add(customer.id)
             return customer.id
     return client.v1.customers.create(params={**GUIDE_CUSTOMER, "metadata": dict([TUTORIAL_TAG])}).id
 
@@ -387,6 +411,9 @@ RETRIEVERS: dict[str, Callable[[stripe.StripeClient, str], object]] = {
     "clock_subscription": lambda client, id_: client.v1.subscriptions.retrieve(id_),
 }
 
+# IDs a creator found again instead of making (a tutorial customer with the guide's email).
+_reused: set[str] = set()
+
 # Names whose stored ID this catch_up call has already checked (one retrieve per ID per call),
 # and what the call did, in words.
 _checked: contextvars.ContextVar[set[str] | None] = contextvars.ContextVar("_checked", default=None)
@@ -476,11 +503,14 @@ def _ensure(name: str, client: stripe.StripeClient) -> str:
     if checked is not None:
         checked.add(name)  # just made: no need to look it up again in this call
     made = "made" if name not in ("payment_method", "mandate") else "got"
+    values = " with the guide's values"
+    if created in _reused:  # not made: found again by the guide's email (an earlier run made it)
+        made, values = "found again", " (the tutorial's customer with the guide's email, from an earlier run)"
     if found:
-        _note(f"{name}: the recorded {found} {why}, so {made} {created}.")
+        _note(f"{name}: the recorded {found} {why}, so {made} {created}{values if created in _reused else ''}.")
     else:
         where = f" (notebooks/{NOTEBOOKS[name]}.ipynb was not run)" if name in NOTEBOOKS else ""
-        _note(f"{name}: none recorded{where}, so {made} {created} with the guide's values.")
+        _note(f"{name}: none recorded{where}, so {made} {created}{values}.")
     return created
 
 
@@ -568,4 +598,8 @@ def replace(name: str, object_id: str, client: stripe.StripeClient) -> str:
             done = None
         if done:
             print(f"Replaced {name} {previous} from an earlier run: {done}.")
+            where = f"notebooks/{NOTEBOOKS[name]}.ipynb" if name in NOTEBOOKS else "its notebook"
+            note_retired(previous, f"{previous} was retired on purpose: {where} ran again, made {name} "
+                                   f"{object_id} and {done.replace('it', previous, 1)}. Use the new one, "
+                                   f"`progress.require('{name}')`, or run the cells above again.")
     return object_id

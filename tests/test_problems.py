@@ -181,8 +181,8 @@ def test_an_object_that_no_longer_exists_says_how_to_make_it_again():
                                       http_status=404)
     text = explain.explain(gone)
     assert "No such test clock: 'clock_123'" in text and "HTTP 404" in text
-    assert "no longer exists" in text and "clean-up" in text
-    assert "run the cell (or notebook) that creates it again" in text and "from the top" in text
+    assert "This account has no such object" in text and "clean-up" in text
+    assert "Run the cell (or notebook) that creates it again" in text and "from the top" in text
     assert "Change what it names" not in text
     wrong = stripe.InvalidRequestError("No such price: 'price_typo'", param="price", code="resource_missing",
                                        http_status=400)  # a wrong ID in a form (HTTP 400): change it
@@ -199,3 +199,50 @@ def test_a_middle_cell_run_first_after_a_restart_gets_one_line():
     error = the_error(run_cells("server.url")[0])
     assert error["ename"] == "NameError" and len(error["traceback"]) == 1
     assert "`server` is not defined yet" in error["traceback"][0]
+
+
+MISSING = stripe.InvalidRequestError("No such customer: 'cus_doesnotexist'", param="id",
+                                     code="resource_missing", http_status=404)
+NO_RETURN_URL = stripe.InvalidRequestError("A return_url must be specified.", param="return_url",
+                                           code="parameter_missing", http_status=400)
+
+
+def test_an_error_the_exercise_asks_for_is_its_answer_not_a_problem():
+    """Issue 16.8: under 02's missing-customer exercise, "run the cell that creates it again" would
+    have deleted and replaced the learner's customer; 03's expected 400 said "change what it names"."""
+    from helpers import check, focus
+
+    try:
+        check.start("02-missing-customer")
+        text = explain.explain(MISSING)
+        assert text.startswith("stripe.InvalidRequestError (HTTP 404, code resource_missing, param id): ")
+        assert 'This is the answer exercise 02-missing-customer asks for' in text
+        assert 'check.exercise("02-missing-customer")' in text
+        assert "creates it again" not in text and "Change what it names" not in text
+        check.start("03-no-return-url")
+        text = explain.explain(NO_RETURN_URL)
+        assert "the answer exercise 03-no-return-url asks for" in text and "Change what it names" not in text
+        assert "creates it again" in explain.explain(MISSING)  # not what 03 asks for: the usual advice
+    finally:
+        focus.clear()
+    assert "answer exercise" not in explain.explain(NO_RETURN_URL)  # no exercise open: a problem to fix
+
+
+def test_a_404_on_an_id_a_rerun_retired_names_the_rerun(learner_env):
+    """Issue 16.9: a 404 on the customer that re-running 02 replaced said "deleted by the clean-up,
+    or a sandbox reset"."""
+    from helpers import client as client_mod
+    from helpers import progress
+
+    client = client_mod.get_client()
+    tag = {"metadata": dict([progress.TUTORIAL_TAG])}
+    first = client.v1.customers.create(params={"email": "first@example.com", **tag})
+    progress.replace("customer", first.id, client)
+    second = client.v1.customers.create(params={"email": "second@example.com", **tag})
+    progress.replace("customer", second.id, client)  # 02 run again: the first is deleted
+    with pytest.raises(stripe.InvalidRequestError) as gone:
+        client.v1.customers.update(first.id, params={"name": "Jenny"})
+    text = explain.explain(gone.value)
+    assert f"{first.id} was retired on purpose: notebooks/02_customer.ipynb ran again" in text
+    assert f"made customer {second.id}" in text and f"deleted {first.id}" in text
+    assert "progress.require('customer')" in text and "sandbox reset" not in text
