@@ -44,7 +44,7 @@ from starlette.staticfiles import StaticFiles
 from ..problems import NextStep, Problem, stoppable
 from ..urls import path_segment, public_url, stand_in_js_url, stand_in_js_url_direct  # noqa: F401 - re-exported
 from . import pages
-from .outcome import RedirectOutcome
+from .outcome import BUTTON, RedirectOutcome
 from .runner import BackgroundServer
 
 STATIC = Path(__file__).with_name("static")
@@ -268,13 +268,15 @@ class CheckoutServer:
 
     @stoppable(WAITING_FOR_REDIRECT)  # interrupting the kernel (■) stops it with one line
     def wait_for_redirect(self, timeout: float = 300.0, *, poll: float = 1.0,
-                          on_tick: Callable[[float, dict[str, Any]], None] | None = None) -> RedirectOutcome:
+                          on_tick: Callable[[float, dict[str, Any]], None] | None = None,
+                          click: str = "authorize") -> RedirectOutcome:
         """Block until the customer is back on the return_url for the registered SetupIntent.
 
         Each redirect is returned once: a second wait waits for a new one (a retry after a
         decline). The SetupIntent is also looked at every ``poll`` seconds, so a SetupIntent that
         succeeded by another route (an earlier run, a return_url elsewhere) ends the wait too.
-        ``on_tick(elapsed, seen)`` is called at each look (a live status line)."""
+        ``on_tick(elapsed, seen)`` is called at each look (a live status line); ``click`` is the
+        button the customer is asked for ("authorize" or "fail"), named if nobody comes back."""
         wanted = self.setup_intent_id
         if wanted is None:
             raise NextStep("No SetupIntent registered: run the cell that calls register_setup_intent(...) first.")
@@ -294,9 +296,9 @@ class CheckoutServer:
             if elapsed >= timeout:
                 raise RedirectTimeout(
                     f"Nobody came back to the return_url within {timeout:.0f} s. Open the checkout page "
-                    f"({self.public_url}), click 'Set up Amazon Pay', then 'Authorize test setup' on the "
+                    f"({self.public_url}), click 'Set up Amazon Pay', then '{BUTTON[click]}' on the "
                     "redirect page; or let headless Chromium do it: helpers.autopilot.run("
-                    f"'{self.url}'). Then run this cell again.")
+                    f"'{self.url}'{'' if click == 'authorize' else f', {click!r}'}). Then run this cell again.")
             with self._lock:
                 self._lock.wait_for(lambda: self._undelivered(wanted), min(poll, max(timeout - elapsed, 0)))
 

@@ -413,3 +413,19 @@ def test_a_declined_setup_is_explained_not_a_crash(client, checkout):
         authorized(waiting)
     outcome = RedirectOutcome.from_retrieved(intent.id, "failed", declined.to_dict())
     assert "requires_payment_method" in str(outcome) and "run this cell again" in str(outcome)
+
+
+def test_a_lesson_on_a_decline_stops_when_the_customer_authorized(checkout, client):
+    """Issue 16.11: 08's section 1 took *Authorize test setup* silently and went on to text and a
+    diagram that describe a decline."""
+    intent = setup_intent(client, checkout.url + "complete")
+    authorize_on_sandbox_page(intent.next_action.redirect_to_url.url, "authorize")
+    checkout.register_setup_intent(client.v1.setup_intents.retrieve(intent.id))
+    with pytest.raises(NextStep) as stopped:
+        await_redirect(checkout, click="fail", timeout=5)
+    said = str(stopped.value)
+    assert f"SetupIntent {intent.id} succeeded" in said and "no decline to look at" in said
+    assert "run this cell again" in said and "Fail test setup" in said
+    checkout.register_setup_intent(setup_intent(client, checkout.url + "complete"))
+    with pytest.raises(RedirectTimeout, match="then 'Fail test setup' on the redirect page.*, 'fail'\\)"):
+        await_redirect(checkout, click="fail", timeout=0.3)  # nobody came: it names the button asked for
