@@ -30,6 +30,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from html import escape as escape_html
 from pathlib import Path
 from typing import Any
@@ -114,6 +115,17 @@ def publishable_retriever(api_base: str, publishable_key: str, timeout: float = 
     return retrieve
 
 
+@dataclass(frozen=True)
+class Visit:
+    """What a browser did at this server for one SetupIntent: loaded the checkout page ("page"),
+    fetched the client secret ("secret"), or came back to the return_url ("returned", with the
+    ``redirect_status`` it brought)."""
+
+    kind: str
+    setup_intent: str
+    redirect_status: str | None = None
+
+
 class CheckoutServer:
     """The merchant's server for the redirect step. ``start()``/``stop()`` are idempotent."""
 
@@ -144,6 +156,7 @@ class CheckoutServer:
         self._lock = threading.Condition()
         self._intent: dict[str, Any] | None = None
         self._outcomes: collections.deque[tuple[int, RedirectOutcome]] = collections.deque(maxlen=KEPT_OUTCOMES)
+        self._visits: collections.deque[Visit] = collections.deque(maxlen=KEPT_OUTCOMES * 4)
         self._recorded = 0  # sequence number of the newest outcome
         self._delivered = 0  # the newest one a wait has returned: each redirect is returned once
         self._events: list[stripe.Event] = []
@@ -253,6 +266,18 @@ class CheckoutServer:
     def outcomes(self) -> list[RedirectOutcome]:
         with self._lock:
             return [outcome for _, outcome in self._outcomes]
+
+    def visits_of(self, setup_intent: str) -> list[Visit]:
+        """What browsers did here for ``setup_intent``, oldest first: page loads, client secrets
+        handed out, returns (a declined attempt, then an authorized one, …). Empty when no browser
+        came (the SetupIntent was decided another way, or before this server ran)."""
+        with self._lock:
+            return [visit for visit in self._visits if visit.setup_intent == setup_intent]
+
+    def _visited(self, kind: str, setup_intent: str | None, redirect_status: str | None = None) -> None:
+        if setup_intent:
+            with self._lock:
+                self._visits.append(Visit(kind, setup_intent, redirect_status))
 
     def outcome_of(self, setup_intent: str) -> RedirectOutcome | None:
         """The newest redirect that came back to ``/complete`` for this SetupIntent, or None."""
@@ -410,9 +435,10 @@ class CheckoutServer:
 
     def _app(self) -> Starlette:
         def checkout(request: Request) -> Response:
+            intent = self._intent
+            self._visited("page", intent["id"] if intent else None)
             if "/" in self._own:
                 return HTMLResponse(self.served("/"), headers=NO_STORE)
-            intent = self._intent
             shown = None
             if intent:
                 shown = {k: intent[k] for k in ("id", "status")}
@@ -435,6 +461,7 @@ class CheckoutServer:
                 if intent is None:
                     return _json_error("No SetupIntent registered: create it in the notebook and call "
                                        "register_setup_intent(setup_intent) first.", 404)
+                self._visited("secret", intent["id"])
                 return JSONResponse({"client_secret": intent["client_secret"]}, headers=NO_STORE)
             try:
                 answer = handler()
@@ -450,6 +477,7 @@ class CheckoutServer:
                     f"Your /secret hands out the client secret of {handed_id}, but the SetupIntent "
                     f"registered with this server is {registered}: register the same one "
                     "(server.register_setup_intent), so that /complete accepts the customer's return.", 409)
+            self._visited("secret", handed_id)
             return JSONResponse({"client_secret": handed}, headers=NO_STORE)
 
         async def complete(request: Request) -> Response:
@@ -481,6 +509,7 @@ class CheckoutServer:
                 )
                 return HTMLResponse(page, status_code=502, headers=NO_STORE)
             self._keep(outcome)
+            self._visited("returned", intent_id, redirect_status or None)
             handler = self._own.get("/complete")
             if handler is None:
                 return HTMLResponse(pages.complete_page(outcome), headers=NO_STORE)

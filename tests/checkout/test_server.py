@@ -429,3 +429,20 @@ def test_a_lesson_on_a_decline_stops_when_the_customer_authorized(checkout, clie
     checkout.register_setup_intent(setup_intent(client, checkout.url + "complete"))
     with pytest.raises(RedirectTimeout, match="then 'Fail test setup' on the redirect page.*, 'fail'\\)"):
         await_redirect(checkout, click="fail", timeout=0.3)  # nobody came: it names the button asked for
+
+
+def test_the_server_records_what_browsers_did_for_each_setup_intent(checkout, client):
+    """Issue 16.13: 04's sequence diagram is drawn from these, so that a page nobody loaded is not
+    drawn."""
+    intent = setup_intent(client, checkout.url + "complete")
+    checkout.register_setup_intent(intent)
+    assert checkout.visits_of(intent.id) == []
+    get(checkout.url)
+    get(checkout.url + "secret")
+    authorize_on_sandbox_page(intent.next_action.redirect_to_url.url, "fail")
+    assert [(v.kind, v.redirect_status) for v in checkout.visits_of(intent.id)] == [("page", None), ("secret", None)]
+    other = setup_intent(client, checkout.url + "complete")
+    checkout.register_setup_intent(other)
+    get(checkout.url)
+    assert [v.kind for v in checkout.visits_of(intent.id)] == ["page", "secret"]
+    assert [v.kind for v in checkout.visits_of(other.id)] == ["page"]

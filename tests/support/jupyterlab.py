@@ -48,8 +48,13 @@ def make_lab_flags() -> list[str]:
 @contextlib.contextmanager
 def running_lab(home: Path, flags: list[str] | None = None) -> Iterator[Lab]:
     """JupyterLab with `make lab`'s flags (or ``flags``), run from the project's root; ``home``
-    holds its config, runtime and workspaces (never the developer's)."""
+    holds its config, runtime and workspaces (never the developer's). Notebooks are drawn whole
+    (``windowingMode: none``): what is drawn is the same, only nothing waits for a scroll."""
     port, token = free_port(), secrets.token_hex(8)
+    # Every cell drawn at once (no windowing), so a test sees the whole notebook without scrolling.
+    settings = home / "config" / "lab" / "user-settings" / "@jupyterlab" / "notebook-extension"
+    settings.mkdir(parents=True, exist_ok=True)
+    (settings / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
     env = {**os.environ, "JUPYTER_CONFIG_DIR": str(home / "config"), "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
            "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"), "TUTORIAL_STATE_DIR": str(home / "state")}
     log = open(home / "lab.log", "wb")  # noqa: SIM115 - closed below
