@@ -94,6 +94,20 @@ class Link:
         return f"{self.text}: {self.href}"
 
 
+def _serving(path: str, what: str | Callable[..., Any]) -> str:
+    """What ``serve`` just set up, in one sentence (the cell's confirmation)."""
+    if isinstance(what, str):
+        lines = len(what.strip().splitlines())
+        return (f"Your server now serves your {'script' if path.endswith('.js') else 'page'} at GET {path} "
+                f"({lines} lines; the placeholders are filled in on each request).")
+    name = f"{getattr(what, '__name__', 'your function')}()"
+    if path == "/webhooks":
+        return f"Your server now hands each signed event it receives at POST /webhooks to {name}."
+    if path == "/complete":
+        return f"Your server now answers GET /complete (your return_url) with {name}, once it has checked the redirect."
+    return f"Your server now answers GET {path} with {name}."
+
+
 def publishable_retriever(api_base: str, publishable_key: str, timeout: float = 10.0) -> Retrieve:
     """Retrieve a SetupIntent as the browser would: ``GET /v1/setup_intents/{id}?client_secret=``."""
 
@@ -217,8 +231,10 @@ class CheckoutServer:
             raise TypeError(f"{path} takes {SERVABLE[path]}.")
         if what is None:
             self._own.pop(path, None)
-        else:
-            self._own[path] = what
+            print(f"Your server serves its own {path} again.")
+            return
+        self._own[path] = what
+        print(_serving(path, what))
 
     def served(self, path: str) -> str:
         """The text served at ``"/"`` or ``"/client.js"`` (the notebook's own, placeholders filled)."""

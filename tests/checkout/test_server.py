@@ -446,3 +446,17 @@ def test_the_server_records_what_browsers_did_for_each_setup_intent(checkout, cl
     get(checkout.url)
     assert [v.kind for v in checkout.visits_of(intent.id)] == ["page", "secret"]
     assert [v.kind for v in checkout.visits_of(other.id)] == ["page"]
+
+
+def test_serving_your_code_says_what_it_serves(checkout, capsys):
+    """Issue 16.16: `server.serve(...)` confirmed nothing."""
+    def secret() -> dict:
+        return {"client_secret": "seti_1_secret_x"}
+
+    checkout.serve("/secret", secret)
+    checkout.serve("/", "<!doctype html>\n<p>Checkout</p>\n")
+    checkout.serve("/secret", None)
+    said = capsys.readouterr().out.splitlines()
+    assert said == ["Your server now answers GET /secret with secret().",
+                    "Your server now serves your page at GET / (2 lines; the placeholders are filled in on each request).",
+                    "Your server serves its own /secret again."]

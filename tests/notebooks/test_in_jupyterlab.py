@@ -49,6 +49,9 @@ def opened(lab, browser):
                 .map(a => ({href: a.href, raw: a.getAttribute('href'), text: a.textContent})),
             outputLinks: [...document.querySelectorAll('.jp-OutputArea a[href]')].map(a => a.href),
             outputText: [...document.querySelectorAll('.jp-OutputArea')].map(o => o.innerText).join('\\n'),
+            tooWide: [...document.querySelectorAll('.jp-OutputArea-output table')]
+                .filter(t => t.getBoundingClientRect().width > t.closest('.jp-OutputArea-output').clientWidth + 1)
+                .map(t => t.innerText.slice(0, 80)),
         })""")
         found[path.name]["fetch"] = {}
         for link in found[path.name]["links"]:
@@ -105,3 +108,37 @@ def test_no_output_passes_for_the_learners_own_state(opened):
         assert "✘" not in text and "✔" not in text, name  # a check's verdict
         assert "Progress for this mode cleared" not in text, name
         assert "in your Dashboard:" not in text, name
+
+
+def test_every_table_fits_its_output_area(opened):
+    """Issue 16.16: the diff table's "after" column was cut off at 1280 px."""
+    for name, seen in opened.items():
+        assert seen["tooWide"] == [], name
+
+
+def test_a_red_message_is_never_cut_mid_word(tmp_path, browser):
+    """Issue 16.16: JupyterLab shows an error with `word-break: break-all`, and our red ⚠ lines
+    broke mid-word; one_line wraps them between words, short enough for a 1280 px window."""
+    from helpers.problems import one_line
+
+    message = ("SetupIntent seti_7rd9TjA3mHN905CKogOBxAwQ has no authorized PaymentMethod: the customer "
+               "declined (setup_intent_authentication_failure: The customer declined the authorization on the "
+               "Amazon Pay page). Run the cell that waits for the customer again and click 'Authorize test "
+               "setup', then this cell.")
+    cell = nbformat.v4.new_code_cell("authorized(after)", execution_count=1)
+    cell.outputs = [nbformat.v4.new_output("error", ename="NextStep", evalue=message, traceback=one_line(message))]
+    notebook = nbformat.v4.new_notebook(cells=[cell])
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    (tmp_path / "root").mkdir()
+    nbformat.write(notebook, tmp_path / "root" / "error.ipynb")
+    with running_lab(tmp_path, flags=[f"--ServerApp.root_dir={tmp_path / 'root'}"]) as scratch:
+        page = browser.new_page(viewport=WINDOW)
+        page.goto(scratch.notebook_url("error.ipynb"))
+        shown = page.locator(".jp-OutputArea-output pre").first
+        shown.wait_for(timeout=90_000)
+        rows = page.evaluate("""(pre) => { const range = document.createRange(); range.selectNodeContents(pre);
+            return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size; }""",
+                             shown.element_handle())
+        text = shown.inner_text()
+        page.close()
+    assert rows == len(text.splitlines()) > 1  # the browser broke no line further: no word was cut

@@ -21,6 +21,7 @@ import helpers.forms
 import helpers.progress  # noqa: F401 - each defines Problems that a cell may stop with
 from helpers.problems import Problem
 from helpers.sandbox.client import process
+from support.messages import said
 
 ROOT = Path(__file__).resolve().parents[2]
 MARK = "\x1b[1;31m⚠ "
@@ -59,8 +60,8 @@ class Cell:
         for output in self.outputs:
             if output["output_type"] == "stream":
                 parts.append(output["text"])
-            elif output["output_type"] == "error":
-                parts.append("\n".join(output["traceback"]))
+            elif output["output_type"] == "error":  # our messages as one text again (see support.messages)
+                parts.append(said("\n".join(output["traceback"])))
             else:
                 parts.append(output.get("data", {}).get("text/plain", ""))
         return "".join(parts)
