@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from stripe._encode import _api_encode  # the SDK's own form encoding
 
@@ -90,7 +90,7 @@ def python(answer: Answer) -> str:
         options.append(f'    base_addresses={{"api": "{base}"}},  # the sandbox')
     args = [json.dumps(value) for value in answer.path]
     if answer.params:
-        args.append("params=" + python_literal(answer.params, 4, 11))
+        args.append("params=" + python_literal(answer.params, 0, len(op.call) + 17))
     call = f"{op.call}(" + ", ".join(args) + ")"
     return "\n".join([
         f"# {_run_note(answer, 'python3 request.py')}",
@@ -106,9 +106,10 @@ def node(answer: Answer) -> str:
     op = answer.operation
     config = [f"  apiVersion: '{answer.api_version}',"]
     base = _base(answer)
+    head = ["const Stripe = require('stripe');"]
     if base:
-        parts = urlsplit(base)
-        config.append(f"  host: '{parts.hostname}', port: {parts.port}, protocol: '{parts.scheme}', // the sandbox")
+        head.append(f"const sandbox = new URL('{base}');")
+        config.append("  host: sandbox.hostname, port: sandbox.port, protocol: sandbox.protocol.slice(0, -1),")
     params = json.dumps(answer.params, indent=2, ensure_ascii=False) if answer.params else None
     method = node_method(op)
     if method:
@@ -124,7 +125,7 @@ def node(answer: Answer) -> str:
         call = f"stripe.rawRequest('{op.method}', {json.dumps(path)}, {params or '{}'})"
     return "\n".join([
         f"// {_run_note(answer, 'node request.js')} (after: npm install stripe)",
-        "const Stripe = require('stripe');", "",
+        *head, "",
         f"const stripe = new Stripe(process.env.{ENV_KEY}, {{", *config, "});", "",
         f"{call}",
         "  .then((answer) => console.log(JSON.stringify(answer, null, 2)))",

@@ -136,6 +136,9 @@ class VersionComparison:
 
         return diff(steady(self.first.body), steady(self.second.body))
 
+    def __repr__(self) -> str:
+        return f"{self.first.operation.label} at {self.first.api_version} and {self.second.api_version}:\n{self.table()!r}"
+
     def _repr_html_(self) -> str:
         return (f"<p>{_title(self.first)} at <code>{self.first.api_version}</code> and at "
                 f"<code>{self.second.api_version}</code>:</p>{self.table()._repr_html_()}")

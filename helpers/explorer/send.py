@@ -18,9 +18,9 @@ from helpers import explain, settings
 from helpers.client import LogEntry
 from helpers.problems import NextStep
 from helpers.sandbox.client import control, keys
-from helpers.show import to_plain
+from helpers.show import Table, to_plain
 
-from .catalog import Operation, route_of
+from .catalog import Operation, operations, route_of
 
 SANDBOX, TEST_MODE = "sandbox", "Stripe test mode"
 
@@ -82,6 +82,14 @@ def answered_by_sandbox(operation: Operation) -> bool:
 def modelled_versions() -> list[dict[str, str]]:
     """The API versions the sandbox models, newest first (``version``, ``title``)."""
     return sandbox_catalog()["api_versions"]
+
+
+def operations_table(answered_only: bool = True) -> Table:
+    """The operations the sandbox answers (or all of stripe-python's, marked), one row each."""
+    answered = sandbox_routes()
+    rows = [(op.resource, op.name, op.label, "yes" if op.route in answered else "no (test mode only)")
+            for op in operations() if op.route in answered or not answered_only]
+    return Table(rows, columns=["resource", "call", "request", "the sandbox answers it"])
 
 
 def not_emulated(operation: Operation) -> str:
