@@ -23,6 +23,8 @@ from helpers.show import Table, to_plain
 from .catalog import Operation, operations, route_of
 
 SANDBOX, TEST_MODE = "sandbox", "Stripe test mode"
+UNREACHABLE = ("Stripe cannot be reached (no connection to api.stripe.com): check your internet connection, "
+               "then run this cell again.")
 
 
 @dataclass
@@ -163,7 +165,7 @@ def send(operation: Operation, path: tuple[str, ...] = (), params: dict[str, Any
         body, status = to_plain(result), None
     except stripe.StripeError as error:
         if error.http_status is None:  # nothing answered: no connection
-            raise NextStep(explain.explain(error)) from None
+            raise NextStep(explain.explain(error) if backend == SANDBOX else UNREACHABLE) from None
         body = error.json_body if isinstance(error.json_body, dict) else {"error": {"message": str(error)}}
         status, problem = error.http_status, explain.explain(error)
     log = client_mod.entries()
