@@ -14,6 +14,7 @@ from typing import Any
 import ipywidgets as widgets
 import stripe
 from IPython.display import HTML, display
+from IPython.utils.capture import capture_output
 
 from helpers import dashboard, progress
 from helpers.forms import FormError
@@ -62,7 +63,7 @@ class Explorer:
                                              style={"description_width": "100px"}, layout=widgets.Layout(width="460px"))
         self.send_button = widgets.Button(description="Send", button_style="primary", icon="paper-plane")
         self.status = widgets.HTML()
-        self.views = {name: widgets.Output() for name in VIEWS}
+        self.views = {name: widgets.HTML() for name in VIEWS}
         self.tabs = widgets.Tab(children=list(self.views.values()))
         for index, name in enumerate(VIEWS):
             self.tabs.set_title(index, name)
@@ -183,13 +184,18 @@ class Explorer:
         body = answer.body
 
         def into(name: str, fill: Callable[[], None]) -> None:
-            out = self.views[name]
-            out.clear_output()
-            with out:
+            """The view's HTML, from what ``fill`` displays (captured, so that every runner,
+            JupyterLab or nbclient, shows it alike)."""
+            with capture_output() as captured:
                 try:
                     fill()
                 except Problem as problem:  # e.g. the Dashboard's link without a sandbox
                     display(HTML(_red(str(problem))))
+            parts = [o.data.get("text/html") or f"<pre>{html.escape(o.data.get('text/plain', ''))}</pre>"
+                     for o in captured.outputs]
+            if captured.stdout:  # outside a kernel, display() prints
+                parts.append(f"<pre>{html.escape(captured.stdout)}</pre>")
+            self.views[name].value = "".join(parts)
 
         into("Summary", lambda: show(body) if answer.ok else display(HTML(_error_html(answer))))
         into("JSON", lambda: display(HTML(json_tree(body, "answer"))))
