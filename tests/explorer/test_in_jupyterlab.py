@@ -81,7 +81,8 @@ def test_a_learner_picks_fills_sends_and_sees_the_views(lab, playwright):
         explorer.get_by_role("button", name="Send").click()
         explorer.get_by_text("✔ HTTP 200 from sandbox").wait_for()
         # See: the summary, then the other views.
-        assert "browser@example.com" in explorer.locator(".jp-OutputArea-output").first.inner_text()
+        summary = explorer.locator(".widget-html-content", has_text="invoice_settings.default_payment_method")
+        assert "browser@example.com" in summary.first.inner_text()  # the summary's email: the answer
         for tab, expected in (("JSON", "answer {"), ("curl", "--data-urlencode email=browser@example.com"),
                               ("Node", "stripe.customers.create"), ("Python", "client.v1.customers.create"),
                               ("Table", "tax_exempt"), ("Dashboard", "in your Dashboard")):
