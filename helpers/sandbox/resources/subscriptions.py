@@ -14,7 +14,7 @@ from ..shared.errors import StripeError, missing
 from ..shared.ids import new_id
 from . import clock_limits, customers, events, invoices, payment_methods, payments
 from .common import MAX_AMOUNT, MAX_TIMESTAMP, created_filter, metadata
-from .periods import DAY, period_end
+from .periods import DAY, TRIAL_NOTICE, period_end
 
 MAX_TRIAL_DAYS = 730
 NO_SOURCE = (
@@ -380,8 +380,12 @@ def create(req: ApiRequest) -> dict[str, Any]:
     if p.get("cancel_at") is not None:
         at = cancel_at_of(p["cancel_at"], now, period[1])
         sub.update({"cancel_at": at, "cancel_at_period_end": at == period[1]})
+    if trial_end and trial_end - now <= TRIAL_NOTICE:  # a short trial: the notice comes at once
+        sub["_trial_notice_sent"] = True
     req.store.insert(sub)
     events.emit(req, "customer.subscription.created", sub, created=now)
+    if sub.get("_trial_notice_sent"):
+        events.emit(req, "customer.subscription.trial_will_end", sub, created=now)
 
     invoice = bill(req, sub, customer, invoice_id=invoice_id, reason="subscription_create",
                    period=(now, now), now=now, trial=bool(trial_end))
