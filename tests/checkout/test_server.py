@@ -245,10 +245,10 @@ def test_no_page_carries_the_secret_key(page, checkout, client):
 def test_test_mode_page_explains_stripe_listen():
     from helpers.checkout import pages
 
-    stripe_mode = pages.checkout_page(PUBLISHABLE, "https://js.stripe.com/v3/", "stripe", None)
+    stripe_mode = pages.checkout_page(PUBLISHABLE, "https://js.stripe.com/endive/stripe.js", "stripe", None)
     sandbox_mode = pages.checkout_page(PUBLISHABLE, "http://127.0.0.1:1/js/stripe.js", "sandbox", None)
     assert "stripe listen --forward-to" in stripe_mode
-    assert '<script src="https://js.stripe.com/v3/">' in stripe_mode
+    assert '<script src="https://js.stripe.com/endive/stripe.js">' in stripe_mode
     assert "stripe listen" not in sandbox_mode
 
 
