@@ -40,9 +40,11 @@ def advance_too_far(look: Look) -> str:
     for entry in reversed(refused):
         clock = look.client.v1.test_helpers.test_clocks.retrieve(ADVANCE.fullmatch(entry.path).group(1))
         if int(param(entry, "frozen_time") or 0) > clock.frozen_time:
-            return ("Stripe answered 400: a test clock may move at most two intervals of its "
-                    "shortest subscription at a time (two months for a monthly price), so that no "
-                    "renewal is skipped. Advance in steps, waiting for `status: ready` after each."
+            return ("Refused with 400: a test clock may move at most two intervals of its "
+                    "shortest subscription at a time (two months for a monthly price; stripe-python's "
+                    "`TestClockAdvanceParams.frozen_time`), so that no renewal is skipped. The "
+                    "message's wording is the sandbox's. Advance in steps, waiting for "
+                    "`status: ready` after each."
                     + look.prediction_note(400))
     if refused:
         raise NotYet("That advance asked for a time before the clock's `frozen_time`: a clock only "

@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from ...limits import US_CURRENCIES
 from ...urls import path_segment
 from ..api.context import ApiRequest
 from ..api.router import api
@@ -134,17 +135,17 @@ def checked_payment_method(req: Any, customer: dict[str, Any], pm_id: str, param
 
 
 def check_currency(pm: dict[str, Any] | None, currency: str, param: str) -> None:
-    """Amazon Pay charges its presentment currencies; a US business, USD only."""
+    """Amazon Pay charges its presentment currencies; the sandbox's US account, USD only (limits.US_CURRENCIES)."""
     if pm is None or pm["type"] != "amazon_pay" or currency in payments.ACCOUNT_CURRENCIES:
         return
     if currency in payments.AMAZON_PAY_CURRENCIES:
-        why = (f"Amazon Pay supports `{currency}` only for businesses outside the US; this sandbox account "
-               f"is a US business, so Amazon Pay charges it in usd only.")
+        why = f"{US_CURRENCIES}."
     else:
         why = (f"Amazon Pay does not support `{currency}`. Its presentment currencies are "
-               f"{', '.join(payments.AMAZON_PAY_CURRENCIES)}; a US business charges usd only.")
+               f"{', '.join(payments.AMAZON_PAY_CURRENCIES)}; {US_CURRENCIES}.")
     raise StripeError(
-        f"The currency provided ({currency}) is invalid for the payment method amazon_pay. {why}",
+        f"The currency provided ({currency}) is invalid for the payment method amazon_pay. {why} "
+        "(The sandbox's rule and wording: what Stripe answers here is not published.)",
         code="payment_method_currency_mismatch", param=param,
     )
 
