@@ -12,6 +12,7 @@ import stripe
 
 from helpers import progress
 from helpers.forms import one_month_and_a_day
+from helpers.show import request
 
 GUIDE_SETUP = {
     "confirm": True,
@@ -54,6 +55,25 @@ def renewed(ns: dict[str, Any], months: int = 3) -> int:
         now = one_month_and_a_day(now)
         advance(client, clock.id, int(now.timestamp()))
     return int(now.timestamp())
+
+
+def trial_started(ns: dict[str, Any]) -> None:
+    """Notebook 07's trial: a customer on a clock of its own, subscribed with a 14-day trial, the
+    clock at the moment Stripe sends ``customer.subscription.trial_will_end`` (three days left)."""
+    client = ns["client"]
+    price = progress.catch_up("price")["price"]
+    clock = client.v1.test_helpers.test_clocks.create(params={"frozen_time": int(CLOCK_START.timestamp())})
+    progress.remember("trial_clock", clock.id)
+    customer = client.v1.customers.create(params={"email": "trial@example.com", "test_clock": clock.id})
+    progress.remember("trial_clock_customer", customer.id)
+    subscription = client.v1.subscriptions.create(params={
+        "customer": customer.id, "items": [{"price": price}], "off_session": True, "trial_period_days": 14,
+        "default_payment_method": authorized_payment_method(client, customer.id),
+    })
+    progress.remember("trial_clock_subscription", subscription.id)
+    to = subscription.trial_end - 3 * 24 * 3600
+    request({"frozen_time": to})  # the notebook's own advance, as its cell makes it
+    advance(client, clock.id, to)
 
 
 def failed_renewal(ns: dict[str, Any]) -> None:
