@@ -112,7 +112,7 @@ def idempotent_retry(look: Look) -> str:
     sent_with: dict[str | None, list] = {}
     for entry in creates:
         sent_with.setdefault(entry.idempotency_key, []).append(entry)
-    for key, same in sorted(sent_with.items(), key=lambda kv: kv[1][-1].time, reverse=True):
+    for same in sorted(sent_with.values(), key=lambda entries: entries[-1].time, reverse=True):
         if len(same) < 2:
             continue
         made = {e.object_id for e in same if e.status == 200}

@@ -7,7 +7,14 @@ import pytest
 import stripe
 
 from helpers import limits, progress
-from support.stripe_objects import advance, authorized_customer, monthly_price, new_clock, subscribe, ts
+from support.stripe_objects import (
+    advance,
+    authorized_customer,
+    monthly_price,
+    new_clock,
+    subscribe,
+    ts,
+)
 
 
 def test_a_eur_subscription_on_the_us_account_is_refused_in_the_sandboxs_words(client):
