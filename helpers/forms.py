@@ -134,7 +134,7 @@ def to_minor_units(amount: str, currency: str) -> int:
 def account_currencies(sandbox: bool) -> tuple[str, ...]:
     """The currencies a price form offers: what the account can charge with Amazon Pay.
 
-    ``limits.US_CURRENCIES``: the sandbox's account, a US business, charges USD only. In test mode
+    The sandbox's US account follows ``limits.US_CURRENCIES`` (USD only). In test mode
     the account's country decides; all of Amazon Pay's currencies are offered, and Stripe refuses
     those your account cannot charge."""
     return SANDBOX_ACCOUNT_CURRENCIES if sandbox else tuple(CURRENCIES)
