@@ -251,16 +251,16 @@ def test_the_solution_passes_in_the_browser(kernel, server, exercise_id):
 
 @pytest.mark.parametrize("exercise_id", sorted(WRONG))
 def test_a_typical_wrong_answer_gets_its_hint(kernel, exercise_id):
-    start(exercise_id, kernel)
-    code, hint = WRONG[exercise_id]
-    run(code, kernel)
-    assert_hint(exercise_id, kernel, hint)
+    answer_wrongly(kernel, exercise_id, *WRONG[exercise_id])
 
 
 @pytest.mark.parametrize("exercise_id", sorted(MORE_WRONG))
 def test_another_wrong_answer_gets_its_hint(kernel, exercise_id):
+    answer_wrongly(kernel, exercise_id, *MORE_WRONG[exercise_id])
+
+
+def answer_wrongly(kernel: dict[str, Any], exercise_id: str, code: str, hint: str) -> None:
     start(exercise_id, kernel)
-    code, hint = MORE_WRONG[exercise_id]
     run(code, kernel)
     assert_hint(exercise_id, kernel, hint)
 
