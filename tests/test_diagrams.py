@@ -61,6 +61,17 @@ def test_state_diagram_of_an_object_uses_its_type_and_status():
     assert "class past_due current" in subscription
 
 
+def test_state_diagrams_draw_every_transition_stripe_documents():
+    """Issue 17.6: the SetupIntent lacked three of the lifecycle page's transitions (one of them
+    the path 04 takes after a decline), the Subscription two."""
+    intent = repr(diagrams.state_diagram("setup_intent"))
+    for edge in ("requires_confirmation --> canceled", "processing --> requires_payment_method",
+                 "requires_payment_method --> requires_action"):
+        assert edge in intent
+    subscription = repr(diagrams.state_diagram("subscription"))
+    assert "trialing --> past_due" in subscription and "unpaid --> active" in subscription
+
+
 def test_state_diagram_names_a_state_it_does_not_draw_and_refuses_unknown_objects():
     text = repr(diagrams.state_diagram("invoice", "sideways"))
     assert "class " not in text and "now sideways, not drawn here" in text

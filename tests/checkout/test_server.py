@@ -245,11 +245,26 @@ def test_no_page_carries_the_secret_key(page, checkout, client):
 def test_test_mode_page_explains_stripe_listen():
     from helpers.checkout import pages
 
-    stripe_mode = pages.checkout_page(PUBLISHABLE, "https://js.stripe.com/v3/", "stripe", None)
+    stripe_mode = pages.checkout_page(PUBLISHABLE, "https://js.stripe.com/endive/stripe.js", "stripe", None)
     sandbox_mode = pages.checkout_page(PUBLISHABLE, "http://127.0.0.1:1/js/stripe.js", "sandbox", None)
     assert "stripe listen --forward-to" in stripe_mode
-    assert '<script src="https://js.stripe.com/v3/">' in stripe_mode
+    assert '<script src="https://js.stripe.com/endive/stripe.js">' in stripe_mode
     assert "stripe listen" not in sandbox_mode
+
+
+def test_the_checkout_page_shows_the_authorization_before_the_button():
+    """Issue 17.10: Stripe asks a custom form to show a written notice of authorization before
+    confirming; the page had none."""
+    from helpers.checkout import pages
+
+    page = pages.checkout_page(PUBLISHABLE, "http://127.0.0.1:1/js/stripe.js", "sandbox",
+                               {"id": "seti_1", "status": "requires_action"})
+    notice = "By continuing, you authorize Stock Photo Service to debit your Amazon Pay account"
+    assert notice in page and page.index(notice) < page.index('id="setup"')
+    assert "until this authorization is revoked." in page
+    done = pages.checkout_page(PUBLISHABLE, "http://127.0.0.1:1/js/stripe.js", "sandbox",
+                               {"id": "seti_1", "status": "succeeded"})
+    assert notice not in done  # nothing left to authorize
 
 
 # --- off the happy path (issue 9) and under attack (issue 11) ------------------------------------

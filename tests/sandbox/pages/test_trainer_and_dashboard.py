@@ -408,12 +408,13 @@ def test_the_tutorials_own_errors_are_expected_not_stuck(page: Page, classroom):
     me = account_id(url, key)
 
     def last_error_after(call) -> dict:
-        with pytest.raises(stripe.InvalidRequestError):
+        with pytest.raises(stripe.StripeError):  # InvalidRequestError, IdempotencyError
             call()
         return room(url, token)[me]["last_error"]
 
     customer, si = authorized_customer(client)
     price = monthly_price(client)
+    signup_key = f"signup-{customer.id}"
     guide = {"customer": customer.id, "confirm": True, "payment_method_data": {"type": "amazon_pay"},
              "usage": "off_session", "mandate_data": progress.GUIDE_MANDATE, "return_url": progress.GUIDE_RETURN_URL}
     pending = client.v1.setup_intents.create(params=guide)
@@ -422,7 +423,10 @@ def test_the_tutorials_own_errors_are_expected_not_stuck(page: Page, classroom):
     clock = new_clock(client)
     on_clock, clock_si = authorized_customer(client, test_clock=clock.id)
     subscribe(client, on_clock.id, price.id, clock_si.payment_method)
+    client.v1.customers.create(params={"email": "twice@example.com"}, options={"idempotency_key": signup_key})
     calls = {
+        "02's lesson on idempotency keys": lambda: client.v1.customers.create(
+            params={"email": "someone.else@example.com"}, options={"idempotency_key": signup_key}),
         "03's lesson on API versions": lambda: client.v1.setup_intents.create(
             params={**guide, "payment_method_types": ["amazon_pay"]}),
         "02's exercise 02-missing-customer": lambda: client.v1.customers.retrieve("cus_doesnotexist"),
