@@ -50,7 +50,7 @@ def hub(tmp_path_factory):
     port, token = process.free_port(), secrets.token_hex(16)
     env = {
         **os.environ, "JUPYTERHUB_SERVICE_PREFIX": PREFIX, "TUTORIAL_STATE_DIR": str(state),
-        "TUTORIAL_SANDBOX_PORT": str(process.free_port()),  # never the developer's 12111
+        "TUTORIAL_SANDBOX_PORT": "0",  # a free port, never the developer's 12111
         "JUPYTER_CONFIG_DIR": str(root / "config"), "JUPYTER_RUNTIME_DIR": str(root / "runtime"),
         "JUPYTER_DATA_DIR": str(root / "data"),
     }
