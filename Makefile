@@ -20,7 +20,8 @@ help:
 	@echo "make lab        set up (.venv) and start the tutorial on the offline sandbox (JupyterLab)"
 	@echo "                LAB_PORT=8888 SANDBOX_PORT=12111 choose the ports (default sandbox port:"
 	@echo "                12111, or a free one when another learner's sandbox has it)"
-	@echo "make test       set up and run every test (unit, sandbox, browser, notebooks via nbval, lint)"
+	@echo "make test       set up and run every test (unit, sandbox, browser, notebooks via nbval, lint),"
+	@echo "                in parallel: TEST_WORKERS=N workers (default: cores + 1)"
 	@echo "make sandbox    run the sandbox in the foreground (http://127.0.0.1:12111)"
 	@echo "make stop       stop your background sandbox"
 	@echo "make reset      empty your sandbox account and forget progress"
@@ -59,13 +60,19 @@ reset: venv
 	$(PY) -m helpers.sandbox reset
 	$(PY) -c "from helpers import progress; progress.reset(); print('Progress cleared.')"
 
-test: venv lint browser test-notebooks test-unit
+# make test: every test in parallel (pytest-xdist), one worker more than the machine has cores,
+# since a worker waits on kernels, browsers and sandboxes about as often as it computes. Each
+# worker has a sandbox and a browser of its own; nbval is one test among them
+# (tests/notebooks/test_saved_outputs.py). TEST_WORKERS=0: no workers, one test after the other.
+TEST_WORKERS ?= $(shell $(PYTHON) -c 'import os; print((os.cpu_count() or 1) + 1)')
+
+test: venv lint browser test-unit
 
 browser: venv
 	$(PY) -m helpers.browser ensure
 
 test-unit: venv
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadgroup tests
 
 test-notebooks: venv
 	$(PY) tests/run_notebooks.py check

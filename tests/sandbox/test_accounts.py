@@ -37,6 +37,10 @@ from support.stripe_objects import (
 )
 from support.waiting import PATIENCE
 
+# One worker runs this module's tests (make test runs them in parallel, --dist loadgroup): its
+# module-scoped server starts once, not once per worker.
+pytestmark = pytest.mark.xdist_group("accounts-sandboxes")
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -27,7 +27,9 @@ from helpers.sandbox.client import launcher, process
 from support.browser import chromium_path
 from support.stripe_objects import make_client, open_invoice, setup_intent
 
-pytestmark = pytest.mark.browser
+# One worker runs this module's tests (make test runs them in parallel, --dist loadgroup): its
+# module-scoped server starts once, not once per worker.
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("jupyterlab-hub")]
 
 PREFIX = "/user/jenny/"
 HUB = "hub.test"  # Chromium maps it to 127.0.0.1: the Host header names another host, as on a hub

@@ -32,6 +32,10 @@ from support.receiver import Receiver
 from support.stripe_objects import SECRET, make_client, unique, unique_email
 from support.waiting import PATIENCE
 
+# One worker runs this module's tests (make test runs them in parallel, --dist loadgroup): its
+# module-scoped server starts once, not once per worker.
+pytestmark = pytest.mark.xdist_group("scale-sandboxes")
+
 with warnings.catch_warnings():  # starlette 1.x would rather have httpx2 drive its TestClient
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient

@@ -31,6 +31,10 @@ from support.stripe_objects import (
 )
 from support.waiting import PATIENCE
 
+# One worker runs this module's tests (make test runs them in parallel, --dist loadgroup): its
+# module-scoped server starts once, not once per worker.
+pytestmark = pytest.mark.xdist_group("classroom-sandbox")
+
 HOSTILE = '<img src=x onerror="window.pwned=1">'  # 35 characters: fits a display name too
 SCRIPT = "<script>window.pwned=1</script>"
 

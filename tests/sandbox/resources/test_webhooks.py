@@ -25,6 +25,10 @@ from support.stripe_objects import (
 )
 from support.waiting import PATIENCE, wait_until
 
+# One worker runs this module's tests (make test runs them in parallel, --dist loadgroup): its
+# module-scoped server starts once, not once per worker.
+pytestmark = pytest.mark.xdist_group("webhook-sandbox")
+
 
 @pytest.fixture(scope="module")
 def fast_sandbox(tmp_path_factory) -> Iterator[process.SandboxProcess]:
