@@ -13,9 +13,6 @@ import json
 import os
 import re
 import secrets
-import subprocess
-import sys
-import time
 import urllib.parse
 
 import httpx
@@ -23,8 +20,9 @@ import pytest
 
 from helpers import settings
 from helpers.checkout import server as checkout_server
-from helpers.sandbox.client import launcher, process
+from helpers.sandbox.client import launcher
 from support.browser import chromium_path
+from support.jupyter import jupyterlab
 from support.stripe_objects import make_client, open_invoice, setup_intent
 
 # One worker runs this module's tests (make test runs them in parallel, --dist loadgroup): its
@@ -49,41 +47,17 @@ def hub(tmp_path_factory):
         pytest.skip("no Chromium")
     root = tmp_path_factory.mktemp("hub")
     state = root / "state"
-    port, token = process.free_port(), secrets.token_hex(16)
+    token = secrets.token_hex(16)
     env = {
         **os.environ, "JUPYTERHUB_SERVICE_PREFIX": PREFIX, "TUTORIAL_STATE_DIR": str(state),
         "TUTORIAL_SANDBOX_PORT": "0",  # a free port, never the developer's 12111
-        "JUPYTER_CONFIG_DIR": str(root / "config"), "JUPYTER_RUNTIME_DIR": str(root / "runtime"),
-        "JUPYTER_DATA_DIR": str(root / "data"),
+        "JUPYTER_CONFIG_DIR": str(root / "config"), "JUPYTER_DATA_DIR": str(root / "data"),
     }
     env.pop("TUTORIAL_SANDBOX_URL", None)
-    log = open(root / "lab.log", "wb")  # noqa: SIM115
-    lab = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ServerApp.ip=127.0.0.1",
-         f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--ServerApp.base_url={PREFIX}",
-         f"--IdentityProvider.token={token}", "--ServerApp.allow_remote_access=True", "--allow-root",
-         f"--ServerApp.root_dir={root}"],
-        env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}{PREFIX}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        assert lab.poll() is None, (root / "lab.log").read_text()[-3000:]
-        try:
-            if httpx.get(f"{base}api/status", params={"token": token}, timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.3)
-    else:
-        lab.kill()
-        pytest.fail("JupyterLab did not start within 60 s")
-    yield {"port": port, "token": token, "state": state, "env": env, "url": f"http://{HUB}:{port}"}
-    lab.terminate()
-    try:
-        lab.wait(15)
-    except subprocess.TimeoutExpired:
-        lab.kill()
-    log.close()
+    options = (f"--ServerApp.base_url={PREFIX}", "--ServerApp.allow_remote_access=True")
+    with jupyterlab(root, token, *options, env=env) as server:
+        port = server["port"]
+        yield {"port": port, "token": token, "state": state, "env": env, "url": f"http://{HUB}:{port}"}
     recorded = state / "sandbox.json"
     if recorded.exists():  # the sandbox the launcher started (detached, like a notebook's)
         pid = json.loads(recorded.read_text()).get("pid")
