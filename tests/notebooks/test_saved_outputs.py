@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
@@ -27,5 +28,7 @@ def test_every_notebook_gives_its_saved_outputs():
         capture_output=True, text=True, cwd=ROOT, timeout=1800, check=False,
     )
     report = done.stdout.splitlines()
+    for note in [line for line in report if "was changed since `make notebooks`" in line]:
+        warnings.warn(note, stacklevel=1)  # a notebook used in JupyterLab: its committed version was checked
     assert done.returncode == 0, "\n".join(report[-150:]) + done.stderr[-3000:]
     assert any(line.endswith("passed") or " passed in " in line for line in report[-3:]), report[-3:]
