@@ -54,17 +54,19 @@ def main() -> int:
     parser.add_argument("--burners", type=int, default=2, help="CPU-burning processes beside the runs")
     parser.add_argument("--workers", help="TEST_WORKERS for make (default: the Makefile's)")
     parser.add_argument("--venv", help="VENV for make (default: the Makefile's .venv)")
+    parser.add_argument("--phases", nargs="+", default=list(PHASES), choices=PHASES, metavar="PHASE",
+                        help=f"only these of make test's phases ({', '.join(PHASES)})")
     args = parser.parse_args()
     make_args = [f"TEST_WORKERS={args.workers}"] * bool(args.workers) + [f"VENV={args.venv}"] * bool(args.venv)
     OUT.mkdir(parents=True, exist_ok=True)
-    print(f"{args.runs} run(s) of make test's phases {', '.join(PHASES)}; {args.burners} CPU burner(s); "
+    print(f"{args.runs} run(s) of make test's phases {', '.join(args.phases)}; {args.burners} CPU burner(s); "
           f"{os.cpu_count()} cores; make {' '.join(make_args) or '(defaults)'}", flush=True)
     burners = [burn() for _ in range(args.burners)]
     failed, totals = [], []
     try:
         for run in range(1, args.runs + 1):
             total = 0.0
-            for target in PHASES:
+            for target in args.phases:
                 log = OUT / f"run-{run}-{target}.log"
                 seconds, code, summary = phase(target, make_args, log)
                 total += seconds
