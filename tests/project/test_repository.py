@@ -19,8 +19,9 @@ RUN_SECRET = re.compile(r"_secret_(?!REDACTED\b)[A-Za-z0-9]+|#token=(?!REDACTED\
 MACHINE_PATH = re.compile(r"(?<![\w.])/(?:home|root|Users|tmp|work|var/folders)/[\w.-]+")
 
 
-def test_there_are_ten_ordered_notebooks():
-    assert [p.name[:3] for p in NOTEBOOKS] == [f"{i:02d}_" for i in range(10)]
+def test_there_are_ten_ordered_notebooks_and_the_explorer():
+    assert [p.name[:3] for p in NOTEBOOKS] == [f"{i:02d}_" for i in range(11)]
+    assert NOTEBOOKS[-1].name == "10_explore.ipynb"
 
 
 def _tracked_files() -> list[Path]:
