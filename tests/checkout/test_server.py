@@ -33,6 +33,7 @@ from helpers.problems import NextStep
 from helpers.urls import path_segment
 from support.browser import chromium_path
 from support.stripe_objects import PUBLISHABLE, SECRET, post_json, setup_intent
+from support.waiting import PATIENCE
 
 
 def authorize_on_sandbox_page(url: str, action: str) -> None:
@@ -86,7 +87,7 @@ def click_through(page, checkout: CheckoutServer, button: str) -> None:
     page.goto(checkout.url)
     page.locator("#setup").click()
     try:
-        page.wait_for_url("**/pm-redirects/authorize/**", timeout=10_000)
+        page.wait_for_url("**/pm-redirects/authorize/**", timeout=PATIENCE * 1000)
     except PlaywrightTimeout:
         pytest.fail(f"no redirect; the page shows: {page.locator('#error').inner_text()!r}")
     page.get_by_role("button", name=button).click()

@@ -12,6 +12,7 @@ import pytest
 
 from support.browser import chromium_path
 from support.jupyter import jupyterlab
+from support.waiting import PATIENCE
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,7 +42,7 @@ def test_a_learner_picks_fills_sends_and_sees_the_views(lab, playwright):
     browser = playwright.chromium.launch(executable_path=chromium_path(), args=list(autopilot.LAUNCH_ARGS))
     try:
         page = browser.new_page(viewport={"width": 1400, "height": 1800})
-        page.set_default_timeout(60_000)
+        page.set_default_timeout(2 * PATIENCE * 1000)  # a kernel and the catalog: slow on a busy machine
         page.goto(lab)
         page.locator(".jp-Notebook .jp-Cell .cm-content").first.click()
         page.keyboard.press("Shift+Enter")

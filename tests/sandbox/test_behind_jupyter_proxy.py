@@ -24,6 +24,7 @@ from helpers.sandbox.client import launcher
 from support.browser import chromium_path
 from support.jupyter import jupyterlab
 from support.stripe_objects import make_client, open_invoice, setup_intent
+from support.waiting import PATIENCE
 
 # One worker runs this module's tests (make test runs them in parallel, --dist loadgroup): its
 # module-scoped server starts once, not once per worker.
@@ -73,7 +74,7 @@ def hub_browser(hub, playwright):
     )
     context = chromium.new_context()
     page = context.new_page()
-    page.set_default_timeout(20_000)
+    page.set_default_timeout(PATIENCE * 1000)  # JupyterLab on a busy machine
     page.goto(f"{hub['url']}{PREFIX}lab?token={hub['token']}")  # logs in: JupyterLab sets its cookie
     yield context
     chromium.close()
