@@ -5,17 +5,14 @@ from __future__ import annotations
 
 import os
 import secrets
-import subprocess
-import sys
-import time
 from pathlib import Path
 
-import httpx
 import nbformat
 import pytest
 
-from helpers.sandbox.client import process
 from support.browser import chromium_path
+from support.jupyter import jupyterlab
+from support.waiting import PATIENCE
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,30 +27,13 @@ def lab(sandbox, tmp_path):
     notebook = nbformat.v4.new_notebook(cells=[cell])
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(notebook, tmp_path / "explore.ipynb")
-    port, token = process.free_port(), secrets.token_hex(8)
+    token = secrets.token_hex(8)
     env = {**os.environ, "PYTHONPATH": str(ROOT), "TUTORIAL_MODE": "sandbox", "TUTORIAL_SANDBOX_URL": sandbox.url,
            "TUTORIAL_STATE_DIR": str(tmp_path / "state"), "TUTORIAL_ENV_FILE": str(tmp_path / "none.env"),
-           "JUPYTER_CONFIG_DIR": str(tmp_path / "config"), "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "ws"),
-           "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime")}
+           "JUPYTER_CONFIG_DIR": str(tmp_path / "config"), "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "ws")}
     env.pop("STRIPE_SECRET_KEY", None)
-    lab = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
-         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={tmp_path}", "--allow-root"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/api/status", params={"token": token}, timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.3)
-    yield f"{base}/lab/tree/explore.ipynb?token={token}"
-    lab.terminate()
-    try:
-        lab.wait(15)
-    except subprocess.TimeoutExpired:
-        lab.kill()
+    with jupyterlab(tmp_path, token, env=env) as server:
+        yield f"{server['url']}lab/tree/explore.ipynb?token={token}"
 
 
 def test_a_learner_picks_fills_sends_and_sees_the_views(lab, playwright):
@@ -62,7 +42,7 @@ def test_a_learner_picks_fills_sends_and_sees_the_views(lab, playwright):
     browser = playwright.chromium.launch(executable_path=chromium_path(), args=list(autopilot.LAUNCH_ARGS))
     try:
         page = browser.new_page(viewport={"width": 1400, "height": 1800})
-        page.set_default_timeout(60_000)
+        page.set_default_timeout(2 * PATIENCE * 1000)  # a kernel and the catalog: slow on a busy machine
         page.goto(lab)
         page.locator(".jp-Notebook .jp-Cell .cm-content").first.click()
         page.keyboard.press("Shift+Enter")

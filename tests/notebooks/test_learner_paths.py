@@ -107,7 +107,7 @@ def test_04_twice_after_success(learner):
     all_clear(first, second)
     assert not second.stopped()
     wait = second.cells[WAIT]
-    assert "Already done" in wait.text and wait.seconds < 10
+    assert "Already done" in wait.text and wait.seconds < 60  # not the 600 s
 
 
 def test_a_new_customer_in_02_after_04_then_05(learner):
