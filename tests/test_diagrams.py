@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
@@ -60,6 +61,18 @@ def test_a_way_back_is_drawn_longer_so_two_labels_never_sit_side_by_side():
     assert "active -->|a renewal payment fails| past_due" in text
     back = next(line for line in text.splitlines() if line.strip().startswith("past_due -") and "| active" in line)
     assert back.split()[1].count("-") > 2  # longer than the way there
+
+
+def test_state_diagrams_draw_every_transition_stripe_documents():
+    """Issue 17.6: the SetupIntent lacked three of the lifecycle page's transitions (one of them
+    the path 04 takes after a decline), the Subscription two."""
+    def drawn(kind: str, before: str, after: str) -> bool:
+        return re.search(rf"\n    {before} -+>(\|[^|]*\|)? {after}\n", repr(diagrams.state_diagram(kind))) is not None
+
+    for before, after in (("requires_confirmation", "canceled"), ("processing", "requires_payment_method"),
+                          ("requires_payment_method", "requires_action")):
+        assert drawn("setup_intent", before, after), (before, after)
+    assert drawn("subscription", "trialing", "past_due") and drawn("subscription", "unpaid", "active")
 
 
 def test_state_diagram_names_a_state_it_does_not_draw_and_refuses_unknown_objects():

@@ -38,12 +38,13 @@ class Attempt:
     object_id: str | None = None
     request_id: str | None = None
     api_version: str | None = None  # the Stripe-Version it was sent at
+    idempotency_key: str | None = None
 
     @classmethod
     def of(cls, entry: LogEntry) -> Attempt:
         return cls(entry.time.isoformat(), entry.method, entry.path, entry.params, entry.status,
                    entry.error_code, entry.error_param, entry.error_message, entry.object_id,
-                   entry.request_id, entry.api_version)
+                   entry.request_id, entry.api_version, entry.idempotency_key)
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,7 @@ def _attempt(record: dict[str, Any]) -> Attempt:
     return Attempt(record.get("time", ""), record.get("method", ""), record.get("path", ""), params,
                    record.get("status"), record.get("error_code"), record.get("error_param"),
                    record.get("error_message"), record.get("object_id"), record.get("request_id"),
-                   record.get("api_version"))
+                   record.get("api_version"), record.get("idempotency_key"))
 
 
 def evidence(exercise: str, found: list[dict[str, Any]]) -> Evidence:

@@ -53,7 +53,11 @@ def no_return_url(look: Look) -> str:
         if entry.status == 400 and param(entry, "return_url") is None and names_return_url(entry):
             return (f"Stripe answered 400 `{entry.error_code}` on `return_url`: Amazon Pay sends the "
                     "customer away to authorize, so Stripe must know where to send them back before "
-                    "it confirms." + look.prediction_note(400, entry.error_code, "return_url"))
+                    "it confirms. (The sandbox words it briefly; Stripe's message is longer, e.g. for a "
+                    "PaymentIntent: \"A `return_url` must be specified because this Payment Intent is "
+                    "configured to automatically accept the payment methods enabled in the Dashboard, "
+                    "some of which may require a full page redirect to succeed.\")"
+                    + look.prediction_note(400, entry.error_code, "return_url"))
     last = creates[-1]
     if param(last, "return_url") is not None:
         raise NotYet("Your last SetupIntent create still sent `return_url`: leave it out of the params.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from helpers import progress
 from helpers.focus import Expected
+from helpers.limits import US_CURRENCIES
 
 from ._core import Look, NotYet, day, exercise_definition, money, no_attempt_yet, param
 
@@ -99,9 +100,11 @@ def before_authorizing(look: Look) -> str:
 Create a monthly price of **15 EUR** for the same product, then subscribe the customer to it with
 the Amazon Pay PaymentMethod (`progress.require("payment_method")`).
 
-**Predict first:** is the EUR price accepted? Is the subscription? (Stripe's Amazon Pay page: a
-business in the US charges USD only; the sandbox account is a US business.) Write the error code
-you expect down in `check.predict(...)` before you run.
+**Predict first:** is the EUR price accepted? Is the subscription? (Stripe's Amazon Pay page is
+ambiguous for US businesses: its sentence says USD only, its table lists all 12 currencies; the
+sandbox's account, a US business, follows the sentence.) Write the error code you expect down in
+`check.predict(...)` before you run. The sandbox answers with one of Stripe's error codes; that
+Stripe answers this one here, and its message, are the sandbox's (Stripe publishes neither).
 """,
     solution="""
 check.predict("05-eur-price", "payment_method_currency_mismatch")
@@ -135,8 +138,9 @@ def eur_price(look: Look) -> str:
             continue
         if entry.error_code == MISMATCH:
             return (f"The EUR price `{price_id}` was accepted (a price does not know payment methods); "
-                    f"the subscription was refused, 400 `{MISMATCH}`: this account cannot charge Amazon "
-                    "Pay in EUR." + look.prediction_note(400, MISMATCH))
+                    f"the subscription was refused, 400 `{MISMATCH}`: {US_CURRENCIES}. (The code and "
+                    "message are the sandbox's answer; Stripe's for this case is not published.)"
+                    + look.prediction_note(400, MISMATCH))
         if entry.status == 200:
             return _charged_in_eur(look, entry.object_id)
     if not eur:

@@ -22,7 +22,7 @@ from .api.context import SITE, Site
 from .api.hosts import HostCheck, StripPublicPrefix
 from .api.pipeline import METHODS, WORKER_THREADS, BrowserCORS, Sandbox, not_found
 from .api.router import api
-from .classroom import control
+from .classroom import control, operations
 from .pages import dashboard, home, hosted, invoice_pages, trainer, views
 from .resources import test_clocks, webhooks
 from .shared.contract import SERVICE, instance_id
@@ -76,6 +76,7 @@ def create_app(
         *hosted.routes(sandbox),
         *invoice_pages.routes(sandbox),
         *control.routes(sandbox),
+        *operations.routes(sandbox),  # what it answers, for the tutorial's API explorer
         *dashboard.routes(sandbox),  # the learner's Dashboard
         *trainer.routes(sandbox),  # the trainer's live view
         Mount(views.STATIC_PATH, views.STATIC),  # their scripts and styles

@@ -18,7 +18,7 @@ import stripe
 from helpers import autopilot, check, focus, progress, settings
 from helpers import client as client_mod
 from helpers.checkout import CheckoutServer
-from support.states import GUIDE_SETUP, failed_renewal, renewed, webhook_endpoint
+from support.states import GUIDE_SETUP, failed_renewal, renewed, trial_started, webhook_endpoint
 from support.wrong_answers import WRONG
 
 browser = pytest.mark.browser
@@ -89,6 +89,12 @@ STARTS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "07": renewed,
     "08": failed_renewal,
 }
+STARTS_OF_ONE = {"07-trial-ends": trial_started}  # an exercise that starts elsewhere in its notebook
+
+
+def start_state(exercise_id: str, ns: dict[str, Any]) -> None:
+    """The state the exercise's notebook has reached where the exercise comes."""
+    STARTS_OF_ONE.get(exercise_id, STARTS[exercise_id[:2]])(ns)
 
 IN_THE_BROWSER = {"04-fail-test-setup", "08-recover"}  # their solutions click through the redirect
 
@@ -101,7 +107,7 @@ def test_every_exercise_has_two_wrong_answers_and_a_start():
 
 @pytest.mark.parametrize("exercise_id", sorted(set(WRONG) - IN_THE_BROWSER))
 def test_the_solution_passes(kernel, exercise_id):
-    STARTS[exercise_id[:2]](kernel)
+    start_state(exercise_id, kernel)
     solve(exercise_id, kernel)
     assert_passes(exercise_id)
 
@@ -110,7 +116,7 @@ def test_the_solution_passes(kernel, exercise_id):
 @needs_chromium
 @pytest.mark.parametrize("exercise_id", sorted(IN_THE_BROWSER))
 def test_the_solution_passes_in_the_browser(kernel, server, exercise_id):
-    STARTS[exercise_id[:2]](kernel)
+    start_state(exercise_id, kernel)
     solve(exercise_id, kernel)
     assert_passes(exercise_id)
 
@@ -118,7 +124,7 @@ def test_the_solution_passes_in_the_browser(kernel, server, exercise_id):
 @pytest.mark.parametrize("exercise_id", sorted(WRONG))
 def test_nothing_passes_without_an_attempt(kernel, exercise_id):
     """Done when: no checker passes before the learner tried, whatever the notebook made."""
-    STARTS[exercise_id[:2]](kernel)
+    start_state(exercise_id, kernel)
     assert_hint(exercise_id, "No attempt yet: start this exercise in its cell")
     check.start(exercise_id) if not check.EXERCISES[exercise_id].predicts else check.predict(exercise_id)
     assert_hint(exercise_id, "No attempt yet: nothing was sent to Stripe since you started")
@@ -129,10 +135,18 @@ WRONG_CASES = [(exercise_id, i) for exercise_id, answers in sorted(WRONG.items()
 
 @pytest.mark.parametrize(("exercise_id", "index"), WRONG_CASES)
 def test_a_wrong_answer_gets_its_hint(kernel, exercise_id, index):
-    STARTS[exercise_id[:2]](kernel)
+    start_state(exercise_id, kernel)
     code, hint = WRONG[exercise_id][index]
     run(code, kernel)
     assert_hint(exercise_id, hint)
+
+
+def test_the_list_of_missed_events_wants_the_hour_of_the_outage(kernel):
+    """Issue 17.17: "the server was down for an hour" passed on a list of every invoice.paid ever."""
+    webhook_endpoint(kernel)
+    check.predict("06-list-events", 2)
+    kernel["client"].v1.events.list(params={"type": "invoice.paid", "limit": 100})
+    assert_hint("06-list-events", "Ask only for the hour your server was down")
 
 
 def test_recovery_without_paying_is_told_that_stripe_does_not_retry(kernel):

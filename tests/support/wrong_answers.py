@@ -56,6 +56,22 @@ client.v1.customers.retrieve(progress.require("customer"))
 client.v1.customers.list(params={"email": "does.not.exist@example.com"})
 """, "none of your requests retrieves a customer by ID"),
     ],
+    "02-idempotent-retry": [
+        ("""check.predict("02-idempotent-retry", 2)
+params = {"email": "double.click@example.com"}
+client.v1.customers.create(params=params)
+client.v1.customers.create(params=params)
+""", "made two customers"),
+        ("""check.predict("02-idempotent-retry", 1)
+import uuid
+key = str(uuid.uuid4())
+client.v1.customers.create(params={"email": "one@example.com"}, options={"idempotency_key": key})
+try:
+    client.v1.customers.create(params={"email": "two@example.com"}, options={"idempotency_key": key})
+except stripe.IdempotencyError:
+    pass
+""", "sent other parameters"),
+    ],
     "03-no-return-url": [
         (f"""check.predict("03-no-return-url", 200)
 client.v1.setup_intents.create(params={GUIDE_SETUP})
@@ -174,6 +190,9 @@ client.v1.events.list(params={"limit": 100})
         ("""check.predict("06-list-events", 3)
 client.v1.events.list(params={"type": "invoice.payment_succeeded"})
 """, "You listed `invoice.payment_succeeded` events"),
+        ("""check.predict("06-list-events", 3)
+client.v1.events.list(params={"type": "invoice.paid", "limit": 100})
+""", "Ask only for the hour your server was down"),
     ],
     "07-advance-too-far": [
         ("""check.predict("07-advance-too-far", 200)
@@ -202,6 +221,18 @@ other = client.v1.subscriptions.create(params={
     "payment_behavior": "default_incomplete"})
 client.v1.subscriptions.retrieve(other.id)
 """, "the clock's subscription is"),
+    ],
+    "07-trial-ends": [
+        ("""check.predict("07-trial-ends", 1500)
+clock = client.v1.test_helpers.test_clocks.retrieve(progress.require("trial_clock"))
+client.v1.test_helpers.test_clocks.advance(clock.id, params={"frozen_time": clock.frozen_time + 24 * 3600})
+while client.v1.test_helpers.test_clocks.retrieve(clock.id).status != "ready":
+    time.sleep(0.05)
+""", "is still `trialing`"),
+        ("""check.predict("07-trial-ends", 0)
+other = client.v1.test_helpers.test_clocks.create(params={"frozen_time": 1798804800})
+client.v1.test_helpers.test_clocks.advance(other.id, params={"frozen_time": 1798804800 + 30 * 24 * 3600})
+""", "another test clock"),
     ],
     "08-no-retry": [
         ("""check.predict("08-no-retry", 2)
@@ -237,5 +268,19 @@ intent = client.v1.setup_intents.retrieve(intent.id)
 client.v1.subscriptions.update(progress.require("clock_subscription"),
                                params={"default_payment_method": intent.payment_method})
 """, "Step 3"),
+    ],
+    "08-mandate-revoked": [
+        ("""check.predict("08-mandate-revoked", "active")
+intent = client.v1.setup_intents.create(params={
+    "confirm": True, "customer": progress.require("clock_customer"), "usage": "off_session",
+    "payment_method_data": {"type": "amazon_pay"}, "mandate_data": progress.GUIDE_MANDATE,
+    "return_url": "https://www.stripe.com"})
+progress.authorize_on_sandbox_page(intent.next_action.redirect_to_url.url)
+client.v1.mandates.retrieve(client.v1.setup_intents.retrieve(intent.id).mandate)
+""", "still attached to"),
+        ("""check.predict("08-mandate-revoked", "inactive")
+subscription = client.v1.subscriptions.retrieve(progress.require("clock_subscription"))
+client.v1.invoices.retrieve(subscription.latest_invoice)
+""", "none of your requests retrieves a Mandate"),
     ],
 }

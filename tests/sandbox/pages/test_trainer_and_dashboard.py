@@ -29,6 +29,11 @@ from support.stripe_objects import (
     subscribe,
     ts,
 )
+from support.waiting import PATIENCE
+
+# One worker runs this module's tests (make test runs them in parallel, --dist loadgroup): its
+# module-scoped server starts once, not once per worker.
+pytestmark = pytest.mark.xdist_group("classroom-sandbox")
 
 HOSTILE = '<img src=x onerror="window.pwned=1">'  # 35 characters: fits a display name too
 SCRIPT = "<script>window.pwned=1</script>"
@@ -111,7 +116,7 @@ def test_every_step_comes_from_the_accounts_own_objects(classroom):
         assert "renewal" not in room(url, token)[account_id(url, key)]["done"]
         advance(client, clock, ts(2026, 2, 28))  # one renewal
         receiver.wait_for({e.id for e in client.v1.events.list(params={"type": "invoice.paid"}).data})
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + PATIENCE
         while "webhook" not in room(url, token)[account_id(url, key)]["done"]:  # the attempt is recorded after the answer
             assert time.monotonic() < deadline
             time.sleep(0.05)
@@ -192,7 +197,7 @@ def test_the_trainer_sees_two_learners_progress_and_last_error_live(page: Page, 
     page.evaluate("window.stillTheSamePage = true")
     monthly_price(grace)  # Grace moves on: a recurring price, and her first exercise
     assert report(url, grace_key, ["01-yearly-price"], 20).status_code == 200
-    expect(grace_row.locator('td[data-step="product_price"]')).to_have_class("done", timeout=10_000)
+    expect(grace_row.locator('td[data-step="product_price"]')).to_have_class("done", timeout=PATIENCE * 1000)
     expect(grace_row.locator('td[data-step="exercises"]')).to_have_text("1 / 20")
     expect(error).to_have_class("resolved")  # later requests succeeded
     assert page.evaluate("window.stillTheSamePage") is True  # updated without a reload
@@ -418,12 +423,13 @@ def test_the_tutorials_own_errors_are_expected_not_stuck(page: Page, classroom):
     me = account_id(url, key)
 
     def last_error_after(call) -> dict:
-        with pytest.raises(stripe.InvalidRequestError):
+        with pytest.raises(stripe.StripeError):  # InvalidRequestError, IdempotencyError
             call()
         return room(url, token)[me]["last_error"]
 
     customer, si = authorized_customer(client)
     price = monthly_price(client)
+    signup_key = f"signup-{customer.id}"
     guide = {"customer": customer.id, "confirm": True, "payment_method_data": {"type": "amazon_pay"},
              "usage": "off_session", "mandate_data": progress.GUIDE_MANDATE, "return_url": progress.GUIDE_RETURN_URL}
     pending = client.v1.setup_intents.create(params=guide)
@@ -432,7 +438,10 @@ def test_the_tutorials_own_errors_are_expected_not_stuck(page: Page, classroom):
     clock = new_clock(client)
     on_clock, clock_si = authorized_customer(client, test_clock=clock.id)
     subscribe(client, on_clock.id, price.id, clock_si.payment_method)
+    client.v1.customers.create(params={"email": "twice@example.com"}, options={"idempotency_key": signup_key})
     calls = {
+        "02's lesson on idempotency keys": lambda: client.v1.customers.create(
+            params={"email": "someone.else@example.com"}, options={"idempotency_key": signup_key}),
         "03's lesson on API versions": lambda: client.v1.setup_intents.create(
             params={**guide, "payment_method_types": ["amazon_pay"]}),
         "02's exercise 02-missing-customer": lambda: client.v1.customers.retrieve("cus_doesnotexist"),
@@ -458,7 +467,7 @@ def test_the_tutorials_own_errors_are_expected_not_stuck(page: Page, classroom):
     cell = page.locator(f'tr[data-account="{me}"] td[data-step="last_error"]')
     expect(cell).to_have_class("stuck")
     last_error_after(calls["03's lesson on API versions"])
-    expect(cell).to_have_class("expected", timeout=10_000)
+    expect(cell).to_have_class("expected", timeout=PATIENCE * 1000)
     expect(cell).to_contain_text("expected: 03's lesson on API versions")
     expect(cell).to_contain_text("payment_method_types_no_longer_supported")
 
@@ -488,7 +497,7 @@ def test_the_trainer_view_counts_in_words_and_an_empty_room_spans_the_table(page
     expect(empty).to_have_text("No learner has made a request yet.")
     assert empty.get_attribute("colspan") == str(page.locator("#room thead th").count())
     expect(page.locator("#status")).to_contain_text("0 learners")
-    expect(page.locator("#status")).to_contain_text("1 learner ·", timeout=10_000)
+    expect(page.locator("#status")).to_contain_text("1 learner ·", timeout=PATIENCE * 1000)
 
 
 def test_a_missing_page_highlights_nothing_and_the_favicon_is_answered(page: Page, learner_env):
