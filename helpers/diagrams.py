@@ -20,6 +20,7 @@ Nothing here makes a request that shows up in the request log (the map uses an u
 from __future__ import annotations
 
 import re
+import textwrap
 from collections.abc import Iterable, Mapping
 from types import SimpleNamespace
 from typing import Any
@@ -117,6 +118,14 @@ STATES: dict[str, tuple[tuple[str, str, str], ...]] = {
 TITLES = {"setup_intent": "SetupIntent", "subscription": "Subscription", "invoice": "Invoice"}
 
 
+LABEL_WIDTH = 18  # characters per line of a transition's label: narrow labels keep the diagram narrow
+
+
+def _label(why: str) -> str:
+    """A transition's label, on lines of at most LABEL_WIDTH characters (``<br/>`` between them)."""
+    return "<br/>".join(textwrap.wrap(_text(why), LABEL_WIDTH, break_long_words=False))
+
+
 def _arrow(length: int) -> str:
     return "-" * (1 + length) + ">"
 
@@ -146,7 +155,7 @@ def state_diagram(kind: str | Any, current: str | None = None) -> Mermaid:
         into[after] = into.get(after, 0) + 1
         source = "begin" if before == "[*]" else before
         target = "finish" if after == "[*]" else after
-        lines.append(f"    {source} {_arrow(length)}" + (f"|{_text(why)}|" if why else "") + f" {target}")
+        lines.append(f"    {source} {_arrow(length)}" + (f'|"{_label(why)}"|' if why else "") + f" {target}")
     if current in states:
         lines += [f"    {HIGHLIGHT}", f"    class {current} current"]
     elif current:

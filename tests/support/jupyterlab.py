@@ -54,5 +54,8 @@ def running_lab(home: Path, flags: list[str] | None = None) -> Iterator[Lab]:
     env = {**os.environ, "JUPYTER_CONFIG_DIR": str(home / "config"),
            "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"), "TUTORIAL_STATE_DIR": str(home / "state")}
     token = secrets.token_hex(8)
-    with jupyterlab(home, token, *(make_lab_flags() if flags is None else flags), env=env) as server:
+    flags = make_lab_flags() if flags is None else flags
+    root = next(Path(f.split("=", 1)[1]) for f in flags if f.startswith("--ServerApp.root_dir="))
+    others = [f for f in flags if not f.startswith("--ServerApp.root_dir=")]
+    with jupyterlab(home, token, *others, env=env, serve=root) as server:
         yield Lab(server["url"].rstrip("/"), token, Path(server["root_dir"]))
