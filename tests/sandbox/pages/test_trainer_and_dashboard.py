@@ -20,20 +20,6 @@ HOSTILE = '<img src=x onerror="window.pwned=1">'  # 35 characters: fits a displa
 SCRIPT = "<script>window.pwned=1</script>"
 
 
-@pytest.fixture
-def learner_env(classroom, monkeypatch, tmp_path):
-    """A learner's kernel on the classroom sandbox (their own state directory and key)."""
-    url, _, _ = classroom
-    monkeypatch.setenv("TUTORIAL_MODE", "sandbox")
-    monkeypatch.setenv("TUTORIAL_ENV_FILE", str(tmp_path / "none.env"))
-    monkeypatch.setenv("TUTORIAL_STATE_DIR", str(tmp_path / "learner"))
-    monkeypatch.setenv("TUTORIAL_SANDBOX_URL", url)
-    monkeypatch.delenv("JUPYTERHUB_SERVICE_PREFIX", raising=False)
-    from helpers.sandbox.client import keys as learner
-
-    return url, learner.keys()[0]
-
-
 def guide_until_subscription(client) -> stripe.Subscription:
     """Steps 1-5 of the guide: price, customer, SetupIntent, authorized, active subscription."""
     price = monthly_price(client)
@@ -52,8 +38,8 @@ def relative_links(page: Page) -> list[str]:
     return found
 
 
-def test_the_dashboard_shows_the_learners_own_objects_linked_and_escaped(page: Page, learner_env):
-    url, key = learner_env
+def test_the_dashboard_shows_the_learners_own_objects_linked_and_escaped(page: Page, classroom_learner):
+    url, key = classroom_learner
     mine = make_client(url, key)
     product = mine.v1.products.create(params={"name": SCRIPT, "metadata": {"note": HOSTILE}})
     price = mine.v1.prices.create(params={"product": product.id, "unit_amount": 1500, "currency": "usd",
@@ -107,8 +93,8 @@ def test_the_dashboard_shows_the_learners_own_objects_linked_and_escaped(page: P
         c["name"]: c["value"] for c in page.context.cookies()}).status_code == 404
 
 
-def test_the_dashboard_needs_a_link_and_an_old_link_needs_a_session(page: Page, learner_env):
-    url, key = learner_env
+def test_the_dashboard_needs_a_link_and_an_old_link_needs_a_session(page: Page, classroom_learner):
+    url, key = classroom_learner
     for path in ("dashboard/", "dashboard/customers", "dashboard/cus_anything1"):
         assert httpx.get(f"{url}/{path}").status_code == 303  # to the sign-in page, nothing shown
     page.goto(f"{url}/dashboard/")
@@ -146,8 +132,8 @@ def test_links_in_stripe_test_mode_go_to_stripes_dashboard(monkeypatch, tmp_path
     assert dashboard.open().url == "https://dashboard.stripe.com/test"
 
 
-def test_dashboard_links_go_through_jupyter_server_proxy(learner_env, monkeypatch):
-    url, _ = learner_env
+def test_dashboard_links_go_through_jupyter_server_proxy(classroom_learner, monkeypatch):
+    url, _ = classroom_learner
     monkeypatch.setenv("JUPYTERHUB_SERVICE_PREFIX", "/user/ada/")
     port = url.rsplit(":", 1)[1]
     assert dashboard.url("cus_1").startswith(f"/user/ada/proxy/{port}/dashboard/login#token=")
@@ -168,9 +154,9 @@ def test_a_token_is_good_for_its_purpose_only_and_until_it_expires(monkeypatch):
 # --------------------------------------------------------------------------- QA fixes (trainer's pass)
 
 
-def test_a_subscriptions_page_lists_its_invoices(page: Page, learner_env):
+def test_a_subscriptions_page_lists_its_invoices(page: Page, classroom_learner):
     """An invoice names its subscription under ``parent.subscription_details`` (no top-level field)."""
-    url, key = learner_env
+    url, key = classroom_learner
     client = make_client(url, key)
     sub = guide_until_subscription(client)
     invoice = client.v1.invoices.retrieve(sub.latest_invoice)
@@ -196,8 +182,8 @@ def fits(page: Page) -> None:
     assert widths[0] <= widths[1], f"the page is {widths[0]} px wide in a {widths[1]} px window"
 
 
-def test_the_request_log_fits_a_1280_px_window(page: Page, learner_env):
-    url, mine = learner_env
+def test_the_request_log_fits_a_1280_px_window(page: Page, classroom_learner):
+    url, mine = classroom_learner
     page.set_viewport_size({"width": 1280, "height": 800})
     api_version_error(make_client(url, mine))
     page.goto(dashboard.link("logs").url)
@@ -205,8 +191,8 @@ def test_the_request_log_fits_a_1280_px_window(page: Page, learner_env):
     fits(page)
 
 
-def test_a_missing_page_highlights_nothing_and_the_favicon_is_answered(page: Page, learner_env):
-    url, _ = learner_env
+def test_a_missing_page_highlights_nothing_and_the_favicon_is_answered(page: Page, classroom_learner):
+    url, _ = classroom_learner
     page.goto(dashboard.open().url)
     expect(page.get_by_role("navigation").locator('[aria-current="page"]')).to_have_text("Home")
     page.goto(f"{url}/dashboard/cus_nothere1")
@@ -216,8 +202,8 @@ def test_a_missing_page_highlights_nothing_and_the_favicon_is_answered(page: Pag
     assert httpx.get(f"{url}/favicon.ico").status_code in (200, 204)
 
 
-def test_a_sign_in_link_says_it_signs_in_as_you_and_a_bad_one_says_what_to_do(page: Page, learner_env):
-    url, _ = learner_env
+def test_a_sign_in_link_says_it_signs_in_as_you_and_a_bad_one_says_what_to_do(page: Page, classroom_learner):
+    url, _ = classroom_learner
     shown = dashboard.open()
     assert repr(shown).endswith("(signs in as you: do not share it)")
     assert "signs in as you: do not share it" in shown._repr_html_()

@@ -47,19 +47,6 @@ def screen(request, page: Page) -> Page:
     return page
 
 
-@pytest.fixture
-def learner_env(classroom, monkeypatch, tmp_path):
-    """A learner's kernel on the classroom sandbox (their own state directory and key)."""
-    url, _, _ = classroom
-    monkeypatch.setenv("TUTORIAL_MODE", "sandbox")
-    monkeypatch.setenv("TUTORIAL_ENV_FILE", str(tmp_path / "none.env"))
-    monkeypatch.setenv("TUTORIAL_STATE_DIR", str(tmp_path / "learner"))
-    monkeypatch.setenv("TUTORIAL_SANDBOX_URL", url)
-    from helpers.sandbox.client import keys as learner
-
-    return url, learner.keys()[0]
-
-
 def view(url: str, token: str) -> dict:
     answer = httpx.get(f"{url}/trainer/progress", headers={process.TRAINER_HEADER: token})
     assert answer.status_code == 200, answer.text
@@ -122,7 +109,7 @@ def test_every_step_comes_from_the_accounts_own_objects(classroom):
     assert done(rows[account_id(url, other_key)]) == []  # another account's objects count for nobody else
 
 
-def test_a_pass_is_reported_by_the_checker_and_a_failed_report_changes_nothing(classroom, learner_env, monkeypatch):
+def test_a_pass_is_reported_by_the_checker_and_a_failed_report_changes_nothing(classroom, classroom_learner, monkeypatch):
     url, token, _ = classroom
     monkeypatch.setitem(check_core.EXERCISES, "99-always", check_core.Exercise(
         "99-always", "99_test", "Always passes", "Nothing to do.", "pass", judge=lambda look: "Well done."))
@@ -319,7 +306,7 @@ def test_a_learners_kernel_turns_them_stuck_within_5_seconds(screen: Page, class
         kernel.shutdown()
 
 
-def test_a_sticky_note_appears_and_the_trainer_takes_it_down(screen: Page, classroom, learner_env, capsys):
+def test_a_sticky_note_appears_and_the_trainer_takes_it_down(screen: Page, classroom, classroom_learner, capsys):
     url, token, link = classroom
     from helpers import room
     from helpers.sandbox.client import control
