@@ -1,3 +1,4 @@
 """What the sandbox's server and its clients share (layer 0): Stripe's error envelope
-(``errors``), IDs (``ids``), and the contract of addresses, headers and key rules
-(``contract``). Standard library only; it imports nothing else of the sandbox."""
+(``errors``), IDs (``ids``), the contract of addresses, headers and key rules (``contract``),
+and what typed text may hold (``text``). Standard library only; it imports nothing else of the
+sandbox."""
