@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import atexit
 import collections
+import html
 import json
 import os
 import re
@@ -34,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from helpers import settings
+from helpers.problems import sandbox_unreachable
 from helpers.sandbox.client import control, process
 from helpers.sandbox.shared import text
 from helpers.urls import classroom_url
@@ -253,20 +255,36 @@ def load_ipython_extension(ipython: Any) -> None:
 
 NO_ROOM = ("Nobody watches this note: your notebooks use a sandbox of your own, not a classroom's "
            "(TUTORIAL_SANDBOX_URL is not set). Ask the person next to you, or your trainer.")
+NOT_A_ROOM = ("Nobody watches this note: TUTORIAL_SANDBOX_URL names a sandbox that is not a classroom's "
+              "(it was not started with --classroom). Ask your trainer.")
 SHOWN = {"stuck": "⚑ I'm stuck", "done": "✔ Done"}
+
+
+def why_no_room() -> str | None:
+    """None when a note reaches a trainer; else the sentence that says why it would not."""
+    url = classroom_url()
+    try:
+        sandbox = settings.resolve_mode() == "sandbox"
+    except settings.SettingsProblem:
+        sandbox = False
+    if not url or not sandbox:
+        return NO_ROOM
+    doc = process.health(url)
+    if doc is None:
+        return sandbox_unreachable()
+    return None if doc.get("classroom") else NOT_A_ROOM
 
 
 def _say(note: dict | None) -> str:
     if not note:
         return "Your note is down: the trainer sees none."
     words = f": {note['text']}" if note.get("text") else ""
-    return f"The trainer sees your note {SHOWN[note['kind']]}{words} (since {time.strftime('%H:%M', time.localtime(note['at']))})."
+    since = time.strftime("%H:%M", time.localtime(note["at"]))
+    return f"The trainer sees your note {SHOWN[note['kind']]}{words} (since {since})."
 
 
 def _note(kind: str, words: str = "") -> str:
-    if not enabled() and kind != "clear":
-        return NO_ROOM
-    return _say(control.note(kind, words))
+    return why_no_room() or _say(control.note(kind, words))
 
 
 def stuck(words: str = "") -> None:
@@ -281,14 +299,14 @@ def done(words: str = "") -> None:
 
 def clear_note() -> None:
     """Take your note down."""
-    print(_note("clear") if enabled() else NO_ROOM)
+    print(_note("clear"))
 
 
 def sticky_notes() -> None:
-    """In a classroom: show ✋ I'm stuck / ✔ Done / Take down, for the trainer. Elsewhere:
+    """In a classroom: show ⚑ I'm stuck / ✔ Done / Take down, for the trainer. Elsewhere:
     nothing (nobody watches). Installs this kernel's reports too."""
     install()
-    if not enabled():
+    if why_no_room() is not None:
         return
     import ipywidgets as widgets
     from IPython.display import display
@@ -297,9 +315,9 @@ def sticky_notes() -> None:
 
     def post(kind: str) -> None:
         try:
-            status.value = _note(kind)
+            status.value = html.escape(_note(kind))
         except Exception as problem:  # noqa: BLE001 - the note's own line says what went wrong
-            status.value = f"Not sent: {problem}"
+            status.value = html.escape(f"Not sent: {problem}")
 
     buttons = []
     for kind, label, style in (("stuck", SHOWN["stuck"], "danger"), ("done", SHOWN["done"], "success"),

@@ -93,11 +93,20 @@ def test_reports_only_in_a_classroom_and_never_when_turned_off(monkeypatch, tmp_
     assert not room.enabled()
 
 
-def test_notes_outside_a_classroom_say_nobody_watches(monkeypatch, capsys):
+def test_notes_outside_a_classroom_say_nobody_watches(monkeypatch, capsys, sandbox, tmp_path):
+    monkeypatch.setenv("TUTORIAL_ENV_FILE", str(tmp_path / "none.env"))
+    monkeypatch.setenv("TUTORIAL_MODE", "sandbox")
     monkeypatch.delenv("TUTORIAL_SANDBOX_URL", raising=False)
     room.stuck("help")
     assert capsys.readouterr().out.strip() == room.NO_ROOM
-    assert room.sticky_notes() is None
+    monkeypatch.setenv("TUTORIAL_SANDBOX_URL", sandbox.url)  # a sandbox, but not a classroom's
+    room.done()
+    assert capsys.readouterr().out.strip() == room.NOT_A_ROOM
+    assert room.why_no_room() == room.NOT_A_ROOM and room.sticky_notes() is None
+    gone = f"http://127.0.0.1:{process.free_port()}"
+    monkeypatch.setenv("TUTORIAL_SANDBOX_URL", gone)
+    room.stuck()
+    assert capsys.readouterr().out.strip().startswith(f"The classroom sandbox at {gone} does not answer: tell your trainer")
 
 
 # --------------------------------------------------------------------------- a real kernel, a real room
