@@ -119,8 +119,9 @@ def classroom(tmp_path_factory):
 
 
 def learners(url: str, token: str) -> dict[str, dict]:
+    """The room's learners by display name (unnamed ones by their account)."""
     answer = httpx.get(f"{url}/trainer/progress", headers={process.TRAINER_HEADER: token}).json()
-    return {learner["display_name"]: learner for learner in answer["learners"]}
+    return {learner["display_name"] or learner["id"]: learner for learner in answer["learners"]}
 
 
 def until(condition, seconds: float = 5.0):
@@ -156,3 +157,25 @@ def test_a_kernel_reports_its_cells_to_the_room_and_says_when_it_shuts_down(clas
     finally:
         kernel.shutdown()
     assert until(lambda: (learners(url, token)["Kernel"]["kernel"] or {}).get("ended"), 10)
+
+
+def test_the_environments_kernel_config_reports_from_a_kernels_first_cell(classroom, tmp_path):
+    """A learner who runs a middle cell first after a restart: the kernel config loads
+    helpers.room at the kernel's start (as it loads helpers.explain), nothing to set up."""
+    url, token = classroom
+    config = (ROOT / "jupyter-config" / "ipython_kernel_config.py").read_text()
+    extensions = tuple(re.findall(r'extensions\.append\("([a-z.]+)"\)', config))
+    assert "helpers.room" in extensions
+    state = tmp_path / "middle"
+    kernel = Kernel(NOTEBOOK_01, {"TUTORIAL_SANDBOX_URL": url, "TUTORIAL_MODE": "sandbox",
+                                  "TUTORIAL_STATE_DIR": str(state), "TUTORIAL_ENV_FILE": str(tmp_path / "none")},
+                    extensions)
+    try:
+        middle, number = cell_id(NOTEBOOK_01, "params = form.price_params(product.id)")
+        assert kernel.run(nbformat.read(NOTEBOOK_01, as_version=4).cells[number - 1].source, middle)["status"] == "error"
+        found = until(lambda: [learner for learner in learners(url, token).values()
+                               if (learner["latest"] or {}).get("title") == "NameError"], 10)
+        assert found and found[0]["state"] == "stuck", found
+        assert found[0]["latest"]["where"] == f"01 · cell {number} · Create the recurring price"
+    finally:
+        kernel.shutdown()

@@ -13,12 +13,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 class Kernel:
-    def __init__(self, notebook: Path, env: dict[str, str]) -> None:
+    def __init__(self, notebook: Path, env: dict[str, str], extensions: tuple[str, ...] = ()) -> None:
+        """``extensions``: loaded at the kernel's start, as the environment's kernel config
+        (jupyter-config/ipython_kernel_config.py) loads them."""
         self.notebook = notebook
         self.manager = KernelManager(kernel_name="python3")
         kept = {k: v for k, v in os.environ.items() if not k.startswith(("STRIPE_", "TUTORIAL_"))}
         self.manager.start_kernel(env={**kept, "PYTHONPATH": str(ROOT), "JPY_SESSION_NAME": str(notebook), **env},
-                                  cwd=str(notebook.parent))
+                                  cwd=str(notebook.parent), extra_arguments=[f"--ext={e}" for e in extensions])
         self.client = self.manager.client()
         self.client.start_channels()
         self.client.wait_for_ready(timeout=60)
