@@ -363,6 +363,9 @@ def test_thirty_learners_fit_one_screen_with_counts_and_the_header_in_view(scree
         assert [row["state"] for row in shown[:4]] == ["stuck"] * 4  # stuck first
         assert shown[4]["account"] == account_id(url, keys[29])  # then the raised hand
         expect(screen.locator('th[data-count="customer"]')).to_have_text("22")
+        cut = screen.evaluate("Array.from(document.querySelectorAll('#room tr.counts th'))"
+                              ".filter(c => c.scrollWidth > c.clientWidth).map(c => c.dataset.count)")
+        assert cut == [], f"counts cut off: {cut}"
         assert screen.locator('th[data-count="customer"]').get_attribute("aria-label") == "22 of 30 Customer"
         expect(screen.locator("#of")).to_have_text("of 30 learners")
         expect(screen.locator("#summary")).to_have_text("30 learners · 4 stuck · 1 ⚑ note")

@@ -68,8 +68,11 @@
     state.setAttribute("aria-label", word);
     tr.appendChild(state);
     const who = element("td", null, "who");
+    if (learner.same_name) {  // before the name, so that a long name cannot hide it
+      const mark = who.appendChild(element("span", "⚠", "same"));
+      mark.setAttribute("aria-label", "same name as another learner");
+    }
     who.appendChild(element("b", learner.display_name || "(no name yet)"));
-    if (learner.same_name) who.appendChild(element("span", " ⚠ same name", "same"));
     tr.appendChild(who);
     tr.appendChild(element("td", whatOf(learner), "what"));
     for (const column of columns) {
