@@ -69,7 +69,7 @@
     tr.appendChild(state);
     const who = element("td", null, "who");
     if (learner.same_name) {  // before the name, so that a long name cannot hide it
-      const mark = who.appendChild(element("span", "⚠", "same"));
+      const mark = who.appendChild(element("span", "≈", "same"));
       mark.setAttribute("aria-label", "same name as another learner");
     }
     who.appendChild(element("b", learner.display_name || "(no name yet)"));
@@ -165,7 +165,7 @@
 
   function render(learner) {
     document.getElementById("detail-name").textContent = (learner.display_name || "(no name yet)")
-      + (learner.same_name ? " ⚠ same name as another learner" : "") + " · " + learner.id;
+      + (learner.same_name ? " ≈ same name as another learner" : "") + " · " + learner.id;
     const out = document.getElementById("detail-body");
     const parts = [];
     const [symbol, word] = STATES[learner.state];
