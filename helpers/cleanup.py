@@ -69,6 +69,8 @@ STEPS: list[tuple[str, str, Callable[[stripe.StripeClient, str], str]]] = [
     ("customer", "delete customer", _delete_customer),
     ("test_clock", "delete test clock (and its customers)",
      lambda client, id_: client.v1.test_helpers.test_clocks.delete(id_) and "done"),
+    ("trial_clock", "delete trial_clock (and its customer)",
+     lambda client, id_: client.v1.test_helpers.test_clocks.delete(id_) and "done"),
     ("webhook_endpoint", "delete webhook endpoint",
      lambda client, id_: client.v1.webhook_endpoints.delete(id_) and "done"),
     ("yearly_price", "archive yearly_price", _archive("prices")),  # exercise 01-yearly-price, if made

@@ -49,8 +49,12 @@ def _text(value: Any) -> str:
 # --- state diagrams ------------------------------------------------------------------------------
 
 # (from, to, what makes it happen), as Stripe describes each object's life:
-# SetupIntent: docs.stripe.com/payments/paymentintents/lifecycle and the API reference of confirm;
-# Subscription: the `status` docstring of stripe-python's Subscription (16.1);
+# SetupIntent: docs.stripe.com/payments/setupintents/lifecycle ("How SetupIntents work": a failed
+#   setup returns to requires_payment_method; cancel "at any point before it is processing or
+#   succeeded") and the API reference of confirm;
+# Subscription: the `status` docstring of stripe-python's Subscription (16.1: past_due "when payment
+#   is required but cannot be paid", also at a trial's end; unpaid: "you may choose to reopen and
+#   pay their closed invoices") and docs.stripe.com/billing/subscriptions/overview (statuses);
 # Invoice: docs.stripe.com/invoicing/overview (invoice lifecycle).
 STATES: dict[str, tuple[tuple[str, str, str], ...]] = {
     "setup_intent": (
@@ -62,7 +66,10 @@ STATES: dict[str, tuple[tuple[str, str, str], ...]] = {
         ("processing", "succeeded", "setup completes"),
         ("requires_action", "succeeded", "customer authorized"),
         ("requires_action", "requires_payment_method", "customer declined: Fail test setup"),
+        ("requires_payment_method", "requires_action", "confirmed again: a redirect (04, after a decline)"),
+        ("processing", "requires_payment_method", "setup fails"),
         ("requires_payment_method", "canceled", "cancel"),
+        ("requires_confirmation", "canceled", "cancel"),
         ("requires_action", "canceled", "cancel"),
         ("succeeded", "[*]", ""),
     ),
@@ -73,12 +80,14 @@ STATES: dict[str, tuple[tuple[str, str, str], ...]] = {
         ("incomplete", "active", "first invoice paid within 23 hours"),
         ("incomplete", "incomplete_expired", "not paid within 23 hours"),
         ("trialing", "active", "trial ends, invoice paid"),
+        ("trialing", "past_due", "trial ends, invoice not paid"),
         ("trialing", "paused", "trial ends without a payment method"),
         ("active", "paused", "paused with the pause endpoint"),
         ("paused", "active", "resumed"),
         ("active", "past_due", "a renewal payment fails"),
         ("past_due", "active", "the open invoice is paid"),
         ("past_due", "unpaid", "retries exhausted, per your settings"),
+        ("unpaid", "active", "the open invoice is paid"),
         ("past_due", "canceled", "retries exhausted, per your settings, or cancel"),
         ("active", "canceled", "cancel"),
         ("canceled", "[*]", ""),

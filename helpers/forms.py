@@ -134,9 +134,9 @@ def to_minor_units(amount: str, currency: str) -> int:
 def account_currencies(sandbox: bool) -> tuple[str, ...]:
     """The currencies a price form offers: what the account can charge with Amazon Pay.
 
-    The sandbox's account is a US business, which charges USD only (Stripe's Amazon Pay page,
-    *Supported currencies*). In test mode the account's country decides; all of Amazon Pay's
-    currencies are offered, and Stripe refuses those your account cannot charge."""
+    The sandbox's US account follows ``limits.US_CURRENCIES`` (USD only). In test mode
+    the account's country decides; all of Amazon Pay's currencies are offered, and Stripe refuses
+    those your account cannot charge."""
     return SANDBOX_ACCOUNT_CURRENCIES if sandbox else tuple(CURRENCIES)
 
 

@@ -535,6 +535,8 @@ RETIRE: dict[str, Callable[[stripe.StripeClient, str], str | None]] = {
     "customer": _delete_customer,
     "test_clock": lambda client, id_: client.v1.test_helpers.test_clocks.delete(id_)
     and "deleted it, with its customer and subscription",
+    "trial_clock": lambda client, id_: client.v1.test_helpers.test_clocks.delete(id_)
+    and "deleted it, with its customer and subscription",
     "webhook_endpoint": lambda client, id_: client.v1.webhook_endpoints.delete(id_)
     and "deleted it (it posted to a server that is gone)",
     "price": lambda client, id_: client.v1.prices.update(id_, params={"active": False}) and "archived it",

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+import stripe
 from dotenv import dotenv_values
 
 from helpers.problems import Problem
@@ -34,7 +35,22 @@ Mode = Literal["sandbox", "stripe"]
 SANDBOX_SECRET_KEY = "sk_test_sandbox"
 SANDBOX_PUBLISHABLE_KEY = "pk_test_sandbox"
 STRIPE_API_BASE = "https://api.stripe.com"
-STRIPE_JS_URL = "https://js.stripe.com/v3/"
+
+
+def stripe_js_url(api_version: str) -> str:
+    """The Stripe.js that test mode loads: the release named like the API version's major
+    (``2026-10-28.endive`` → ``https://js.stripe.com/endive/stripe.js``); ``v3`` for versions
+    without a major's name.
+
+    For the releases after v3 "the API version is pinned to the Stripe.js version"
+    (docs.stripe.com/js/initializing, ``apiVersion``), and Stripe's own pages load them
+    (``js.stripe.com/endive/stripe.js``, e.g. docs.stripe.com/treasury/connect/disclosure-component):
+    the release of stripe-python's pin keeps the browser's calls on the server's API major."""
+    _, dot, major = api_version.rpartition(".")
+    return f"https://js.stripe.com/{major}/stripe.js" if dot and major.isalpha() else "https://js.stripe.com/v3/"
+
+
+STRIPE_JS_URL = stripe_js_url(stripe.api_version)
 API_KEYS_PAGE = "https://dashboard.stripe.com/test/apikeys"
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -2,7 +2,8 @@
 who want to predict what each cell does before they read about it (fastbook's "clean" notebooks).
 
 Code cells stay, without outputs. Markdown keeps its headings only, except "Your turn" cells,
-which keep their task (solutions in ``<details>`` removed). The copies go to
+which keep their task, and "Recall" cells, which keep their questions (solutions and answers in
+``<details>`` removed). The copies go to
 ``build/clean-notebooks/`` (git-ignored); the notebooks themselves are not touched.
 """
 
@@ -17,7 +18,7 @@ import nbformat
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = ROOT / "build" / "clean-notebooks"
 HEADING = re.compile(r"^#{1,6} ")
-YOUR_TURN = re.compile(r"^#{1,6} .*your turn", re.IGNORECASE | re.MULTILINE)
+YOUR_TURN = re.compile(r"^#{1,6} .*(your turn|recall)", re.IGNORECASE | re.MULTILINE)
 DETAILS = re.compile(r"<details>.*?</details>\s*", re.DOTALL | re.IGNORECASE)
 NOTE = ("*A clean copy: the explanations are stripped. Predict what each cell will do, run it, "
         "then compare with the full notebook in `notebooks/`.*")

@@ -97,13 +97,11 @@ def to_check(path: Path, head: str | None = None) -> tuple[str, str | None]:
 
 
 def fresh_environment(state_dir: str) -> dict[str, str]:
-    from helpers.sandbox.client.process import free_port
-
     env = {k: v for k, v in os.environ.items() if not k.startswith(("STRIPE_", "TUTORIAL_"))}
     env.update(
         TUTORIAL_MODE="sandbox",
         TUTORIAL_STATE_DIR=state_dir,
-        TUTORIAL_SANDBOX_PORT=str(free_port()),
+        TUTORIAL_SANDBOX_PORT="0",  # a free port, which the sandbox binds itself
         TUTORIAL_AUTOPILOT="1",
         PYTHONHASHSEED="0",
     )

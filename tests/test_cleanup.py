@@ -3,6 +3,8 @@ and why it skipped one; nothing recorded is one sentence."""
 
 from __future__ import annotations
 
+import pytest
+import stripe
 from IPython.core.formatters import HTMLFormatter, PlainTextFormatter
 
 from helpers import cleanup, progress
@@ -54,6 +56,16 @@ def test_each_skip_says_why(client):
     assert again == {"delete customer": "skipped: already deleted",
                      "delete test clock (and its customers)": "skipped: already deleted",
                      "archive product": "skipped: already archived"}
+
+
+def test_the_trials_clock_is_deleted_with_its_customer(client):
+    """Issue 17.13: notebook 07's trial lives on a clock of its own, which 09 must delete too."""
+    clock = client.v1.test_helpers.test_clocks.create(params={"frozen_time": 1798804800})
+    customer = client.v1.customers.create(params={"test_clock": clock.id, "metadata": TAG})
+    done = results(cleanup.clean_up({"trial_clock": clock.id}, client))
+    assert done == {"delete trial_clock (and its customer)": "done"}
+    with pytest.raises(stripe.InvalidRequestError, match="No such customer"):
+        client.v1.customers.retrieve(customer.id)
 
 
 def test_what_is_still_waiting_or_active_is_undone(client):

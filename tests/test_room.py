@@ -21,6 +21,7 @@ from helpers.sandbox.client import process
 from helpers.sandbox.shared.ids import random_token
 from support.classroom import classroom_sandbox
 from support.kernel import Kernel
+from support.waiting import PATIENCE
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_03 = ROOT / "notebooks" / "03_setup_intent.ipynb"
@@ -124,7 +125,7 @@ def learners(url: str, token: str) -> dict[str, dict]:
     return {learner["display_name"] or learner["id"]: learner for learner in answer["learners"]}
 
 
-def until(condition, seconds: float = 5.0):
+def until(condition, seconds: float = PATIENCE):
     deadline = time.monotonic() + seconds
     while True:
         found = condition()
@@ -156,7 +157,7 @@ def test_a_kernel_reports_its_cells_to_the_room_and_says_when_it_shuts_down(clas
         assert learners(url, token)["Kernel"]["kernel"]["notebook"] == NOTEBOOK_01.name
     finally:
         kernel.shutdown()
-    assert until(lambda: (learners(url, token)["Kernel"]["kernel"] or {}).get("ended"), 10)
+    assert until(lambda: (learners(url, token)["Kernel"]["kernel"] or {}).get("ended"))
 
 
 def test_the_environments_kernel_config_reports_from_a_kernels_first_cell(classroom, tmp_path):
@@ -174,7 +175,7 @@ def test_the_environments_kernel_config_reports_from_a_kernels_first_cell(classr
         middle, number = cell_id(NOTEBOOK_01, "params = form.price_params(product.id)")
         assert kernel.run(nbformat.read(NOTEBOOK_01, as_version=4).cells[number - 1].source, middle)["status"] == "error"
         found = until(lambda: [learner for learner in learners(url, token).values()
-                               if (learner["latest"] or {}).get("title") == "NameError"], 10)
+                               if (learner["latest"] or {}).get("title") == "NameError"])
         assert found and found[0]["state"] == "stuck", found
         assert found[0]["latest"]["where"] == f"01 · cell {number} · Create the recurring price"
     finally:

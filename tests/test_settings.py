@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
+import stripe
 
 from helpers import settings
 from helpers.sandbox.shared.contract import publishable_key_for
@@ -116,8 +117,16 @@ def test_stripe_mode_settings(env, monkeypatch):
     monkeypatch.setenv("STRIPE_SECRET_KEY", SECRET)
     loaded = settings.load()
     assert loaded.api_base == "https://api.stripe.com"
-    assert loaded.stripe_js_url == "https://js.stripe.com/v3/"
+    assert loaded.stripe_js_url == settings.stripe_js_url(stripe.api_version)
     assert loaded.account.startswith("acct-") and "Fake" not in loaded.account
+
+
+def test_test_mode_loads_the_stripe_js_release_of_the_sdks_api_major():
+    """Issue 17.2: test mode loaded the guide's v3 while the SDK pins an endive version."""
+    assert settings.stripe_js_url("2026-10-28.endive") == "https://js.stripe.com/endive/stripe.js"
+    assert settings.stripe_js_url("2026-06-24.dahlia") == "https://js.stripe.com/dahlia/stripe.js"
+    assert settings.stripe_js_url("2023-10-16") == "https://js.stripe.com/v3/"
+    assert settings.STRIPE_JS_URL == "https://js.stripe.com/endive/stripe.js"  # stripe-python 16.1
 
 
 def test_restricted_key_accepted(env, monkeypatch):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from helpers.limits import US_CURRENCIES
+
 from ._core import Look, NotYet, exercise_definition, money
 
 NOTEBOOK = "01_product_and_price"
@@ -64,8 +66,8 @@ def yearly_price(look: Look) -> str:
         raise NotYet(f"Your newest price bills {every(recurring)}; the task asks for a yearly price: "
                      "`recurring={'interval': 'year'}`.")
     if newest.currency != "usd":
-        raise NotYet(f"Your yearly price is in {newest.currency.upper()}. The sandbox account is a US "
-                     "business, and Amazon Pay charges US businesses in USD: use `currency='usd'`.")
+        raise NotYet(f"Your yearly price is in {newest.currency.upper()}; the task asks for USD "
+                     f"(`currency='usd'`). {US_CURRENCIES}.")
     if newest.unit_amount == 150:
         raise NotYet("`unit_amount` is in the currency's smallest unit (cents): 150 USD is "
                      "`unit_amount=15000`; yours charges 1.50 USD.")

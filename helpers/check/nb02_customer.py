@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ._core import Look, NotYet, exercise_definition
+from ._core import Look, NotYet, exercise_definition, no_attempt_yet
 
 NOTEBOOK = "02_customer"
 WHERE = "run notebook 02's cells (or `progress.catch_up('customer')`)"
@@ -77,3 +77,58 @@ def missing_customer(look: Look) -> str:
                      "not, e.g. `client.v1.customers.retrieve('cus_doesnotexist')`.")
     raise NotYet("No retrieve of a missing customer in this kernel's request log yet: call "
                  "`client.v1.customers.retrieve('cus_doesnotexist')` (inside try/except).")
+
+
+@exercise_definition(
+    id="02-idempotent-retry",
+    notebook=NOTEBOOK,
+    title="A signup sent twice",
+    task="""
+Your signup form was submitted twice (a double click, or your server retried after a timeout), and
+Stripe makes a new customer for every create. Send the **same** `POST /v1/customers` twice with
+one idempotency key of your own (`options={"idempotency_key": key}`), and compare the two answers.
+
+**Predict first:** how many customers do the two requests make? Write the number down as
+`predicted = ...` and pass it to the checker.
+""",
+    solution="""
+import uuid
+
+predicted = 1
+key = f"signup-{uuid.uuid4()}"  # one key per signup attempt (your own record's ID would do)
+params = {"email": "double.click@example.com", "metadata": dict([progress.TUTORIAL_TAG])}
+first = client.v1.customers.create(params=params, options={"idempotency_key": key})
+again = client.v1.customers.create(params=params, options={"idempotency_key": key})  # the retry
+print(first.id == again.id, again.last_response.headers.get("Idempotent-Replayed"))
+client.v1.customers.delete(first.id)  # a customer for this exercise only
+""",
+    predicts=True,
+)
+def idempotent_retry(look: Look) -> str:
+    creates = look.attempts("POST", "/v1/customers")
+    if not creates:
+        raise no_attempt_yet("create a customer twice with the same "
+                             "`options={'idempotency_key': key}`.")
+    sent_with: dict[str | None, list] = {}
+    for entry in creates:
+        sent_with.setdefault(entry.idempotency_key, []).append(entry)
+    for same in sorted(sent_with.values(), key=lambda entries: entries[-1].time, reverse=True):
+        if len(same) < 2:
+            continue
+        made = {e.object_id for e in same if e.status == 200}
+        if len(made) == 1 and sum(e.status == 200 for e in same) >= 2:
+            return (f"Both answers carry `{made.pop()}`: Stripe saved the first answer under your key "
+                    "and replayed it for the retry (`Idempotent-Replayed: true`), so the double submit "
+                    "made one customer. stripe-python gives every POST a fresh key of its own; only a "
+                    "key of yours, made once per signup, makes your own retries safe."
+                    + look.prediction_note(1))
+        if any(e.status == 400 for e in same[1:]):
+            raise NotYet("Your second request under that key sent other parameters, and Stripe refused "
+                         "it (400 `idempotency_error`): a key stands for one request. Send the retry "
+                         "with exactly the same parameters.")
+    made = [e.object_id for e in creates if e.status == 200]
+    if len(made) >= 2:
+        raise NotYet(f"Two creates made two customers (`{made[-2]}`, `{made[-1]}`): each went with "
+                     "its own key (stripe-python makes a new one per call). Pass one key of yours to "
+                     "both: `options={'idempotency_key': key}`.")
+    raise NotYet("One create so far: send the very same request again, with the same idempotency key.")

@@ -46,7 +46,11 @@ def no_return_url(look: Look) -> str:
                 and param(entry, "confirm") == "true"
                 and param(entry, "payment_method_data[type]") == "amazon_pay"):
             return (f"Stripe answered 400 `{entry.error_code}`: Amazon Pay sends the customer away to "
-                    "authorize, so Stripe must know where to send them back before it confirms."
+                    "authorize, so Stripe must know where to send them back before it confirms. (The "
+                    "sandbox words it briefly; Stripe's message is longer, e.g. for a PaymentIntent: \"A "
+                    "`return_url` must be specified because this Payment Intent is configured to "
+                    "automatically accept the payment methods enabled in the Dashboard, some of which "
+                    "may require a full page redirect to succeed.\")"
                     + look.prediction_note(400, entry.error_code, "return_url"))
     last = creates[-1]
     if param(last, "return_url") is not None:

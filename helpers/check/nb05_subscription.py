@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from helpers.limits import US_CURRENCIES
+
 from ._core import Look, NotYet, day, exercise_definition, money, no_attempt_yet, param
 
 NOTEBOOK = "05_subscription"
@@ -75,9 +77,11 @@ def before_authorizing(look: Look) -> str:
 Create a monthly price of **15 EUR** for the same product, then subscribe the customer to it with
 the Amazon Pay PaymentMethod (`progress.require("payment_method")`).
 
-**Predict first:** is the EUR price accepted? Is the subscription? (Stripe's Amazon Pay page: a
-business in the US charges USD only; the sandbox account is a US business.) Write the error code
-you expect down as `predicted = ...` and pass it to the checker.
+**Predict first:** is the EUR price accepted? Is the subscription? (Stripe's Amazon Pay page is
+ambiguous for US businesses: its sentence says USD only, its table lists all 12 currencies; the
+sandbox's account, a US business, follows the sentence.) Write the error code you expect down as
+`predicted = ...` and pass it to the checker. The sandbox answers with one of Stripe's error codes;
+that Stripe answers this one here, and its message, are the sandbox's (Stripe publishes neither).
 """,
     solution="""
 predicted = "payment_method_currency_mismatch"
@@ -104,8 +108,9 @@ def eur_price(look: Look) -> str:
     refused = [e for e in creates if e.error_code == MISMATCH]
     if refused:
         return (f"The EUR price was accepted (a price does not know payment methods); the "
-                f"subscription was refused, 400 `{MISMATCH}`: this account can charge Amazon Pay in "
-                "USD only." + look.prediction_note(400, MISMATCH))
+                f"subscription was refused, 400 `{MISMATCH}`: {US_CURRENCIES}. (The code and message "
+                "are the sandbox's answer; Stripe's for this case is not published.)"
+                + look.prediction_note(400, MISMATCH))
     for entry in reversed(creates):
         price_id = param(entry, "items[][price]")
         if entry.status == 200 and price_id:

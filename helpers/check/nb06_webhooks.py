@@ -67,13 +67,17 @@ def only_needed_events(look: Look) -> str:
     title="Events you missed",
     task="""
 Your server was down for an hour: which invoices were paid meanwhile? Stripe also keeps events in
-the API. List only the `invoice.paid` events with `client.v1.events.list(...)`.
+the API. List only the `invoice.paid` events of the last hour with `client.v1.events.list(...)`:
+filter on the server by `type` and by `created` (`{"gte": <a Unix time>}`).
 
-**Predict first:** how many `invoice.paid` events are there for this account so far? Write the
+**Predict first:** how many `invoice.paid` events did this account get in the last hour? Write the
 number down as `predicted = ...` and pass it to the checker.
 """,
     solution="""
-paid = client.v1.events.list(params={"type": "invoice.paid", "limit": 100})
+import time
+
+an_hour_ago = int(time.time()) - 3600  # when your server went down
+paid = client.v1.events.list(params={"type": "invoice.paid", "created": {"gte": an_hour_ago}, "limit": 100})
 predicted = len(paid.data)
 [(event.data.object.id, event.data.object.amount_paid) for event in paid.data]
 """,
@@ -82,11 +86,19 @@ predicted = len(paid.data)
 def list_events(look: Look) -> str:
     listed = look.sent("GET", "/v1/events", status=200)
     filtered = [e for e in listed if param(e, "type") == "invoice.paid"]
+    since = [e for e in filtered if param(e, "created[gte]") or param(e, "created[gt]")]
+    if since:
+        entry = since[-1]
+        bound = {op: int(param(entry, f"created[{op}]")) for op in ("gte", "gt") if param(entry, f"created[{op}]")}
+        count = len(look.client.v1.events.list(params={
+            "type": "invoice.paid", "created": bound, "limit": 100}).data)
+        return (f"`GET /v1/events?type=invoice.paid&created[…]=…` lists {count} event(s) since then, "
+                "newest first. After downtime, list what you missed (Stripe keeps events for 30 days) "
+                "and handle each one as if it had been delivered; the event IDs you stored tell you "
+                "which ones you handled already." + look.prediction_note(count))
     if filtered:
-        count = len(look.client.v1.events.list(params={"type": "invoice.paid", "limit": 100}).data)
-        return (f"`GET /v1/events?type=invoice.paid` lists {count} event(s), newest first. After "
-                "downtime, list what you missed (Stripe keeps events for 30 days) and handle each "
-                "one as if it had been delivered." + look.prediction_note(count))
+        raise NotYet("You listed every `invoice.paid` so far. Ask only for the hour your server was "
+                     "down: add `'created': {'gte': an_hour_ago}` (a Unix time) to the params.")
     if listed:
         raise NotYet("You listed every event. Filter on the server: `params={'type': 'invoice.paid'}`.")
     raise NotYet("No `GET /v1/events` in this kernel's request log yet: call "

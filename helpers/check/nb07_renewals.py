@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ._core import Look, NotYet, day, exercise_definition, no_attempt_yet, param
+from ._core import Look, NotYet, day, exercise_definition, money, no_attempt_yet, param
 
 NOTEBOOK = "07_renewals"
 WHERE = "run the renewals notebook's cells (the test clock and its subscription)"
@@ -40,9 +40,11 @@ def advance_too_far(look: Look) -> str:
     for entry in reversed(refused):
         clock = look.client.v1.test_helpers.test_clocks.retrieve(ADVANCE.fullmatch(entry.path).group(1))
         if int(param(entry, "frozen_time") or 0) > clock.frozen_time:
-            return ("Stripe answered 400: a test clock may move at most two intervals of its "
-                    "shortest subscription at a time (two months for a monthly price), so that no "
-                    "renewal is skipped. Advance in steps, waiting for `status: ready` after each."
+            return ("Refused with 400: a test clock may move at most two intervals of its "
+                    "shortest subscription at a time (two months for a monthly price; stripe-python's "
+                    "`TestClockAdvanceParams.frozen_time`), so that no renewal is skipped. The "
+                    "message's wording is the sandbox's. Advance in steps, waiting for "
+                    "`status: ready` after each."
                     + look.prediction_note(400))
     if refused:
         raise NotYet("That advance asked for a time before the clock's `frozen_time`: a clock only "
@@ -97,3 +99,69 @@ def next_renewal(look: Look) -> str:
         raise NotYet(f"{look.predicted!r} is not a date: write it as 'YYYY-MM-DD'.")
     raise NotYet(f"Not {guess}. Look at the subscription's item: which field says when its current "
                  "period ends?")
+
+
+TRIAL_WHERE = "run the cells of notebook 07's section *A trial that ends*"
+
+
+@exercise_definition(
+    id="07-trial-ends",
+    notebook=NOTEBOOK,
+    title="The trial ends",
+    task="""
+The trial subscription (`progress.require("trial_clock_subscription")`) is still `trialing`, and
+Stripe has sent `customer.subscription.trial_will_end`. Finish the trial: advance its test clock
+(`progress.require("trial_clock")`, not the renewals' clock) until the customer has paid the first
+real invoice.
+
+**Predict first:** that invoice's `amount_paid`, and on which date (UTC) it is charged. Write the
+amount down as `predicted = ...` and pass it to the checker.
+""",
+    solution="""
+predicted = 1500
+subscription = client.v1.subscriptions.retrieve(progress.require("trial_clock_subscription"))
+clock_id = progress.require("trial_clock")
+to = subscription.trial_end + 2 * 3600  # past the trial's end, and the hour Stripe waits to charge
+client.v1.test_helpers.test_clocks.advance(clock_id, params={"frozen_time": to})
+while client.v1.test_helpers.test_clocks.retrieve(clock_id).status != "ready":
+    time.sleep(0.2)
+subscription = client.v1.subscriptions.retrieve(subscription.id)
+first = client.v1.invoices.retrieve(subscription.latest_invoice)
+charged = dt.datetime.fromtimestamp(first.status_transitions.paid_at, dt.UTC)
+subscription.status, first.billing_reason, first.amount_paid, charged.date().isoformat()
+""",
+    needs=("time", "dt"),
+    predicts=True,
+)
+def trial_ends(look: Look) -> str:
+    sub = look.client.v1.subscriptions.retrieve(look.recorded("trial_clock_subscription", TRIAL_WHERE))
+    clock_id = look.recorded("trial_clock", TRIAL_WHERE)
+    clock = look.client.v1.test_helpers.test_clocks.retrieve(clock_id)
+    mine = [e for e in look.attempts("POST", ADVANCE) if ADVANCE.fullmatch(e.path).group(1) == clock_id]
+    if not mine:
+        others = look.attempts("POST", ADVANCE)
+        if others:
+            raise NotYet("You advanced another test clock (the renewals' one). The trial lives on its own "
+                         "clock: advance `progress.require('trial_clock')`.")
+        raise no_attempt_yet("advance the trial's clock (`progress.require('trial_clock')`) past the "
+                             "subscription's `trial_end`.")
+    if sub.status == "trialing":
+        raise NotYet(f"`{sub.id}` is still `trialing`: its trial ends {day(sub.trial_end)}, and its clock "
+                     f"is at {day(clock.frozen_time)}. Advance the clock past `trial_end`.")
+    after = [i for i in look.client.v1.invoices.list(params={"subscription": sub.id, "limit": 100}).data
+             if i.created >= sub.trial_end]
+    paid = [i for i in after if i.status == "paid" and i.amount_paid]
+    if sub.status == "active" and paid:
+        first = paid[-1]  # the list is newest first
+        return (f"The trial ended {day(sub.trial_end)}; Stripe invoiced the first period "
+                f"(`billing_reason: {first.billing_reason}`) and charged "
+                f"{money(first.amount_paid, first.currency)} off-session on "
+                f"{day(first.status_transitions.paid_at)}, with the Amazon Pay PaymentMethod saved "
+                "before the trial. The subscription is `active`." + look.prediction_note(first.amount_paid))
+    pending = [i for i in after if i.status in ("draft", "open")]
+    if pending:
+        raise NotYet(f"The trial ended and `{pending[-1].id}` is `{pending[-1].status}`: Stripe finalizes and "
+                     "charges a subscription invoice about an hour after it creates it. Advance the clock "
+                     "a little further.")
+    raise NotYet(f"`{sub.id}` is `{sub.status}` after the trial: look at its latest invoice "
+                 f"(`{sub.latest_invoice}`) to see why the first charge did not go through.")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from ._core import Look, NotYet, exercise_definition
+import re
+
+from ._core import Look, NotYet, exercise_definition, no_attempt_yet
 
 NOTEBOOK = "08_failures_and_recovery"
 WHERE = "run the renewals notebook and the failed renewal in this notebook"
@@ -56,8 +58,10 @@ def no_retry(look: Look) -> str:
                      "`next_payment_attempt`.")
     if invoice.attempt_count == 1 and invoice.next_payment_attempt is None:
         return (f"{waited} days later `{invoice.id}` still has `attempt_count: 1` and "
-                "`next_payment_attempt: null`: nobody tried again. Stripe's Smart Retries do not "
-                "retry Amazon Pay; the merchant has to bring the customer back (next exercise)."
+                "`next_payment_attempt: null`: nobody tried again. Stripe's Smart Retries page "
+                "names two reasons that both apply here: no payment method is available (it was "
+                "detached), and Amazon Pay is not retried at all. The merchant has to bring the "
+                "customer back (next exercise)."
                 + look.prediction_note(1))
     raise NotYet(f"`{invoice.id}` shows `attempt_count: {invoice.attempt_count}`: something paid or "
                  "retried it. Look at it again after a week with no other calls.")
@@ -131,3 +135,55 @@ def recover(look: Look) -> str:
     return (f"`{sub.id}` is active again: `{recovered[0].id}` was paid on attempt "
             f"{recovered[0].attempt_count} with `{sub.default_payment_method}`, under a new mandate. "
             "It became active when the invoice was paid, not when you changed the PaymentMethod.")
+
+
+MANDATE = re.compile(r"/v1/mandates/([^/]+)")
+
+
+@exercise_definition(
+    id="08-mandate-revoked",
+    notebook=NOTEBOOK,
+    title="The mandate after the customer removed Amazon Pay",
+    task="""
+Section 2 detached the clock customer's Amazon Pay PaymentMethod: the customer took back the
+authorization to charge it. Find the Mandate behind that PaymentMethod (each succeeded SetupIntent
+names its `mandate`: list the customer's SetupIntents) and retrieve it.
+
+**Predict first:** its `status` now. Write it down as `predicted = "..."` and pass it to the checker.
+""",
+    solution="""
+predicted = "inactive"
+setups = client.v1.setup_intents.list(params={"customer": progress.require("clock_customer"), "limit": 100})
+for intent in setups.data:
+    if intent.mandate:
+        mandate = client.v1.mandates.retrieve(intent.mandate)
+        owner = client.v1.payment_methods.retrieve(mandate.payment_method).customer
+        print(mandate.id, mandate.type, mandate.status, "attached" if owner else "detached")
+""",
+    predicts=True,
+)
+def mandate_revoked(look: Look) -> str:
+    customer = look.recorded("clock_customer", WHERE)
+    reads = [e for e in look.sent("GET", MANDATE, status=200) if not e.tutorial]
+    if not reads:
+        raise no_attempt_yet("retrieve the Mandate behind the detached PaymentMethod "
+                             "(`client.v1.mandates.retrieve(...)`).")
+    setups = look.client.v1.setup_intents.list(params={"customer": customer, "limit": 100}).data
+    theirs = {intent.mandate for intent in setups if intent.mandate}
+    seen = None
+    for entry in reversed(reads):
+        mandate = look.client.v1.mandates.retrieve(MANDATE.fullmatch(entry.path).group(1))
+        owner = look.client.v1.payment_methods.retrieve(mandate.payment_method).customer
+        if mandate.id in theirs and owner is None:
+            return (f"`{mandate.id}` authorized `{mandate.payment_method}`, which section 2 detached: "
+                    f"its `status` is now `{mandate.status}` (and Stripe sent `mandate.updated`). An "
+                    "off-session charge needs an active mandate, so no renewal can use it again; only "
+                    "a new authorization (a SetupIntent and the redirect) makes a new one."
+                    + look.prediction_note(mandate.status))
+        seen = seen or (mandate, owner)
+    mandate, owner = seen
+    where = f"still attached to `{owner}`" if owner else "not one of the clock customer's"
+    raise NotYet(f"`{mandate.id}` authorizes `{mandate.payment_method}`, {where} (status "
+                 f"`{mandate.status}`). Find the clock customer's mandate whose PaymentMethod section 2 "
+                 "detached: list `client.v1.setup_intents.list(params={'customer': "
+                 "progress.require('clock_customer')})` and look at each `mandate`.")

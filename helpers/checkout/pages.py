@@ -18,6 +18,15 @@ button { font-size: 1rem; padding: .5em 1em; }
 """
 
 
+# The written notice of authorization Stripe asks a custom payment form to show before confirming,
+# in the text Stripe recommends (docs.stripe.com/payments/amazon-pay/set-up-future-payments,
+# "Present authorization terms on your payment form"), with this tutorial's business name.
+BUSINESS = "Stock Photo Service"
+MANDATE_TEXT = (f"By continuing, you authorize {BUSINESS} to debit your Amazon Pay account for this payment "
+                f"and future payments in accordance with {BUSINESS}'s terms, until this authorization is "
+                "revoked.")
+
+
 def _doc(title: str, head: str, body: str) -> str:
     return (
         f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{escape(title)}</title>"
@@ -35,7 +44,8 @@ def checkout_page(
 ) -> str:
     """The page with the button that runs stripe.confirmAmazonPaySetup."""
     head = f'<script src="{escape(stripe_js_url)}"></script>'
-    button = '<button id="setup" type="button">Set up Amazon Pay</button>'
+    button = (f'<p id="mandate">{escape(MANDATE_TEXT)}</p>'
+              '<button id="setup" type="button">Set up Amazon Pay</button>')
     if intent:
         about = (
             f'<p id="intent">SetupIntent <code>{escape(intent["id"])}</code>, status now: '

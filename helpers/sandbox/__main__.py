@@ -35,6 +35,10 @@ def _port_taken(args: argparse.Namespace, address: str) -> str:
             "start there. Stop that program or pass --port <another port>.")
 
 
+def _address(args: argparse.Namespace) -> str:
+    return f"http://[{args.host}]:{args.port}" if ":" in args.host else f"http://{args.host}:{args.port}"
+
+
 def serve(args: argparse.Namespace) -> int:
     public = args.public_url or os.environ.get("SANDBOX_PUBLIC_URL")
     if args.host not in process.LOOPBACK:
@@ -48,10 +52,13 @@ def serve(args: argparse.Namespace) -> int:
                   "and --allow-host with the name learners' kernels use (e.g. hub, for http://hub:12111).",
                   file=sys.stderr)
             return 2
-    address = f"http://[{args.host}]:{args.port}" if ":" in args.host else f"http://{args.host}:{args.port}"
-    if not process.port_is_free(args.port, args.host):
-        print(_port_taken(args, address), file=sys.stderr)
+    try:  # bound here, then served: no other program can take the port in between
+        listener = process.bound_socket(args.port, args.host)
+    except OSError:
+        print(_port_taken(args, _address(args)), file=sys.stderr)
         return 2
+    args.port = listener.getsockname()[1]  # --port 0: the free port the system chose
+    address = _address(args)
     import uvicorn
 
     from ..urls import public_base
@@ -99,7 +106,8 @@ def serve(args: argparse.Namespace) -> int:
             f"    {(public or address).rstrip('/')}/trainer/login#token={token}",
             flush=True,
         )
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+    uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, log_level="warning",
+                                  access_log=False)).run(sockets=[listener])
     return 0
 
 
@@ -244,7 +252,8 @@ def main(argv: list[str] | None = None) -> int:
                    "(default: this one, or the JupyterHub proxy path); learners' notebooks learn it from /health")
     p.add_argument("--allow-host", action="append", default=[], metavar="NAME",
                    help="a Host name to answer besides loopback and the public URL's (repeatable), e.g. hub")
-    p.add_argument("--port", type=int, default=process.DEFAULT_PORT)
+    p.add_argument("--port", type=int, default=process.DEFAULT_PORT,
+                   help="the port to listen on (0: a free one, announced in its first line and its lock file)")
     p.add_argument("--db", default=str(process.state_dir() / "sandbox.sqlite3"))
     p.add_argument("--api-version", help="the account's default API version (default: stripe-python's)")
     p.add_argument(

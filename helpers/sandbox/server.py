@@ -22,7 +22,7 @@ from .api.context import SITE, Site
 from .api.hosts import HostCheck, StripPublicPrefix
 from .api.pipeline import METHODS, WORKER_THREADS, BrowserCORS, Sandbox, not_found
 from .api.router import api
-from .classroom import control
+from .classroom import control, operations
 from .classroom.room import Room
 from .pages import dashboard, home, hosted, invoice_pages, signin, trainer, views
 from .resources import test_clocks, webhooks
@@ -82,6 +82,7 @@ def create_app(
         *hosted.routes(sandbox),
         *invoice_pages.routes(sandbox),
         *control.routes(sandbox, room),
+        *operations.routes(sandbox),  # what it answers, for the tutorial's API explorer
         *dashboard.routes(sandbox, dashboard_signer),  # the learner's Dashboard
         *trainer.routes(sandbox, room, dashboard_signer),  # the trainer's live view
         Mount(views.STATIC_PATH, views.STATIC),  # their scripts and styles

@@ -21,6 +21,7 @@ from support.states import (
     authorized_payment_method,
     failed_renewal,
     renewed,
+    trial_started,
     webhook_endpoint,
 )
 
@@ -87,6 +88,12 @@ STARTS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "07": renewed,
     "08": failed_renewal,
 }
+STARTS_OF_ONE = {"07-trial-ends": trial_started}  # an exercise that starts elsewhere in its notebook
+
+
+def start(exercise_id: str, ns: dict[str, Any]) -> None:
+    STARTS_OF_ONE.get(exercise_id, STARTS[exercise_id[:2]])(ns)
+
 
 # Typical wrong answers, and the words of the hint each must get.
 WRONG: dict[str, tuple[str, str]] = {
@@ -180,6 +187,43 @@ try:
 except stripe.StripeError:
     pass
 """, "First bring the customer back"),
+    "02-idempotent-retry": ("""
+params = {"email": "double.click@example.com"}
+client.v1.customers.create(params=params)
+client.v1.customers.create(params=params)
+""", "made two customers"),
+    "07-trial-ends": ("""
+clock = client.v1.test_helpers.test_clocks.retrieve(progress.require("trial_clock"))
+client.v1.test_helpers.test_clocks.advance(clock.id, params={"frozen_time": clock.frozen_time + 24 * 3600})
+while client.v1.test_helpers.test_clocks.retrieve(clock.id).status != "ready":
+    time.sleep(0.05)
+""", "is still `trialing`"),
+    "08-mandate-revoked": ("""
+from support.states import authorized_payment_method
+pm = client.v1.payment_methods.retrieve(authorized_payment_method(client, progress.require("clock_customer")))
+intent = client.v1.setup_intents.list(params={"customer": progress.require("clock_customer"), "limit": 1}).data[0]
+client.v1.mandates.retrieve(intent.mandate)
+""", "still attached to"),
+}
+# A second typical wrong answer for the exercises of issue 17, and its hint.
+MORE_WRONG: dict[str, tuple[str, str]] = {
+    "02-idempotent-retry": ("""
+import uuid
+key = str(uuid.uuid4())
+client.v1.customers.create(params={"email": "one@example.com"}, options={"idempotency_key": key})
+try:
+    client.v1.customers.create(params={"email": "two@example.com"}, options={"idempotency_key": key})
+except stripe.IdempotencyError:
+    pass
+""", "sent other parameters"),
+    "07-trial-ends": ("""
+other = client.v1.test_helpers.test_clocks.create(params={"frozen_time": 1798804800})
+client.v1.test_helpers.test_clocks.advance(other.id, params={"frozen_time": 1798804800 + 30 * 24 * 3600})
+""", "another test clock"),
+    "08-mandate-revoked": ("""
+subscription = client.v1.subscriptions.retrieve(progress.require("clock_subscription"))
+client.v1.invoices.retrieve(subscription.latest_invoice)
+""", "No attempt yet"),
 }
 IN_THE_BROWSER = {"04-fail-test-setup", "08-recover"}  # their solutions click through the redirect
 
@@ -191,7 +235,7 @@ def test_every_exercise_has_a_wrong_answer_and_a_start():
 
 @pytest.mark.parametrize("exercise_id", sorted(set(WRONG) - IN_THE_BROWSER))
 def test_the_solution_passes(kernel, exercise_id):
-    STARTS[exercise_id[:2]](kernel)
+    start(exercise_id, kernel)
     solve(exercise_id, kernel)
     assert_passes(exercise_id, kernel)
 
@@ -200,17 +244,32 @@ def test_the_solution_passes(kernel, exercise_id):
 @needs_chromium
 @pytest.mark.parametrize("exercise_id", sorted(IN_THE_BROWSER))
 def test_the_solution_passes_in_the_browser(kernel, server, exercise_id):
-    STARTS[exercise_id[:2]](kernel)
+    start(exercise_id, kernel)
     solve(exercise_id, kernel)
     assert_passes(exercise_id, kernel)
 
 
 @pytest.mark.parametrize("exercise_id", sorted(WRONG))
 def test_a_typical_wrong_answer_gets_its_hint(kernel, exercise_id):
-    STARTS[exercise_id[:2]](kernel)
-    code, hint = WRONG[exercise_id]
+    answer_wrongly(kernel, exercise_id, *WRONG[exercise_id])
+
+
+@pytest.mark.parametrize("exercise_id", sorted(MORE_WRONG))
+def test_another_wrong_answer_gets_its_hint(kernel, exercise_id):
+    answer_wrongly(kernel, exercise_id, *MORE_WRONG[exercise_id])
+
+
+def answer_wrongly(kernel: dict[str, Any], exercise_id: str, code: str, hint: str) -> None:
+    start(exercise_id, kernel)
     run(code, kernel)
     assert_hint(exercise_id, kernel, hint)
+
+
+def test_the_list_of_missed_events_wants_the_hour_of_the_outage(kernel):
+    """Issue 17.17: "the server was down for an hour" passed on a list of every invoice.paid ever."""
+    webhook_endpoint(kernel)
+    kernel["client"].v1.events.list(params={"type": "invoice.paid", "limit": 100})
+    assert_hint("06-list-events", kernel, "Ask only for the hour your server was down")
 
 
 def test_recovery_without_paying_is_told_that_stripe_does_not_retry(kernel):

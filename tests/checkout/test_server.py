@@ -33,6 +33,7 @@ from helpers.problems import NextStep
 from helpers.urls import path_segment
 from support.browser import chromium_path
 from support.stripe_objects import PUBLISHABLE, SECRET, post_json, setup_intent
+from support.waiting import PATIENCE
 
 
 def authorize_on_sandbox_page(url: str, action: str) -> None:
@@ -74,9 +75,9 @@ def checkout(sandbox):
     server.stop()
 
 
-def get(url: str) -> tuple[int, str]:
+def get(url: str, timeout: float = 10) -> tuple[int, str]:
     try:
-        with urllib.request.urlopen(url, timeout=10) as response:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
             return response.status, response.read().decode()
     except urllib.error.HTTPError as error:
         return error.code, error.read().decode()
@@ -86,7 +87,7 @@ def click_through(page, checkout: CheckoutServer, button: str) -> None:
     page.goto(checkout.url)
     page.locator("#setup").click()
     try:
-        page.wait_for_url("**/pm-redirects/authorize/**", timeout=10_000)
+        page.wait_for_url("**/pm-redirects/authorize/**", timeout=PATIENCE * 1000)
     except PlaywrightTimeout:
         pytest.fail(f"no redirect; the page shows: {page.locator('#error').inner_text()!r}")
     page.get_by_role("button", name=button).click()
@@ -245,11 +246,26 @@ def test_no_page_carries_the_secret_key(page, checkout, client):
 def test_test_mode_page_explains_stripe_listen():
     from helpers.checkout import pages
 
-    stripe_mode = pages.checkout_page(PUBLISHABLE, "https://js.stripe.com/v3/", "stripe", None)
+    stripe_mode = pages.checkout_page(PUBLISHABLE, "https://js.stripe.com/endive/stripe.js", "stripe", None)
     sandbox_mode = pages.checkout_page(PUBLISHABLE, "http://127.0.0.1:1/js/stripe.js", "sandbox", None)
     assert "stripe listen --forward-to" in stripe_mode
-    assert '<script src="https://js.stripe.com/v3/">' in stripe_mode
+    assert '<script src="https://js.stripe.com/endive/stripe.js">' in stripe_mode
     assert "stripe listen" not in sandbox_mode
+
+
+def test_the_checkout_page_shows_the_authorization_before_the_button():
+    """Issue 17.10: Stripe asks a custom form to show a written notice of authorization before
+    confirming; the page had none."""
+    from helpers.checkout import pages
+
+    page = pages.checkout_page(PUBLISHABLE, "http://127.0.0.1:1/js/stripe.js", "sandbox",
+                               {"id": "seti_1", "status": "requires_action"})
+    notice = "By continuing, you authorize Stock Photo Service to debit your Amazon Pay account"
+    assert notice in page and page.index(notice) < page.index('id="setup"')
+    assert "until this authorization is revoked." in page
+    done = pages.checkout_page(PUBLISHABLE, "http://127.0.0.1:1/js/stripe.js", "sandbox",
+                               {"id": "seti_1", "status": "succeeded"})
+    assert notice not in done  # nothing left to authorize
 
 
 # --- off the happy path (issue 9) and under attack (issue 11) ------------------------------------
@@ -311,15 +327,15 @@ def test_complete_checks_off_the_worker_threads_and_keeps_a_bounded_history(chec
     without bound. Many slow checks at once still answer, and only the newest outcomes are kept."""
     intent = setup_intent(client, checkout.url + "complete")  # stays requires_action: settles slowly
     checkout.register_setup_intent(intent)
-    checkout.settle_seconds = 1.0
+    checkout.settle_seconds = 2.0  # 24 checks, server_mod.MAX_CHECKS at a time: 12 s in all
     query = (f"setup_intent={intent.id}&setup_intent_client_secret={intent.client_secret}"
              "&redirect_status=succeeded")
     with concurrent.futures.ThreadPoolExecutor(24) as pool:
-        pending = [pool.submit(get, checkout.url + "complete?" + query) for _ in range(24)]
-        time.sleep(0.5)
-        started = time.monotonic()
-        assert get(checkout.url + "secret")[0] == 200  # the server still answers at once
-        assert time.monotonic() - started < 1
+        pending = [pool.submit(get, checkout.url + "complete?" + query, 120) for _ in range(24)]
+        time.sleep(0.5)  # most of them have arrived (a slow machine: fewer, and the test shows less)
+        assert get(checkout.url + "secret")[0] == 200
+        # answered while most checks still run, not queued behind them (counted, not timed)
+        assert sum(future.done() for future in pending) <= 12
         assert [future.result()[0] for future in pending] == [200] * 24
     assert len(checkout.outcomes) == server_mod.KEPT_OUTCOMES
 
@@ -364,8 +380,8 @@ def test_a_setup_intent_decided_elsewhere_ends_the_wait(checkout, client):
     checkout.register_setup_intent(intent)
     authorize_on_sandbox_page(intent.next_action.redirect_to_url.url, "authorize")
     started = time.monotonic()
-    outcome = checkout.wait_for_redirect(timeout=30, poll=0.1)
-    assert time.monotonic() - started < 5
+    outcome = checkout.wait_for_redirect(timeout=120, poll=0.1)
+    assert time.monotonic() - started < 60  # not the whole timeout
     assert (outcome.status, outcome.redirect_status) == ("succeeded", None)
     assert "succeeded" in str(outcome)
 
@@ -397,7 +413,7 @@ def test_await_redirect_after_success_returns_at_once(checkout, client, capsys):
     checkout.register_setup_intent(client.v1.setup_intents.retrieve(intent.id))
     started = time.monotonic()
     outcome = await_redirect(checkout, timeout=600)
-    assert time.monotonic() - started < 5 and outcome.succeeded
+    assert time.monotonic() - started < 60 and outcome.succeeded  # not the 600 s
     assert "Already done" in capsys.readouterr().out
 
 

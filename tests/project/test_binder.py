@@ -100,8 +100,8 @@ def test_post_build_installs_playwrights_chromium():
 def test_environment_yml_installs_the_package_with_its_launcher_entries():
     text = (ROOT / "environment.yml").read_text()
     pip = text.split("- pip:", 1)[1]
-    assert "- -e ." in pip
-    assert "jupyter-server-proxy" in text
+    assert "- -e ." in pip and "- -r requirements.lock.txt" in pip
+    assert "jupyter-server-proxy==" in (ROOT / "requirements.lock.txt").read_text()
 
 
 def test_the_launcher_entries_are_registered_for_jupyter_server_proxy():

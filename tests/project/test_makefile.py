@@ -51,3 +51,16 @@ def test_test_looks_for_a_browser_before_the_tests():
     browser = next(i for i, line in enumerate(commands) if "helpers.browser ensure" in line)
     first_test = next(i for i, line in enumerate(commands) if "run_notebooks.py check" in line or "pytest" in line)
     assert browser < first_test
+
+
+def test_test_runs_the_whole_suite_in_parallel_with_nbval_inside_it():
+    """Issue 20.8: one pytest run on every core, a worker more than cores (workers wait as often
+    as they compute); nbval is a test of that run, not a phase before it."""
+    commands = dry_run("-B", "test", "TEST_WORKERS=5").splitlines()
+    suite = [line for line in commands if "pytest" in line]
+    assert len(suite) == 1 and "-n 5 --dist loadgroup tests" in suite[0]
+    assert not [line for line in commands if "run_notebooks.py check" in line]
+    nbval = (ROOT / "tests" / "notebooks" / "test_saved_outputs.py").read_text()
+    assert '"run_notebooks.py"), "check"]' in nbval
+    default = dry_run("-B", "test-unit")
+    assert f"-n {(os.cpu_count() or 1) + 1} " in default

@@ -1,11 +1,10 @@
-"""What the repository promises besides code: clean notebooks and one dependency set."""
+"""What the repository promises besides code: clean notebooks, no keys (the dependency set: test_lock.py)."""
 
 from __future__ import annotations
 
 import json
 import re
 import subprocess
-import tomllib
 from pathlib import Path
 
 import pytest
@@ -20,8 +19,9 @@ RUN_SECRET = re.compile(r"_secret_(?!REDACTED\b)[A-Za-z0-9]+|#token=(?!REDACTED\
 MACHINE_PATH = re.compile(r"(?<![\w.])/(?:home|root|Users|tmp|work|var/folders)/[\w.-]+")
 
 
-def test_there_are_ten_ordered_notebooks():
-    assert [p.name[:3] for p in NOTEBOOKS] == [f"{i:02d}_" for i in range(10)]
+def test_there_are_ten_ordered_notebooks_and_the_explorer():
+    assert [p.name[:3] for p in NOTEBOOKS] == [f"{i:02d}_" for i in range(11)]
+    assert NOTEBOOKS[-1].name == "10_explore.ipynb"
 
 
 def _tracked_files() -> list[Path]:
@@ -70,22 +70,6 @@ def test_notebooks_are_committed_executed():
         cells = [c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"]
         unrun = [i for i, c in enumerate(cells) if c["execution_count"] is None]
         assert not unrun, f"{path.name}: code cells {unrun} were not executed (make notebooks)"
-
-
-def _name(requirement: str) -> str:
-    return re.split(r"[<>=!~ \[]", requirement.strip(), maxsplit=1)[0].lower()
-
-
-def test_environment_yml_has_the_same_dependencies_as_pyproject():
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    wanted = {_name(r) for r in project["dependencies"] + project["optional-dependencies"]["test"]}
-    text = (ROOT / "environment.yml").read_text()
-    block = text.split("dependencies:", 1)[1]
-    conda = {
-        _name(line.strip()[2:]) for line in block.splitlines()
-        if line.startswith("  - ") and not line.strip().startswith(("- python=", "- pip"))
-    }
-    assert conda == wanted
 
 
 def _notebooks_script():

@@ -101,6 +101,8 @@ def test_clean_copy_keeps_code_headings_and_tasks_without_solutions():
                                   outputs=[nbformat.v4.new_output("stream", text="active\n")]),
         nbformat.v4.new_markdown_cell("## Your turn: yearly\n\nPredict first.\n\n<details><summary>"
                                       "Solution</summary>\n\n```python\nanswer()\n```\n</details>\n"),
+        nbformat.v4.new_markdown_cell("## Recall\n\n**1.** Why?\n\n<details><summary>Answer</summary>\n\n"
+                                      "Because.\n\n</details>"),
         nbformat.v4.new_markdown_cell("## Key points\n\n* one\n* two"),
     ])
     cleaned = clean_notebooks.clean(notebook)
@@ -109,7 +111,8 @@ def test_clean_copy_keeps_code_headings_and_tasks_without_solutions():
     assert sources[1] == "subscription = create()"
     assert cleaned.cells[1].outputs == [] and cleaned.cells[1].execution_count is None
     assert sources[2] == "## Your turn: yearly\n\nPredict first."
-    assert sources[3] == "## Key points"
-    assert len(sources) == 4  # the explanation-only cell is gone
-    assert [c.id for c in cleaned.cells] == [notebook.cells[i].id for i in (0, 2, 3, 4)]
+    assert sources[3] == "## Recall\n\n**1.** Why?"  # the questions stay, as fastbook's do
+    assert sources[4] == "## Key points"
+    assert len(sources) == 5  # the explanation-only cell is gone
+    assert [c.id for c in cleaned.cells] == [notebook.cells[i].id for i in (0, 2, 3, 4, 5)]
     nbformat.validate(cleaned)

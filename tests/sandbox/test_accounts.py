@@ -35,6 +35,11 @@ from support.stripe_objects import (
     subscribe,
     unique,
 )
+from support.waiting import PATIENCE
+
+# One worker runs this module's tests (make test runs them in parallel, --dist loadgroup): its
+# module-scoped server starts once, not once per worker.
+pytestmark = pytest.mark.xdist_group("accounts-sandboxes")
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -254,12 +259,15 @@ def test_the_pairing_is_one_way_and_documented():
 
 def test_webhooks_carry_only_their_accounts_events(two_accounts):
     proc, a_key, b_key, ids, receiver = two_accounts
-    mine = make_client(proc.url, a_key).v1.customers.create(params={"email": "a2@example.com"})
-    make_client(proc.url, b_key).v1.customers.create(params={"email": "b2@example.com"})
-    wanted = make_client(proc.url, a_key).v1.events.list(params={"type": "customer.created", "limit": 1}).data[0]
+    a, b = make_client(proc.url, a_key), make_client(proc.url, b_key)
+    theirs = b.v1.customers.create(params={"email": "b2@example.com"})  # B's event first
+    mine = a.v1.customers.create(params={"email": "a2@example.com"})
+    b_event = b.v1.events.list(params={"type": "customer.created", "limit": 1}).data[0]
+    assert b_event.data.object.id == theirs.id
+    assert b_event.pending_webhooks == 0  # queued to no endpoint: B has none
+    wanted = a.v1.events.list(params={"type": "customer.created", "limit": 1}).data[0]
     assert wanted.data.object.id == mine.id
-    receiver.wait_for({wanted.id})
-    time.sleep(0.5)  # B's event, had it been queued to A's endpoint, would be there by now
+    receiver.wait_for({wanted.id})  # an endpoint gets its events in order: B's would be in already
     got = [json.loads(body)["data"]["object"]["email"] for body, _ in receiver.received]
     assert "b2@example.com" not in got and "a2@example.com" in got
 
@@ -273,7 +281,7 @@ def test_a_clock_advances_in_its_own_account(two_accounts):
     sub = subscribe(a, customer.id, monthly_price(a).id, si.payment_method)
     before_b = {i.id for i in b.v1.invoices.list(params={"limit": 100}).data}
     a.v1.test_helpers.test_clocks.advance(clock.id, params={"frozen_time": frozen + 32 * 86400})
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + PATIENCE
     while a.v1.test_helpers.test_clocks.retrieve(clock.id).status != "ready":
         assert time.monotonic() < deadline
         time.sleep(0.05)
@@ -397,7 +405,7 @@ def test_a_sandbox_started_by_hand_on_the_own_state_dir_is_adopted(machine):
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     try:
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + PATIENCE
         while process.health(f"http://127.0.0.1:{port}") is None:
             assert time.monotonic() < deadline and proc.poll() is None
             time.sleep(0.05)

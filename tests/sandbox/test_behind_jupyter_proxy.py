@@ -13,9 +13,6 @@ import json
 import os
 import re
 import secrets
-import subprocess
-import sys
-import time
 import urllib.parse
 
 import httpx
@@ -23,11 +20,15 @@ import pytest
 
 from helpers import settings
 from helpers.checkout import server as checkout_server
-from helpers.sandbox.client import launcher, process
+from helpers.sandbox.client import launcher
 from support.browser import chromium_path
+from support.jupyter import jupyterlab
 from support.stripe_objects import make_client, open_invoice, setup_intent
+from support.waiting import PATIENCE
 
-pytestmark = pytest.mark.browser
+# One worker runs this module's tests (make test runs them in parallel, --dist loadgroup): its
+# module-scoped server starts once, not once per worker.
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("jupyterlab-hub")]
 
 PREFIX = "/user/jenny/"
 HUB = "hub.test"  # Chromium maps it to 127.0.0.1: the Host header names another host, as on a hub
@@ -47,41 +48,17 @@ def hub(tmp_path_factory):
         pytest.skip("no Chromium")
     root = tmp_path_factory.mktemp("hub")
     state = root / "state"
-    port, token = process.free_port(), secrets.token_hex(16)
+    token = secrets.token_hex(16)
     env = {
         **os.environ, "JUPYTERHUB_SERVICE_PREFIX": PREFIX, "TUTORIAL_STATE_DIR": str(state),
-        "TUTORIAL_SANDBOX_PORT": str(process.free_port()),  # never the developer's 12111
-        "JUPYTER_CONFIG_DIR": str(root / "config"), "JUPYTER_RUNTIME_DIR": str(root / "runtime"),
-        "JUPYTER_DATA_DIR": str(root / "data"),
+        "TUTORIAL_SANDBOX_PORT": "0",  # a free port, never the developer's 12111
+        "JUPYTER_CONFIG_DIR": str(root / "config"), "JUPYTER_DATA_DIR": str(root / "data"),
     }
     env.pop("TUTORIAL_SANDBOX_URL", None)
-    log = open(root / "lab.log", "wb")  # noqa: SIM115
-    lab = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ServerApp.ip=127.0.0.1",
-         f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--ServerApp.base_url={PREFIX}",
-         f"--IdentityProvider.token={token}", "--ServerApp.allow_remote_access=True", "--allow-root",
-         f"--ServerApp.root_dir={root}"],
-        env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}{PREFIX}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        assert lab.poll() is None, (root / "lab.log").read_text()[-3000:]
-        try:
-            if httpx.get(f"{base}api/status", params={"token": token}, timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.3)
-    else:
-        lab.kill()
-        pytest.fail("JupyterLab did not start within 60 s")
-    yield {"port": port, "token": token, "state": state, "env": env, "url": f"http://{HUB}:{port}"}
-    lab.terminate()
-    try:
-        lab.wait(15)
-    except subprocess.TimeoutExpired:
-        lab.kill()
-    log.close()
+    options = (f"--ServerApp.base_url={PREFIX}", "--ServerApp.allow_remote_access=True")
+    with jupyterlab(root, token, *options, env=env) as server:
+        port = server["port"]
+        yield {"port": port, "token": token, "state": state, "env": env, "url": f"http://{HUB}:{port}"}
     recorded = state / "sandbox.json"
     if recorded.exists():  # the sandbox the launcher started (detached, like a notebook's)
         pid = json.loads(recorded.read_text()).get("pid")
@@ -97,7 +74,7 @@ def hub_browser(hub, playwright):
     )
     context = chromium.new_context()
     page = context.new_page()
-    page.set_default_timeout(20_000)
+    page.set_default_timeout(PATIENCE * 1000)  # JupyterLab on a busy machine
     page.goto(f"{hub['url']}{PREFIX}lab?token={hub['token']}")  # logs in: JupyterLab sets its cookie
     yield context
     chromium.close()

@@ -22,6 +22,7 @@ from helpers.sandbox.server import create_app
 from helpers.sandbox.shared.ids import random_token
 from helpers.sandbox.state.store import Store
 from support.stripe_objects import make_client
+from support.waiting import PATIENCE
 
 with warnings.catch_warnings():  # starlette 1.x would rather have httpx2 drive its TestClient
     warnings.simplefilter("ignore")
@@ -37,7 +38,7 @@ def serve(tmp_path, *args: str, wait: bool = True) -> tuple[subprocess.Popen, in
          *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     if wait:
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + PATIENCE
         while proc.poll() is None and time.monotonic() < deadline:
             if process.health(f"http://127.0.0.2:{port}", 0.5):
                 break

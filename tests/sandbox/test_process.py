@@ -19,6 +19,7 @@ import pytest
 from helpers.sandbox.client import process
 from helpers.sandbox.state.store import Store
 from support.stripe_objects import SECRET, make_client
+from support.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 DAHLIA = "2026-06-24.dahlia"
@@ -61,6 +62,49 @@ def test_serve_refuses_a_taken_port(tmp_path):
         assert "Traceback" not in done.stderr
         with pytest.raises(process.SandboxError, match="taken"):
             process.start(tmp_path / "y.sqlite3", port)
+
+
+def test_start_binds_a_free_port_itself_so_nobody_takes_it_in_between(own, monkeypatch):
+    """A port picked free and bound a moment later can be taken in between (busy test runs
+    did): the sandbox binds port 0 itself and announces the port it got."""
+    with socket.socket() as taker:
+        taker.bind(("127.0.0.1", 0))
+        taker.listen()
+        taken = taker.getsockname()[1]
+        monkeypatch.setattr(process, "free_port", lambda: taken)  # what a pick-then-bind would get
+        proc = own()
+        assert proc.port != taken and proc.url == f"http://127.0.0.1:{proc.port}"
+        assert process.health(proc.url)["pid"] == proc.process.pid
+        assert process.announced_url(proc.db, proc.process.pid) == proc.url
+        assert process.announced_url(proc.db, proc.process.pid + 1) is None  # another process's word
+
+
+def test_serve_on_port_0_says_which_port_it_got(tmp_path):
+    proc = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "helpers.sandbox", "serve", "--port", "0", "--db", str(tmp_path / "z.sqlite3")],
+        stdout=subprocess.PIPE, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    try:
+        first = proc.stdout.readline()
+        url = first.split(" on ", 1)[1].split()[0]
+        assert url.startswith("http://127.0.0.1:") and not url.endswith(":0")
+        assert wait_until(lambda: process.health(url), "the sandbox to answer")["pid"] == proc.pid
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def test_a_sandbox_that_died_starts_again_on_the_port_it_had(tmp_path, monkeypatch):
+    """The kernel's client still points at the old address: the restart must land there."""
+    monkeypatch.setenv("TUTORIAL_STATE_DIR", str(tmp_path))
+    monkeypatch.setenv("TUTORIAL_SANDBOX_PORT", "0")
+    first = process.ensure_running()
+    try:
+        os.kill(json.loads((tmp_path / "sandbox.json").read_text())["pid"], signal.SIGKILL)
+        wait_until(lambda: process.health(first, 0.2) is None, "the killed sandbox to stop answering")
+        assert process.ensure_running() == first
+    finally:
+        assert process.stop_recorded() is True
 
 
 def test_start_cli_prints_the_address_or_one_sentence(tmp_path):
@@ -232,7 +276,7 @@ def test_account_default_api_version(own):
 
 def test_unknown_default_api_version_is_refused(tmp_path):
     done = cli(
-        "serve", "--port", str(process.free_port()), "--db", str(tmp_path / "v.sqlite3"),
+        "serve", "--port", "0", "--db", str(tmp_path / "v.sqlite3"),
         "--api-version", "2099-01-01.future", state_dir=tmp_path,
     )
     assert done.returncode != 0
@@ -441,7 +485,7 @@ def test_port_is_free_on_ipv6_loopback():
 
 def test_ensure_running_from_two_kernels_at_once_starts_one_sandbox(tmp_path, monkeypatch):
     monkeypatch.setenv("TUTORIAL_STATE_DIR", str(tmp_path))
-    monkeypatch.setenv("TUTORIAL_SANDBOX_PORT", str(process.free_port()))
+    monkeypatch.setenv("TUTORIAL_SANDBOX_PORT", "0")
     results: list[str] = []
     errors: list[BaseException] = []
     barrier = threading.Barrier(2)

@@ -30,6 +30,11 @@ from helpers.sandbox.state.accounts import Accounts
 from helpers.sandbox.state.store import Store
 from support.receiver import Receiver
 from support.stripe_objects import SECRET, make_client, unique, unique_email
+from support.waiting import PATIENCE
+
+# One worker runs this module's tests (make test runs them in parallel, --dist loadgroup): its
+# module-scoped server starts once, not once per worker.
+pytestmark = pytest.mark.xdist_group("scale-sandboxes")
 
 with warnings.catch_warnings():  # starlette 1.x would rather have httpx2 drive its TestClient
     warnings.simplefilter("ignore")
@@ -142,7 +147,7 @@ def test_a_second_sandbox_on_the_same_database_is_refused(tmp_path):
     first = process.start(db, log=tmp_path / "first.log")
     try:
         done = subprocess.run(  # noqa: S603
-            [sys.executable, "-m", "helpers.sandbox", "serve", "--port", str(process.free_port()), "--db", str(db)],
+            [sys.executable, "-m", "helpers.sandbox", "serve", "--port", "0", "--db", str(db)],
             capture_output=True, text=True, timeout=30, cwd=ROOT, check=False,
             env={**os.environ, "PYTHONPATH": str(ROOT)},
         )
@@ -278,7 +283,7 @@ def quick_webhooks(tmp_path_factory):
     proc.stop()
 
 
-def attempts_when_recorded(proc, event_id: str, endpoint_id: str, wait: float = 20.0) -> list[dict]:
+def attempts_when_recorded(proc, event_id: str, endpoint_id: str, wait: float = PATIENCE) -> list[dict]:
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
         found = webhooks.attempts_for(Store(proc.db), event_id, endpoint_id)
@@ -355,7 +360,7 @@ def fast_webhooks_pair(tmp_path):
         proc.stop()
 
 
-def wait_until(condition, seconds: float = 15.0) -> None:
+def wait_until(condition, seconds: float = PATIENCE) -> None:
     deadline = time.monotonic() + seconds
     while not condition():
         assert time.monotonic() < deadline, "the condition never held"

@@ -4,35 +4,38 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 from helpers.sandbox import resources  # noqa: F401 - resources registers the routes
 from helpers.sandbox.client import process
+from support.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @contextlib.contextmanager
 def classroom_sandbox(directory: Path) -> Iterator[tuple[str, str]]:
-    """``serve --classroom`` on a free port, until the block ends: its URL and what it printed."""
-    port = process.free_port()
+    """``serve --classroom`` on a free port (bound by the sandbox itself), until the block ends:
+    its URL and what it printed."""
     printed = directory / "classroom.log"
     with open(printed, "w") as log:
         proc = subprocess.Popen(  # noqa: S603
-            [sys.executable, "-m", "helpers.sandbox", "serve", "--classroom", "--port", str(port),
+            [sys.executable, "-m", "helpers.sandbox", "serve", "--classroom", "--port", "0",
              "--db", str(directory / "room.sqlite3")],
             env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
         )
         try:
-            url = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 20
-            while process.health(url) is None or "Trainer's view" not in printed.read_text():
-                assert time.monotonic() < deadline and proc.poll() is None, printed.read_text()
-                time.sleep(0.05)
+            def up() -> str | None:
+                assert proc.poll() is None, printed.read_text()
+                found = re.search(r"Stripe sandbox on (http://\S+)", printed.read_text())
+                ready = found and "Trainer's view" in printed.read_text() and process.health(found[1])
+                return found[1] if ready else None
+
+            url = wait_until(up, "the classroom sandbox to answer")
             yield url, printed.read_text()
         finally:
             proc.terminate()

@@ -102,7 +102,7 @@ class Learner:
         self.state = state_dir
         self.env = {
             "TUTORIAL_MODE": "sandbox", "TUTORIAL_STATE_DIR": str(state_dir),
-            "TUTORIAL_SANDBOX_PORT": str(process.free_port()), "TUTORIAL_AUTOPILOT": "1",
+            "TUTORIAL_SANDBOX_PORT": "0", "TUTORIAL_AUTOPILOT": "1",  # 0: a free port, bound by the sandbox
             "PYTHONHASHSEED": "0",
         }
         self.runs: list[Run] = []

@@ -8,6 +8,7 @@ import threading
 import time
 
 from helpers.sandbox.client import process
+from support.waiting import PATIENCE
 
 
 class Receiver:
@@ -52,7 +53,7 @@ class Receiver:
     def event_ids(self) -> list[str]:
         return [json.loads(body)["id"] for body, _ in self.received]
 
-    def wait_for(self, ids: set[str], timeout: float = 15.0) -> None:
+    def wait_for(self, ids: set[str], timeout: float = PATIENCE) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if ids <= set(self.event_ids()):

@@ -12,6 +12,7 @@ import stripe
 
 from helpers import progress
 from helpers.forms import one_month_and_a_day
+from helpers.show import request
 
 GUIDE_SETUP = {
     "confirm": True,
@@ -35,25 +36,44 @@ def advance(client: stripe.StripeClient, clock_id: str, to: int) -> None:
         time.sleep(0.05)
 
 
+def subscribed_on_a_clock(client: stripe.StripeClient, email: str, clock_name: str, prefix: str,
+                          **subscription: Any) -> tuple[Any, Any]:
+    """A test clock at ``CLOCK_START``, a customer on it with Amazon Pay authorized, and the guide's
+    subscription, recorded as ``clock_name``, ``<prefix>_customer`` and ``<prefix>_subscription``."""
+    price = progress.catch_up("price")["price"]
+    clock = client.v1.test_helpers.test_clocks.create(params={"frozen_time": int(CLOCK_START.timestamp())})
+    progress.remember(clock_name, clock.id)
+    customer = client.v1.customers.create(params={"email": email, "test_clock": clock.id})
+    progress.remember(f"{prefix}_customer", customer.id)
+    created = client.v1.subscriptions.create(params={
+        "customer": customer.id, "items": [{"price": price}], "off_session": True,
+        "default_payment_method": authorized_payment_method(client, customer.id), **subscription,
+    })
+    progress.remember(f"{prefix}_subscription", created.id)
+    return clock, created
+
+
 def renewed(ns: dict[str, Any], months: int = 3) -> int:
     """Notebook 07's state: a customer on a test clock, subscribed, renewed ``months`` times.
     Returns the clock's time."""
     client = ns["client"]
-    price = progress.catch_up("price")["price"]
-    clock = client.v1.test_helpers.test_clocks.create(params={"frozen_time": int(CLOCK_START.timestamp())})
-    progress.remember("test_clock", clock.id)
-    customer = client.v1.customers.create(params={"email": "renewals@example.com", "test_clock": clock.id})
-    progress.remember("clock_customer", customer.id)
-    subscription = client.v1.subscriptions.create(params={
-        "customer": customer.id, "items": [{"price": price}], "off_session": True,
-        "default_payment_method": authorized_payment_method(client, customer.id),
-    })
-    progress.remember("clock_subscription", subscription.id)
+    clock, _ = subscribed_on_a_clock(client, "renewals@example.com", "test_clock", "clock")
     now = CLOCK_START
     for _ in range(months):
         now = one_month_and_a_day(now)
         advance(client, clock.id, int(now.timestamp()))
     return int(now.timestamp())
+
+
+def trial_started(ns: dict[str, Any]) -> None:
+    """Notebook 07's trial: a customer on a clock of its own, subscribed with a 14-day trial, the
+    clock at the moment Stripe sends ``customer.subscription.trial_will_end`` (three days left)."""
+    client = ns["client"]
+    clock, subscription = subscribed_on_a_clock(client, "trial@example.com", "trial_clock", "trial_clock",
+                                                trial_period_days=14)
+    to = subscription.trial_end - 3 * 24 * 3600
+    request({"frozen_time": to})  # the notebook's own advance, as its cell makes it
+    advance(client, clock.id, to)
 
 
 def failed_renewal(ns: dict[str, Any]) -> None:

@@ -17,6 +17,7 @@ import httpx
 import stripe
 
 from helpers.sandbox.api import schema
+from support.waiting import PATIENCE
 
 SECRET = "sk_test_sandbox"
 
@@ -140,7 +141,7 @@ def new_clock(client, frozen_time: int = JAN_31) -> stripe.test_helpers.TestCloc
     return clock
 
 
-def wait_ready(client, clock_id: str, timeout: float = 20.0) -> stripe.test_helpers.TestClock:
+def wait_ready(client, clock_id: str, timeout: float = PATIENCE) -> stripe.test_helpers.TestClock:
     """Poll ``retrieve`` until the clock is ready, as a stripe-python user must."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

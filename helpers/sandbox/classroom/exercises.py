@@ -34,6 +34,7 @@ EXERCISES = (
     Exercise("01-default-price", "default price"),
     Exercise("02-retrieve-by-id", "by ID"),
     Exercise("02-missing-customer", "missing cust."),
+    Exercise("02-idempotent-retry", "idempotency"),
     Exercise("03-no-return-url", "no return_url"),
     Exercise("03-allowed-payment-method-types", "allowed types"),
     Exercise("04-confirm-succeeded", "confirm again"),
@@ -45,8 +46,10 @@ EXERCISES = (
     Exercise("06-list-events", "list events"),
     Exercise("07-advance-too-far", "too far"),
     Exercise("07-next-renewal", "next renewal"),
+    Exercise("07-trial-ends", "trial ends"),
     Exercise("08-no-retry", "no retry"),
     Exercise("08-recover", "recover"),
+    Exercise("08-mandate-revoked", "mandate gone"),
 )
 IDS = tuple(e.id for e in EXERCISES)
 

@@ -50,6 +50,7 @@ _ID = r"[^/]+"
 EXPECTED = (
     Expected("POST", "/v1/setup_intents", 400, "payment_method_types_no_longer_supported", "payment_method_types",
              "03's lesson on API versions", notebook="03"),
+    Expected("POST", "/v1/customers", 400, None, None, "02's lesson on idempotency keys", notebook="02"),
     *(Expected(method, path, status, code, param, _exercise(exercise), exercise)
       for method, path, status, code, param, exercise in (
           ("GET", "/v1/customers/cus_doesnotexist", 404, "resource_missing", "id", "02-missing-customer"),

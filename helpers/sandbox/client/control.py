@@ -74,3 +74,9 @@ def dashboard_link() -> tuple[str, int]:
     (``dashboard/login#token=…``), and when its token expires (Unix time)."""
     answer = _control("POST", "dashboard-link")
     return answer["path"], answer["expires"]
+
+
+def operations() -> dict:
+    """What the sandbox answers: ``operations`` (method, path, stripe-python params class),
+    ``api_versions`` (the versions it models, newest first) and ``default_api_version``."""
+    return _control("GET", "operations")

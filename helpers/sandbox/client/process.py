@@ -67,15 +67,26 @@ def state_dir() -> Path:
     return Path.home() / ".amazon-pay-tutorial"
 
 
+def bound_socket(port: int, host: str = HOST) -> socket.socket:
+    """A TCP socket bound to ``host:port`` (IPv4 or IPv6, as ``host`` is; port 0: a free port,
+    chosen by the system as it binds, so nobody can take it in between). Raises OSError."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
 def port_is_free(port: int, host: str = HOST) -> bool:
     """Whether ``host:port`` can be bound (IPv4 or IPv6, as ``host`` is)."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((host, port))
-        except OSError:
-            return False
+    try:
+        bound_socket(port, host).close()
+    except OSError:
+        return False
     return True
 
 
@@ -132,9 +143,22 @@ def hold_database(db: Path, url: str) -> object | None:
 
 
 def free_port() -> int:
+    """A port free now, for a server that cannot bind port 0 itself. Someone else may take it
+    before that server binds it: the sandbox binds port 0 instead (``start``, ``serve --port 0``)."""
     with socket.socket() as sock:
         sock.bind((HOST, 0))
         return sock.getsockname()[1]
+
+
+def announced_url(db: Path, pid: int) -> str | None:
+    """The address that the sandbox process ``pid`` wrote beside ``db`` once it listened (its
+    lock file: "pid N, URL"), or None before then. How ``start`` learns a port the sandbox chose."""
+    try:
+        text = Path(f"{db}.lock").read_text()
+    except OSError:
+        return None
+    owner, _, url = text.partition(", ")
+    return url.strip() or None if owner == f"pid {pid}" else None
 
 
 def health(url: str, timeout: float = 1.0) -> dict | None:
@@ -178,13 +202,18 @@ def rotate(log: Path) -> None:
         log.replace(log.with_name(log.name + ".1"))
 
 
+START_TIMEOUT = 60.0  # seconds; a sandbox starts in about 1 s of CPU, later on a busy machine
+
+
 def start(
     db: Path, port: int | None = None, *, api_version: str | None = None, log: Path | None = None,
-    detached: bool = False, timeout: float = 20.0,
+    detached: bool = False, timeout: float = START_TIMEOUT,
 ) -> SandboxProcess:
-    """Start ``python -m helpers.sandbox serve`` and wait until it answers."""
-    port = port or free_port()
-    if not port_is_free(port):
+    """Start ``python -m helpers.sandbox serve`` and wait until it answers. Without ``port`` (or
+    with 0) the sandbox binds a free port itself and announces it (where there is no file locking,
+    on Windows, a free port is picked here)."""
+    port = port or (0 if fcntl else free_port())
+    if port and not port_is_free(port):
         raise SandboxError(
             f"Port {port} on {HOST} is taken by another program, so the sandbox cannot start there. "
             "Stop that program, or choose another port with TUTORIAL_SANDBOX_PORT=<port>."
@@ -202,16 +231,18 @@ def start(
         cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
         start_new_session=detached, env=env,
     )
-    url = f"http://{HOST}:{port}"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise SandboxError(f"The sandbox exited at start (code {proc.returncode}); see {log or 'its output'}.")
-        if health(url, 0.5):
-            return SandboxProcess(url, port, db, proc)
+        url = f"http://{HOST}:{port}" if port else announced_url(db, proc.pid)
+        doc = health(url, 0.5) if url else None
+        if doc is not None and doc.get("pid") == proc.pid:
+            return SandboxProcess(url, urllib.parse.urlsplit(url).port, db, proc)
         time.sleep(0.05)
     proc.kill()
-    raise SandboxError(f"The sandbox did not answer on {url} within {timeout:.0f} s.")
+    where = f" on {HOST}:{port}" if port else ""
+    raise SandboxError(f"The sandbox did not answer{where} within {timeout:.0f} s.")
 
 
 def _record() -> Path:
@@ -242,26 +273,39 @@ def ensure_running() -> str:
         return running_url() or _adopt_or_start(directory)
 
 
+def _recorded_port() -> int | None:
+    """The port the learner's sandbox had when it last ran (its record outlives a crash)."""
+    try:
+        port = json.loads(_record().read_text()).get("port")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return port if isinstance(port, int) and port > 0 else None
+
+
 def _adopt_or_start(directory: Path) -> str:
     """Adopt the sandbox that already serves this state directory (``make sandbox``), else
-    start one: on TUTORIAL_SANDBOX_PORT, or on 12111, or, when 12111 is someone else's, on a
-    free port."""
+    start one: on TUTORIAL_SANDBOX_PORT; else on the port it had before it stopped unasked (so
+    that a kernel's client still reaches it), or on 12111, or, when that is someone else's, on a
+    free port (TUTORIAL_SANDBOX_PORT=0: a free port, never 12111)."""
     serving = holder(database())
     if serving and _is_mine(health(serving)):
         _record().write_text(json.dumps({"url": serving, "port": urllib.parse.urlsplit(serving).port}))
         return serving
     configured = os.environ.get("TUTORIAL_SANDBOX_PORT")
     port = int(configured or DEFAULT_PORT)
-    if not port_is_free(port):
+    if port and not port_is_free(port):
         if configured:
             raise SandboxError(
                 f"Port {port} on {HOST} (TUTORIAL_SANDBOX_PORT) is taken by another program, or by another "
                 "learner's sandbox, so yours cannot start there. Choose another port, or unset "
                 "TUTORIAL_SANDBOX_PORT and one is picked for you."
             )
-        port = free_port()  # 12111 is someone else's: never use their sandbox
+    if not (configured and port):
+        wanted = (_recorded_port(), None if configured else DEFAULT_PORT)
+        # 12111 taken (someone else's: never use their sandbox), or "0": the sandbox binds a free one
+        port = next((p for p in wanted if p and port_is_free(p)), 0)
     proc = start(database(), port, log=directory / "sandbox.log", detached=True)
-    _record().write_text(json.dumps({"url": proc.url, "port": port, "pid": proc.process.pid}))
+    _record().write_text(json.dumps({"url": proc.url, "port": proc.port, "pid": proc.process.pid}))
     return proc.url
 
 

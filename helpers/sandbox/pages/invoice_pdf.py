@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from fpdf import FPDF
-
 # fpdf2's built-in fonts cover Latin-1; other characters print as "?" (no font file to ship).
 ENCODING = "latin-1"
 
@@ -25,6 +23,9 @@ def _money(amount: int, currency: str) -> str:
 
 def render(invoice: dict[str, Any], merchant: str) -> bytes:
     """The invoice's PDF: who bills whom, its number and dates, its lines and totals."""
+    # Imported here: fpdf2 takes longer to import than the rest of the sandbox (0.5 s of every start).
+    from fpdf import FPDF
+
     pdf = FPDF(format="A4")
     pdf.set_title(_text(f"Invoice {invoice.get('number') or invoice['id']}"))
     pdf.set_author(_text(merchant))

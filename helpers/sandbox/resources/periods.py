@@ -6,6 +6,10 @@ import calendar
 from datetime import UTC, datetime
 
 DAY = 86400
+# customer.subscription.trial_will_end "Occurs three days before a subscription's trial period is
+# scheduled to end" (Stripe's event types; stripe-ruby's V1CustomerSubscriptionTrialWillEndEvent:
+# "If a trial is shortened so that fewer than three days remain, this event can fire immediately").
+TRIAL_NOTICE = 3 * DAY
 
 
 def add_interval(anchor: int, interval: str, count: int) -> int:

@@ -1,5 +1,6 @@
-"""What happens to subscriptions while a test clock moves: renewals, trial ends, scheduled
-cancellations and incomplete subscriptions expiring, each at its own moment, in time order."""
+"""What happens to subscriptions while a test clock moves: renewals, trial ends (and the notice
+three days before), scheduled cancellations and incomplete subscriptions expiring, each at its own
+moment, in time order."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from typing import Any
 from ..api.context import Actor
 from ..shared.ids import new_id
 from ..state.store import Store
-from . import invoices, payments, subscriptions
-from .periods import period_end, two_years
+from . import events, invoices, payments, subscriptions
+from .periods import TRIAL_NOTICE, period_end, two_years
 
 INCOMPLETE_EXPIRES = 23 * 3600
 BILLING = ("active", "past_due", "trialing")
@@ -29,8 +30,17 @@ def due_at(sub: dict[str, Any]) -> int | None:
         return sub["created"] + INCOMPLETE_EXPIRES
     if sub["status"] not in BILLING:
         return None
+    if (notice := trial_notice_at(sub)) is not None:
+        return notice
     end = sub["items"]["data"][0]["current_period_end"]
     return min(end, sub["cancel_at"]) if sub["cancel_at"] else end
+
+
+def trial_notice_at(sub: dict[str, Any]) -> int | None:
+    """When ``customer.subscription.trial_will_end`` is due (None: not trialing, or sent)."""
+    if sub["status"] != "trialing" or sub.get("_trial_notice_sent") or not sub["trial_end"]:
+        return None
+    return max(sub["trial_end"] - TRIAL_NOTICE, sub["created"])
 
 
 def furthest(store: Store, clock: dict[str, Any]) -> tuple[int, str]:
@@ -64,6 +74,8 @@ def run_until(store: Store, account_version: str, clock_id: str, until: int) -> 
 def step(actor: Actor, sub: dict[str, Any], now: int) -> None:
     if sub["status"] == "incomplete":
         expire(actor, sub, now)
+    elif trial_notice_at(sub) is not None:
+        notify_trial_end(actor, sub, now)
     elif sub["cancel_at"] and sub["cancel_at"] <= now:
         subscriptions.cancel_now(actor, sub, now)
     else:
@@ -78,6 +90,13 @@ def expire(actor: Actor, sub: dict[str, Any], now: int) -> None:
     invoice = actor.store.find(sub["latest_invoice"])
     if invoice and invoice["status"] == "open":
         invoices.void(actor, invoice, now)
+
+
+def notify_trial_end(actor: Actor, sub: dict[str, Any], now: int) -> None:
+    """Three days before the trial ends (at once, for a shorter trial): tell the merchant."""
+    sub["_trial_notice_sent"] = True
+    actor.store.save(sub)
+    events.emit(actor, "customer.subscription.trial_will_end", sub, created=now)
 
 
 def renew(actor: Actor, sub: dict[str, Any], now: int) -> None:

@@ -228,7 +228,8 @@ def _confirm(req: ApiRequest, intent: dict[str, Any], p: dict[str, Any]) -> None
     if pm["type"] in REDIRECT_TYPES and not return_url:
         raise StripeError(
             f"A return_url must be specified: {pm['type']} redirects the customer to authorize the "
-            "setup, then sends them back to return_url.",
+            "setup, then sends them back to return_url. (The sandbox's wording; Stripe's own message "
+            "is longer.)",
             code="parameter_missing",
             param="return_url",
         )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from ...limits import US_CURRENCIES
 from ...urls import path_segment
 from ..api.context import ApiRequest
 from ..api.router import api
@@ -14,7 +15,7 @@ from ..shared.errors import StripeError, missing
 from ..shared.ids import new_id
 from . import clock_limits, customers, events, invoices, payment_methods, payments
 from .common import MAX_AMOUNT, MAX_TIMESTAMP, created_filter, metadata
-from .periods import DAY, period_end
+from .periods import DAY, TRIAL_NOTICE, period_end
 
 MAX_TRIAL_DAYS = 730
 NO_SOURCE = (
@@ -134,17 +135,17 @@ def checked_payment_method(req: Any, customer: dict[str, Any], pm_id: str, param
 
 
 def check_currency(pm: dict[str, Any] | None, currency: str, param: str) -> None:
-    """Amazon Pay charges its presentment currencies; a US business, USD only."""
+    """Amazon Pay charges its presentment currencies; the sandbox's US account, USD only (limits.US_CURRENCIES)."""
     if pm is None or pm["type"] != "amazon_pay" or currency in payments.ACCOUNT_CURRENCIES:
         return
     if currency in payments.AMAZON_PAY_CURRENCIES:
-        why = (f"Amazon Pay supports `{currency}` only for businesses outside the US; this sandbox account "
-               f"is a US business, so Amazon Pay charges it in usd only.")
+        why = f"{US_CURRENCIES}."
     else:
         why = (f"Amazon Pay does not support `{currency}`. Its presentment currencies are "
-               f"{', '.join(payments.AMAZON_PAY_CURRENCIES)}; a US business charges usd only.")
+               f"{', '.join(payments.AMAZON_PAY_CURRENCIES)}; {US_CURRENCIES}.")
     raise StripeError(
-        f"The currency provided ({currency}) is invalid for the payment method amazon_pay. {why}",
+        f"The currency provided ({currency}) is invalid for the payment method amazon_pay. {why} "
+        "(The sandbox's rule and wording: what Stripe answers here is not published.)",
         code="payment_method_currency_mismatch", param=param,
     )
 
@@ -380,8 +381,12 @@ def create(req: ApiRequest) -> dict[str, Any]:
     if p.get("cancel_at") is not None:
         at = cancel_at_of(p["cancel_at"], now, period[1])
         sub.update({"cancel_at": at, "cancel_at_period_end": at == period[1]})
+    if trial_end and trial_end - now <= TRIAL_NOTICE:  # a short trial: the notice comes at once
+        sub["_trial_notice_sent"] = True
     req.store.insert(sub)
     events.emit(req, "customer.subscription.created", sub, created=now)
+    if sub.get("_trial_notice_sent"):
+        events.emit(req, "customer.subscription.trial_will_end", sub, created=now)
 
     invoice = bill(req, sub, customer, invoice_id=invoice_id, reason="subscription_create",
                    period=(now, now), now=now, trial=bool(trial_end))

@@ -92,7 +92,8 @@ def advance(req: ApiRequest) -> dict[str, Any]:
     if target > limit:
         raise StripeError(
             f"Cannot advance the test clock {clock['id']} beyond {limit} ({_iso(limit)}): a clock may move at "
-            f"most {why} at a time. Advance in smaller steps.",
+            f"most {why} at a time. Advance in smaller steps. (The rule is Stripe's; this wording is "
+            "the sandbox's.)",
             param="frozen_time",
         )
     clock.update({"status": "advancing", "status_details": {"advancing": {"target_frozen_time": target}}})

@@ -4,9 +4,9 @@ question is "does the SDK see what Stripe would send"."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import sqlite3
 import threading
-import time
 import urllib.parse
 import uuid
 
@@ -329,33 +329,33 @@ def test_error_results_are_replayed_too(http):
 
 
 def test_concurrent_same_key_is_409_while_the_first_runs(sandbox, http):
-    """Hold SQLite's write lock from outside so the first request is still running when the
-    second arrives: the second must get 409 idempotency_key_in_use, and nothing is created twice."""
+    """Hold SQLite's write lock from outside so that the request holding the key cannot finish:
+    of two sent together, the other gets 409 idempotency_key_in_use at once, and nothing is
+    created twice."""
     email, key = unique_email(), str(uuid.uuid4())
+
+    def post() -> httpx.Response:
+        with httpx.Client(base_url=sandbox.url, auth=(SECRET, ""), timeout=60) as session:
+            return session.post("/v1/customers", data={"email": email}, headers={"Idempotency-Key": key})
+
     blocker = sqlite3.connect(sandbox.db, isolation_level=None, timeout=5)
     blocker.execute("BEGIN IMMEDIATE")
-    results: dict[str, httpx.Response] = {}
-
-    def first() -> None:
-        with httpx.Client(base_url=sandbox.url, auth=(SECRET, ""), timeout=30) as session:
-            results["first"] = session.post("/v1/customers", data={"email": email}, headers={"Idempotency-Key": key})
-
-    thread = threading.Thread(target=first)
-    try:
-        thread.start()
-        time.sleep(0.5)  # the first request is now waiting for the write lock, its key in flight
-        second = http.post("/v1/customers", data={"email": email}, headers={"Idempotency-Key": key})
-    finally:
-        blocker.execute("ROLLBACK")
-        blocker.close()
-        thread.join(30)
-    assert second.status_code == 409, second.text
-    error = error_of(second)
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        try:
+            both = [pool.submit(post) for _ in range(2)]
+            done, running = concurrent.futures.wait(both, timeout=30, return_when="FIRST_COMPLETED")
+        finally:
+            blocker.execute("ROLLBACK")
+            blocker.close()
+        assert len(done) == 1 and len(running) == 1, "one request must wait for the write lock, holding the key"
+        refused, first = done.pop().result(), running.pop().result()
+    assert refused.status_code == 409, refused.text
+    error = error_of(refused)
     assert error["code"] == "idempotency_key_in_use"
     assert error["type"] == "idempotency_error"
-    assert results["first"].status_code == 200
+    assert first.status_code == 200
     replay = http.post("/v1/customers", data={"email": email}, headers={"Idempotency-Key": key})
-    assert replay.content == results["first"].content
+    assert replay.content == first.content
     assert count_customers(http, email) == 1
 
 

@@ -16,6 +16,10 @@ from helpers.sandbox.pages import signin
 from support.classroom import join, new_key
 from support.stripe_objects import authorized_customer, make_client, monthly_price, subscribe
 
+# One worker runs this module's tests (make test runs them in parallel, --dist loadgroup): its
+# module-scoped server starts once, not once per worker.
+pytestmark = pytest.mark.xdist_group("classroom-sandbox")
+
 HOSTILE = '<img src=x onerror="window.pwned=1">'  # 35 characters: fits a display name too
 SCRIPT = "<script>window.pwned=1</script>"
 

@@ -20,6 +20,7 @@ from support.stripe_objects import (
     subscribe,
     ts,
 )
+from support.waiting import PATIENCE
 
 
 def cycle_invoices(client, sub_id: str) -> list[stripe.Invoice]:
@@ -90,6 +91,35 @@ def test_trial_ends_into_a_paid_invoice(client):
     assert (invoice.status, invoice.amount_paid, invoice.created) == ("paid", 1500, ts(2026, 3, 15))
 
 
+def trial_notices(client, sub_id: str) -> list[stripe.Event]:
+    found = client.v1.events.list(params={"type": "customer.subscription.trial_will_end", "limit": 10}).data
+    return [e for e in found if e.data.object.id == sub_id]
+
+
+def test_trial_will_end_comes_three_days_before_the_trial_ends(client):
+    clock = new_clock(client, ts(2026, 3, 1))
+    customer, si = authorized_customer(client, test_clock=clock.id)
+    sub = subscribe(client, customer.id, monthly_price(client).id, si.payment_method, trial_period_days=14)
+    advance(client, clock, ts(2026, 3, 11))
+    assert trial_notices(client, sub.id) == []  # four days left
+    advance(client, clock, ts(2026, 3, 12) + 3600)
+    notices = trial_notices(client, sub.id)
+    assert [(e.created, e.data.object.status) for e in notices] == [(ts(2026, 3, 12), "trialing")]
+    assert "_trial_notice_sent" not in notices[0].data.object.to_dict()
+    advance(client, clock, ts(2026, 3, 16))
+    assert len(trial_notices(client, sub.id)) == 1  # once
+    assert client.v1.subscriptions.retrieve(sub.id).status == "active"
+
+
+def test_a_trial_shorter_than_three_days_is_noticed_at_once(client):
+    clock = new_clock(client, ts(2026, 3, 1))
+    customer, si = authorized_customer(client, test_clock=clock.id)
+    sub = subscribe(client, customer.id, monthly_price(client).id, si.payment_method, trial_period_days=2)
+    assert [e.created for e in trial_notices(client, sub.id)] == [ts(2026, 3, 1)]
+    advance(client, clock, ts(2026, 3, 4))
+    assert len(trial_notices(client, sub.id)) == 1
+
+
 def test_advance_limits(client):
     clock = new_clock(client)
     with pytest.raises(stripe.InvalidRequestError, match="after the test clock's current frozen time"):
@@ -154,7 +184,7 @@ def test_advance_answers_advancing_then_the_worker_makes_it_ready(in_process_san
     worker = test_clocks.Worker(store, versions.LATEST)
     worker.start()
     try:
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + PATIENCE
         while (found := session.get(f"/v1/test_helpers/test_clocks/{clock['id']}").json())["status"] == "advancing":
             assert time.monotonic() < deadline, "the worker never finished the advance"
             time.sleep(0.02)

@@ -23,6 +23,11 @@ from support.stripe_objects import (
     monthly_price,
     subscribe,
 )
+from support.waiting import PATIENCE, wait_until
+
+# One worker runs this module's tests (make test runs them in parallel, --dist loadgroup): its
+# module-scoped server starts once, not once per worker.
+pytestmark = pytest.mark.xdist_group("webhook-sandbox")
 
 
 @pytest.fixture(scope="module")
@@ -113,13 +118,14 @@ def test_receiver_down_at_first_gets_everything(wh_client, fast_sandbox):
         subscribe(wh_client, customer.id, monthly_price(wh_client).id, si.payment_method)
         wanted = {e.id for e in events_since(wh_client, before) if e.type in ("customer.created", "invoice.paid")}
         assert len(wanted) == 2
-        time.sleep(0.6)  # a few refused attempts
         paid = next(e for e in events_since(wh_client, before) if e.type == "invoice.paid")
+        wait_until(lambda: [a for a in webhooks.attempts_for(Store(fast_sandbox.db), paid.id, endpoint.id)
+                            if a["status_code"] is None], "a refused attempt to deliver invoice.paid")
         assert wh_client.v1.events.retrieve(paid.id).pending_webhooks == 1
         receiver.start()
         receiver.wait_for(wanted)
         assert set(receiver.event_ids()) == wanted  # nothing it did not subscribe to
-        deadline = time.monotonic() + 5
+        deadline = time.monotonic() + PATIENCE
         while wh_client.v1.events.retrieve(paid.id).pending_webhooks and time.monotonic() < deadline:
             time.sleep(0.05)
         assert wh_client.v1.events.retrieve(paid.id).pending_webhooks == 0
@@ -141,7 +147,7 @@ def test_failing_receiver_is_retried(wh_client, fast_sandbox):
         assert event.data.object.id == customer.id
         receiver.wait_for({event.id})
         # The receiver has the event; the sandbox records the 200 just after it answered.
-        store, deadline = Store(fast_sandbox.db), time.monotonic() + 10
+        store, deadline = Store(fast_sandbox.db), time.monotonic() + PATIENCE
         while True:
             codes = [a["status_code"] for a in webhooks.attempts_for(store, event.id, endpoint.id)]
             if len(codes) >= 3 or time.monotonic() > deadline:
