@@ -44,7 +44,9 @@ OPT_OUT = "TUTORIAL_ROOM_REPORTS"
 HEARTBEAT_SECONDS = 10  # the sandbox calls a kernel silent after 35 s without one
 QUEUE_LIMIT = 200  # events kept while the sandbox does not answer
 LINE = 300
-_CHECK = re.compile(r"""check\.exercise\(\s*["']([0-9]{2}-[a-z0-9-]+)["']""")
+# A section's exercise: the id its cells name to the checkers (check.exercise, or the start and
+# prediction calls an exercise may begin with).
+_CHECK = re.compile(r"""check\.(?:exercise|start|predict)\(\s*["']([0-9]{2}-[a-z0-9-]+)["']""")
 _HEADING = re.compile(r"^(#{1,6})\s+(.*)$", re.MULTILINE)
 
 

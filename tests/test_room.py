@@ -48,6 +48,19 @@ def test_a_cell_is_placed_by_its_notebook_section_and_exercise():
     assert notebook.locate("not-a-cell") == {} and room.Notebook(None).locate(exercise_cell) == {}
 
 
+def test_an_exercise_is_found_by_any_call_that_names_it(tmp_path):
+    """A section whose cells start the exercise or lock a prediction before the check."""
+    cells = [nbformat.v4.new_markdown_cell("### Your turn: Leave out return_url"),
+             nbformat.v4.new_code_cell('check.predict("03-no-return-url", 400)'),
+             nbformat.v4.new_code_cell("# your code"),
+             nbformat.v4.new_markdown_cell("## Key points")]
+    path = tmp_path / "03_setup_intent.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=cells), path)
+    found = room.Notebook(str(path)).locate(cells[2].id)
+    assert found == {"cell": 3, "section": "Your turn: Leave out return_url", "exercise": "03-no-return-url"}
+    assert room.Notebook(str(path)).locate(cells[3].id)["exercise"] is None
+
+
 # --------------------------------------------------------------------------- what a cell did
 
 
