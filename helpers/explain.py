@@ -12,11 +12,13 @@ from typing import Any
 import stripe
 
 from helpers import settings
-from helpers.problems import one_line, sandbox_unreachable
+from helpers.problems import Problem, one_line, sandbox_unreachable
 
 
 def explain(error: stripe.StripeError) -> str:
     """One sentence for an error the Stripe SDK raised, with what to do next."""
+    if isinstance(error, Problem):  # ours already says it (e.g. the classroom's sandbox is gone)
+        return str(error)
     if isinstance(error, stripe.APIConnectionError):
         try:
             sandbox = settings.resolve_mode() == "sandbox"
