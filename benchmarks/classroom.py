@@ -156,7 +156,9 @@ def run_room(learners: int, processes: int, pause: float = 0.0) -> dict:
 
         sandbox = subprocess.Popen(  # noqa: S603
             [sys.executable, "-m", "helpers.sandbox", "serve", "--classroom", "--port", str(port),
-             "--db", str(Path(tmp) / "room.sqlite3")], stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
+             "--db", str(Path(tmp) / "room.sqlite3"),
+             # every simulated learner comes from 127.0.0.1, as on The Littlest JupyterHub
+             "--new-accounts-per-minute", str(max(60, learners))], stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
         )
         url = f"http://127.0.0.1:{port}"
         try:

@@ -35,11 +35,6 @@ from helpers.sandbox.client import process as sandbox_process
 APP_NAME = "amazon-pay-subscriptions-hands-on"
 APP_URL = "https://github.com/amazon-pay-subscriptions-hands-on"
 
-# Secrets wherever they appear in a value (a key inside a description, a client secret inside a
-# return_url): API keys, restricted keys, webhook signing secrets, and "<id>_secret_<random>".
-_KEY = re.compile(r"(?:sk|rk)_(?:test|live)_[A-Za-z0-9]+|whsec_[A-Za-z0-9]+")
-_CLIENT_SECRET = re.compile(r"_secret_([A-Za-z0-9]+)")
-
 
 @dataclass(frozen=True)
 class LogEntry:
@@ -109,8 +104,7 @@ def _is_shown_call(pairs: list[tuple[str, str]]) -> bool:
 def mask_value(name: str, value: str) -> str:
     """Mask API keys, webhook secrets and client secrets anywhere in a value; publishable keys
     and everything else pass unchanged. A parameter named like a secret is masked whole."""
-    masked = _KEY.sub(lambda found: settings_mod.mask(found.group()), value)
-    masked = _CLIENT_SECRET.sub(lambda found: "_secret_" + settings_mod.mask(found.group(1)), masked)
+    masked = settings_mod.mask_secrets(value)
     if masked == value and "secret" in name.lower() and value:
         return settings_mod.mask(value)
     return masked
@@ -155,25 +149,38 @@ def _error_of(body: Any, status: int) -> tuple[str | None, str | None, str | Non
         return None, None, None
 
 
+class SandboxNotAnswering(problems.Problem, stripe.APIConnectionError):
+    """The classroom's sandbox did not answer, or something else answered in its place; the
+    message says what to tell the trainer (a stripe.APIConnectionError all the same)."""
+
+
 class LoggingHTTPClient(HTTPClient):
     """An ``HTTPClient`` that delegates to the SDK's default one and logs each request."""
 
     name = "logging"
 
     def __init__(self, inner: HTTPClient | None = None, log: list[LogEntry] | None = None,
-                 reconnect: Callable[[], bool] | None = None) -> None:
+                 reconnect: Callable[[], bool] | None = None, classroom: bool = False) -> None:
         super().__init__(async_fallback_client=new_http_client_async_fallback())
         self._inner = inner or new_default_http_client()
         self.name = self._inner.name
         self._log = _LOG if log is None else log
         self._reconnect = reconnect  # after a connection error: True if it is worth one retry
+        # The trainer's sandbox (TUTORIAL_SANDBOX_URL): when it does not answer, or something
+        # else answers, the error says to tell the trainer (not the SDK's "let us know at
+        # support@stripe.com").
+        self._classroom = classroom
 
     def request(self, method: str, url: str, headers: Mapping[str, str] | None,
                 post_data: Any = None, *, _usage: list[str] | None = None):
         try:
             return self._logged(method, url, headers, post_data)
+        except SandboxNotAnswering:
+            raise
         except stripe.APIConnectionError:
             if self._reconnect is None or not self._reconnect():
+                if self._classroom:
+                    raise SandboxNotAnswering(problems.sandbox_unreachable()) from None
                 raise
         # The same request again, with the same Idempotency-Key: a POST is never done twice.
         return self._logged(method, url, headers, post_data)
@@ -187,6 +194,10 @@ class LoggingHTTPClient(HTTPClient):
             raise
         body, status, rheaders = response
         self._record(method, url, headers, post_data, status, rheaders, started, body)
+        kind = (_header(rheaders, "Content-Type") or "no content type").split(";")[0]
+        if self._classroom and "json" not in kind:  # a hub's proxy page, not the sandbox
+            raise SandboxNotAnswering(problems.sandbox_unreachable(
+                f"its address answered HTTP {status} with {kind}, not as the sandbox does"))
         return response
 
     def request_stream(self, method: str, url: str, headers: Mapping[str, str] | None,
@@ -281,7 +292,8 @@ def get_client(stripe_version: str | None = None, *,
     return stripe.StripeClient(
         settings.secret_key,
         stripe_version=stripe_version or stripe.api_version,
-        http_client=LoggingHTTPClient(reconnect=reconnect, log=None if logged else []),
+        http_client=LoggingHTTPClient(reconnect=reconnect, log=None if logged else [],
+                                      classroom=settings.is_sandbox and bool(settings_mod.classroom_url())),
         **options,
     )
 

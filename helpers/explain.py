@@ -13,7 +13,7 @@ from typing import Any
 import stripe
 
 from helpers import focus, settings
-from helpers.problems import one_line, sandbox_unreachable
+from helpers.problems import Problem, one_line, sandbox_unreachable
 
 # Who knows why an object is gone: called with its ID, each returns a sentence or None
 # (helpers.progress adds one: it knows what a re-run or the clean-up retired).
@@ -53,6 +53,8 @@ def _expected(error: stripe.StripeError, details: str) -> str | None:
 
 def explain(error: stripe.StripeError) -> str:
     """One sentence for an error the Stripe SDK raised, with what to do next."""
+    if isinstance(error, Problem):  # ours already says it (e.g. the classroom's sandbox is gone)
+        return str(error)
     if isinstance(error, stripe.APIConnectionError):
         try:
             sandbox = settings.resolve_mode() == "sandbox"

@@ -56,7 +56,7 @@ def stoppable(what: str) -> Iterator[None]:
         raise StoppedWaiting(f"Stopped waiting {what}. Run this cell again to wait again.") from None
 
 
-def sandbox_unreachable(reason: str | None = None) -> str:
+def sandbox_unreachable(reason: str | None = None, then: str = "run this cell again") -> str:
     """One sentence for a sandbox that does not answer (or not as the sandbox does: ``reason``),
     with what to do: a classroom sandbox (``TUTORIAL_SANDBOX_URL``) is the trainer's to fix; the
     learner's own is started again by the notebook's first cell."""
@@ -64,6 +64,6 @@ def sandbox_unreachable(reason: str | None = None) -> str:
     if classroom:
         return (f"The classroom sandbox at {classroom} does not answer: tell your trainer "
                 f"({reason or 'no connection: it may have stopped, or TUTORIAL_SANDBOX_URL is wrong'}), "
-                "then run this cell again.")
+                f"then {then}.")
     return (f"The sandbox does not answer: {reason or 'it is not running'}. Run the first cell of this "
             "notebook again (it starts the sandbox), then this cell; or start it yourself with `make sandbox`.")

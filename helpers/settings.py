@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import html
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -57,6 +58,11 @@ ROOT = Path(__file__).resolve().parents[1]
 # Prefixes that are masked wherever they appear (keys and webhook signing secrets).
 SECRET_PREFIXES = ("sk_test_", "sk_live_", "rk_test_", "rk_live_", "pk_test_", "pk_live_", "whsec_")
 
+# Secrets wherever they appear in a text (a key inside a description, a client secret inside a
+# return_url): API keys, restricted keys, webhook signing secrets, and "<id>_secret_<random>".
+_KEY = re.compile(r"(?:sk|rk)_(?:test|live)_[A-Za-z0-9]+|whsec_[A-Za-z0-9]+")
+_CLIENT_SECRET = re.compile(r"_secret_([A-Za-z0-9]+)")
+
 # Keys pasted in the notebook (key_widget / use_keys); they win over env and .env.
 _pasted: dict[str, str] = {}
 
@@ -77,6 +83,12 @@ def mask(value: str) -> str:
     if len(rest) <= 4:  # too short to show any of it
         return f"{prefix}…"
     return f"{prefix}…{rest[-4:]}"
+
+
+def mask_secrets(text: str) -> str:
+    """``text`` with every API key, webhook secret and client secret in it masked."""
+    masked = _KEY.sub(lambda found: mask(found.group()), text)
+    return _CLIENT_SECRET.sub(lambda found: "_secret_" + mask(found.group(1)), masked)
 
 
 def env_file() -> Path:

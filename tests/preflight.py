@@ -4,9 +4,11 @@
     python tests/preflight.py --quick    # without running the notebooks
 
 Checks Python, the packages, Chromium (it is launched once), the ports the session uses, a fresh
-sandbox's health, and runs every notebook headless on a fresh sandbox of its own (its own state
-directory and port, autopilot on), so the room's sandbox and progress are never touched and the
-committed notebooks are not rewritten. Exit status 0 when everything passed.
+sandbox's health, with ``TUTORIAL_SANDBOX_URL`` set the room's sandbox (it answers, it is a
+classroom's, and this learner's account works there), and runs every notebook headless on a fresh
+sandbox of its own (its own state directory and port, autopilot on), so the room's sandbox and
+progress are never touched and the committed notebooks are not rewritten. Exit status 0 when
+everything passed.
 """
 
 from __future__ import annotations
@@ -114,6 +116,29 @@ def sandbox() -> str:
     return f"a fresh sandbox answered /health in {took:.1f} s (API version {doc.get('api_version', '?')})"
 
 
+def room() -> str:
+    """The room's sandbox (``TUTORIAL_SANDBOX_URL``): it answers, it is a classroom's, and this
+    learner's account works there. Each failure is one sentence that says what to tell the trainer."""
+    from helpers.problems import Problem, sandbox_unreachable
+    from helpers.sandbox.client import control, process
+    from helpers.urls import classroom_url
+
+    url = classroom_url()
+    doc = process.health(url, timeout=3)
+    if doc is None:
+        raise Failed(sandbox_unreachable(then="run make preflight again"))
+    if not doc.get("classroom"):
+        raise Failed(f"{url} is a learner's own sandbox, not the room's (it was not started with --classroom): "
+                     "tell your trainer that TUTORIAL_SANDBOX_URL names the wrong sandbox.")
+    try:
+        account = control.account()
+    except (Problem, ValueError) as problem:
+        raise Failed(f"The room's sandbox at {url} refused this learner's account ({problem}): tell your "
+                     "trainer.") from None
+    name = account.get("display_name") or "no name yet"
+    return f"the room's sandbox at {url} answers; your account there: {account['id']} ({name})"
+
+
 def notebooks() -> str:
     import nbformat
     from nbclient import NotebookClient
@@ -141,6 +166,7 @@ CHECKS: list[tuple[str, Callable[[], str]]] = [
     ("Chromium", chromium),
     ("Ports", ports),
     ("Sandbox", sandbox),
+    ("Room", room),  # with TUTORIAL_SANDBOX_URL only
     ("Notebooks", notebooks),
 ]
 
@@ -149,8 +175,10 @@ def main(argv: list[str]) -> int:
     quick = "--quick" in argv
     started = time.perf_counter()
     failures = 0
+    from helpers.urls import classroom_url
+
     for name, check in CHECKS:
-        if quick and check is notebooks:
+        if (quick and check is notebooks) or (check is room and not classroom_url()):
             continue
         began = time.perf_counter()
         try:

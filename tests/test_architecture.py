@@ -41,7 +41,7 @@ TUTORIAL = [
     ["helpers.settings"],
     ["helpers.explain", "helpers.client", "helpers.sandbox.client.control"],
     ["helpers.show", "helpers.progress", "helpers.autopilot", "helpers.dashboard",
-     "helpers.sandbox.client.launcher"],
+     "helpers.sandbox.client.launcher", "helpers.room"],
     ["helpers.forms", "helpers.cleanup", "helpers.diagrams", "helpers.timeline", "helpers.checkout*",
      "helpers.check*"],
     ["helpers.explorer*"],  # notebook 10's API explorer: forms from stripe-python, any call, compared

@@ -103,6 +103,48 @@ def test_connection_error_is_logged(sandbox_env, tmp_path):
     assert entry.status is None and entry.error_code == "connection_error"
 
 
+def test_a_classroom_that_does_not_answer_says_to_tell_the_trainer(sandbox_env, monkeypatch):
+    """Issue 18: the learner's first call on a room's sandbox that is gone said Stripe's "let us
+    know at support@stripe.com"; it says what to tell the trainer, in the log's view too."""
+    url = f"http://127.0.0.1:{process.free_port()}"
+    monkeypatch.setenv("TUTORIAL_SANDBOX_URL", url)
+    with pytest.raises(stripe.APIConnectionError) as raised:
+        client_mod.get_client().v1.customers.list()
+    assert str(raised.value) == (f"The classroom sandbox at {url} does not answer: tell your trainer (no connection: "
+                                 "it may have stopped, or TUTORIAL_SANDBOX_URL is wrong), then run this cell again.")
+    assert "support@stripe.com" not in str(raised.value)
+    from helpers import explain
+
+    assert explain.explain(raised.value) == str(raised.value)
+
+
+def test_a_page_in_the_classroom_sandboxs_place_is_named(sandbox_env, monkeypatch):
+    """A hub's proxy answering HTML where the room's sandbox should be."""
+    import http.server
+    import threading
+
+    class Proxy(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - the standard library's name
+            self.send_response(503)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            self.wfile.write(b"<html>Service Unavailable</html>")
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Proxy)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        monkeypatch.setenv("TUTORIAL_SANDBOX_URL", f"http://127.0.0.1:{server.server_port}")
+        with pytest.raises(stripe.APIConnectionError, match=r"tell your trainer \(its address answered HTTP 503 "
+                                                             r"with text/html, not as the sandbox does\)"):
+            client_mod.get_client().v1.customers.list()
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 def test_secrets_are_masked_everywhere(sandbox_env):
     url = sandbox_env.url
     own_key = settings.Settings("sandbox", FAKE_SECRET, None, url, url, "sandbox")

@@ -89,7 +89,8 @@ def serve(args: argparse.Namespace) -> int:
     remote = args.host not in process.LOOPBACK
     app = create_app(Store(args.db), version, public or address, args.webhook_host,
                      classroom=args.classroom, trainer_token=token, allowed_hosts=args.allow_host,
-                     announce_public_url=announced, remote_clients=remote)
+                     announce_public_url=announced, remote_clients=remote,
+                     new_accounts_per_minute=args.new_accounts_per_minute)
     print(f"Stripe sandbox on {address} (API version {version}, state {args.db})", flush=True)
     if remote:
         names = sorted({*process.LOOPBACK, *args.allow_host, urllib.parse.urlsplit(public or "").hostname or "localhost"})
@@ -133,12 +134,16 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}" + ("" if count == 1 else "s")
 
 
-def reset_sentence(removed: int, accounts: int | None = None) -> str:
-    """What a reset did, in one sentence (``accounts``: it emptied every account, these stay)."""
+def reset_sentence(removed: int, accounts: int | None = None, forgotten: int = 0) -> str:
+    """What a reset did, in one sentence (``accounts``: it emptied every account, these stay;
+    ``forgotten``: it removed that many accounts themselves)."""
     if accounts is None:
         if not removed:
             return "Your account was empty already: nothing to remove."
         return f"Emptied your account ({_plural(removed, 'object')} removed)."
+    if forgotten:
+        return (f"Removed every account ({_plural(forgotten, 'account')}, {_plural(removed, 'object')}) with "
+                "their names, progress, notes and errors; a learner's next request opens a new account.")
     keep = "keeps its key and name" if accounts == 1 else "keep their keys and names"
     return f"Emptied every account ({_plural(removed, 'object')} removed); {_plural(accounts, 'account')} {keep}."
 
@@ -148,6 +153,10 @@ def reset(args: argparse.Namespace) -> int:
     from .client import keys as learner
 
     url, db = _sandbox_url(args), Path(args.db or process.database())
+    if args.forget_accounts and not args.all:
+        print("--forget-accounts removes every learner's account: use it with --all (the trainer's reset).",
+              file=sys.stderr)
+        return 2
     if url:
         headers = dict([process.RESET_HEADER])
         if args.all:
@@ -159,14 +168,15 @@ def reset(args: argparse.Namespace) -> int:
                 return 2
         else:
             headers["Authorization"] = f"Bearer {learner.keys()[0]}"
-        request = urllib.request.Request(f"{url}/_sandbox/reset", method="POST", headers=headers)
+        body = b"forget_accounts=true" if args.forget_accounts else b""
+        request = urllib.request.Request(f"{url}/_sandbox/reset", data=body, method="POST", headers=headers)
         try:
             with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
                 answer = json.loads(response.read())
         except urllib.error.HTTPError as error:
             print(f"The sandbox at {url} refused the reset: {error.read().decode()}", file=sys.stderr)
             return 2
-        print(reset_sentence(answer["removed"], answer.get("accounts")))
+        print(reset_sentence(answer["removed"], answer.get("accounts"), answer.get("forgotten", 0)))
         return 0
     if not db.exists():
         print(f"Nothing to reset: {db} does not exist yet.")
@@ -177,14 +187,24 @@ def reset(args: argparse.Namespace) -> int:
         print(error, file=sys.stderr)
         return 2
     from .shared.contract import secret_hash
+    from .state import room_activity
     from .state.store import Store
 
     store = Store(db)
+    room_activity.ensure_tables(store)
     if args.all:
-        print(reset_sentence(store.reset(), store.read("SELECT count(*) FROM accounts")[0][0]))
+        removed, forgotten = store.reset(), 0
+        if args.forget_accounts:
+            with store.transaction() as connection:
+                forgotten = room_activity.forget_accounts(connection)
+        print(reset_sentence(removed, store.read("SELECT count(*) FROM accounts")[0][0], forgotten))
         return 0
     found = store.read("SELECT id FROM accounts WHERE secret_hash = ?", (secret_hash(learner.keys()[0]),))
-    print(reset_sentence(store.for_account(found[0][0]).reset() if found else 0))
+    removed = store.for_account(found[0][0]).reset() if found else 0
+    if found:
+        with store.transaction() as connection:
+            room_activity.forget(connection, found[0][0])
+    print(reset_sentence(removed))
     return 0
 
 
@@ -242,6 +262,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--classroom", action="store_true", help="one sandbox for a room: an account per learner")
     p.add_argument("--trainer-token", help="the trainer's token (default: a new one, printed in classroom mode)")
+    p.add_argument("--new-accounts-per-minute", type=int, metavar="N",
+                   help="classroom: how many new accounts one client address may open at once and per minute "
+                        "(default 60; a hub where every kernel comes from one address with more learners needs more)")
     p.set_defaults(run=serve)
     p = sub.add_parser("start", help="find or start your background sandbox and print its address")
     p.set_defaults(run=start)
@@ -252,6 +275,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--url")
     p.add_argument("--db")
     p.add_argument("--all", action="store_true", help="every account (the trainer's reset)")
+    p.add_argument("--forget-accounts", action="store_true",
+                   help="with --all: remove the accounts themselves too (the last group's names and rows)")
     p.set_defaults(run=reset)
     p = sub.add_parser("stop", help="stop your background sandbox")
     p.set_defaults(run=stop)

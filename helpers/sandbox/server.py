@@ -23,7 +23,8 @@ from .api.hosts import HostCheck, StripPublicPrefix
 from .api.pipeline import METHODS, WORKER_THREADS, BrowserCORS, Sandbox, not_found
 from .api.router import api
 from .classroom import control, operations
-from .pages import dashboard, home, hosted, invoice_pages, trainer, views
+from .classroom.room import Room
+from .pages import dashboard, home, hosted, invoice_pages, signin, trainer, views
 from .resources import test_clocks, webhooks
 from .shared.contract import SERVICE, instance_id
 from .state.store import Store
@@ -35,6 +36,7 @@ def create_app(
     store: Store, account_version: str | None = None, public_url: str | None = None,
     webhook_hosts: Iterable[str] = (), *, classroom: bool = False, trainer_token: str | None = None,
     allowed_hosts: Iterable[str] = (), announce_public_url: bool = False, remote_clients: bool = False,
+    new_accounts_per_minute: int | None = None,
 ) -> Starlette:
     """The app. ``public_url``: the sandbox's address for browsers (``serve`` passes its own
     address, or, behind jupyter-server-proxy on JupyterHub, ``/user/<name>/proxy/<port>``);
@@ -44,9 +46,13 @@ def create_app(
     ``allowed_hosts``: Host names answered besides loopback and the public URL's.
     ``announce_public_url``: ``/health`` tells clients the public URL (``serve --public-url``:
     learners' notebooks then send browsers there). ``remote_clients``: the sandbox listens
-    beyond loopback (``serve --host``), so a learner's reset may come from another machine."""
+    beyond loopback (``serve --host``), so a learner's reset may come from another machine.
+    ``new_accounts_per_minute``: a classroom's limit on new accounts per client address."""
     sandbox = Sandbox(store, account_version or versions.LATEST, public_url, webhook_hosts,
-                      classroom=classroom, trainer_token=trainer_token, remote_clients=remote_clients)
+                      classroom=classroom, trainer_token=trainer_token, remote_clients=remote_clients,
+                      new_accounts_per_minute=new_accounts_per_minute)
+    room = Room(store, sandbox.activity, sandbox.accounts)  # what the trainer's view shows
+    dashboard_signer = signin.Signer()  # the learners' Dashboard links (the trainer's too)
     SITE.base_url = (public_url or Site.base_url).rstrip("/")
     store.start_housekeeping()  # search indexing and WAL checkpoints, off the requests' path
     threading.Thread(target=schema.warm, args=({r.params for r in api.routes if r.params},),
@@ -75,10 +81,10 @@ def create_app(
         *home.routes(sandbox),
         *hosted.routes(sandbox),
         *invoice_pages.routes(sandbox),
-        *control.routes(sandbox),
+        *control.routes(sandbox, room),
         *operations.routes(sandbox),  # what it answers, for the tutorial's API explorer
-        *dashboard.routes(sandbox),  # the learner's Dashboard
-        *trainer.routes(sandbox),  # the trainer's live view
+        *dashboard.routes(sandbox, dashboard_signer),  # the learner's Dashboard
+        *trainer.routes(sandbox, room, dashboard_signer),  # the trainer's live view
         Mount(views.STATIC_PATH, views.STATIC),  # their scripts and styles
         Route("/favicon.ico", views.no_favicon),  # their icon is a <link>; others' asks need no 404
         Route("/{path:path}", not_found, methods=METHODS),
@@ -103,4 +109,5 @@ def create_app(
         Middleware(StripPublicPrefix, public_url=public_url), cors,
     ])
     app.state.sandbox = sandbox
+    app.state.room = room
     return app

@@ -38,6 +38,39 @@ def test_a_default_port_held_by_another_program_is_no_failure(monkeypatch):
         assert "start on a free port" in preflight.ports()
 
 
+def test_preflight_fails_on_an_unreachable_room_with_what_to_tell_the_trainer(monkeypatch, tmp_path, capsys):
+    from helpers.sandbox.client import process
+
+    monkeypatch.setenv("TUTORIAL_STATE_DIR", str(tmp_path))
+    room = f"http://127.0.0.1:{process.free_port()}"
+    monkeypatch.setenv("TUTORIAL_SANDBOX_URL", room)
+    with pytest.raises(preflight.Failed) as failed:
+        preflight.room()
+    assert str(failed.value) == (f"The classroom sandbox at {room} does not answer: tell your trainer (no connection: "
+                                 "it may have stopped, or TUTORIAL_SANDBOX_URL is wrong), then run make preflight again.")
+    monkeypatch.setattr(preflight, "CHECKS", [("Python", preflight.python), ("Room", preflight.room)])
+    assert preflight.main(["--quick"]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].startswith("✘ Room") and lines[-1].startswith("Pre-flight: NOT ready")
+
+
+def test_preflight_tells_a_learners_own_sandbox_from_the_room(sandbox, monkeypatch, tmp_path):
+    monkeypatch.setenv("TUTORIAL_STATE_DIR", str(tmp_path))
+    monkeypatch.setenv("TUTORIAL_SANDBOX_URL", sandbox.url)
+    with pytest.raises(preflight.Failed, match="not the room's .* tell your trainer"):
+        preflight.room()
+
+
+def test_preflight_checks_the_learners_account_in_the_room(monkeypatch, tmp_path):
+    from support.classroom import classroom_sandbox
+
+    monkeypatch.setenv("TUTORIAL_STATE_DIR", str(tmp_path / "learner"))
+    monkeypatch.setenv("TUTORIAL_ENV_FILE", str(tmp_path / "none.env"))
+    with classroom_sandbox(tmp_path) as (url, _):
+        monkeypatch.setenv("TUTORIAL_SANDBOX_URL", url)
+        assert preflight.room().startswith(f"the room's sandbox at {url} answers; your account there: acct_")
+
+
 def test_a_notebook_that_fails_is_named_with_its_error(monkeypatch, tmp_path):
     broken = tmp_path / "99_broken.ipynb"
     nbformat.write(nbformat.v4.new_notebook(cells=[

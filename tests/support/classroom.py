@@ -40,3 +40,27 @@ def classroom_sandbox(directory: Path) -> Iterator[tuple[str, str]]:
         finally:
             proc.terminate()
             proc.wait(10)
+
+
+def new_key() -> str:
+    """A learner's secret key, made at run time (never a literal)."""
+    from helpers.sandbox.shared.ids import random_token
+
+    return "sk_test_" + random_token(32)
+
+
+def join(url: str, name: str | None = None) -> str:
+    """A learner with a key of their own (and a display name, if given): their key."""
+    import httpx
+
+    key = new_key()
+    answer = httpx.post(f"{url}/_sandbox/account", data={"display_name": name} if name else {},
+                        headers={"Authorization": f"Bearer {key}"})
+    assert answer.status_code == 200, answer.text
+    return key
+
+
+def account_id(url: str, key: str) -> str:
+    import httpx
+
+    return httpx.get(f"{url}/_sandbox/account", headers={"Authorization": f"Bearer {key}"}).json()["id"]

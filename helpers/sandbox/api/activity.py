@@ -1,13 +1,13 @@
-"""What each account did lately, in memory: its last requests (newest last), its last error and
-the exercises its learner reported, for the trainer's view and the learner's Dashboard."""
+"""What each account did lately, in memory: its last requests (newest last) and its last error,
+for the learner's Dashboard and the trainer's drill-down. Listeners (the classroom's room) hear
+of every request as it is recorded."""
 
 from __future__ import annotations
 
 import collections
 import threading
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-
-from ..shared.errors import StripeError
 
 RECENT_REQUESTS = 200  # kept per account
 
@@ -31,38 +31,32 @@ class RequestRecord:
         return asdict(self)
 
 
-@dataclass(frozen=True)
-class Exercises:
-    """The "Your turn" exercises a learner's helpers reported as passed, out of how many."""
-
-    passed: tuple[str, ...]
-    total: int
-
-    def as_dict(self) -> dict:
-        return {"passed": list(self.passed), "total": self.total}
-
-
-MAX_EXERCISES = 200  # a report names at most this many (the tutorial has a few dozen)
+Listener = Callable[[str, RequestRecord], None]
 
 
 class Activity:
-    """Per account, in memory: the last requests (newest last), the last error, and the
-    exercises passed (each report names them all, so a restarted sandbox learns them again
-    at the learner's next pass)."""
+    """Per account, in memory: the last requests (newest last) and the last error."""
 
     def __init__(self, keep: int = RECENT_REQUESTS) -> None:
         self._recent: dict[str, collections.deque[RequestRecord]] = collections.defaultdict(
             lambda: collections.deque(maxlen=keep)
         )
         self._last_error: dict[str, RequestRecord] = {}
-        self._exercises: dict[str, Exercises] = {}
+        self._listeners: list[Listener] = []
         self._lock = threading.Lock()
+
+    def listen(self, listener: Listener) -> None:
+        """Call ``listener(account, record)`` for every request recorded from now on (on the
+        event loop: it must return at once)."""
+        self._listeners.append(listener)
 
     def record(self, account_id: str, record: RequestRecord) -> None:
         with self._lock:
             self._recent[account_id].append(record)
             if record.status >= 400:
                 self._last_error[account_id] = record
+        for listener in self._listeners:
+            listener(account_id, record)
 
     def recent(self, account_id: str) -> list[RequestRecord]:
         with self._lock:
@@ -71,22 +65,6 @@ class Activity:
     def last_error(self, account_id: str) -> RequestRecord | None:
         with self._lock:
             return self._last_error.get(account_id)
-
-    def report_exercises(self, account_id: str, passed: list[str], total: int) -> Exercises:
-        """Record the exercises an account's learner has passed (all of them, each time)."""
-        if len(passed) > MAX_EXERCISES or not all(0 < len(name) <= 80 for name in passed) or not 0 <= total <= MAX_EXERCISES:
-            raise StripeError(
-                f"An exercise report names at most {MAX_EXERCISES} exercises (1 to 80 characters each) "
-                "and their total.", param="passed",
-            )
-        exercises = Exercises(tuple(sorted(set(passed))), max(total, len(set(passed))))
-        with self._lock:
-            self._exercises[account_id] = exercises
-        return exercises
-
-    def exercises(self, account_id: str) -> Exercises | None:
-        with self._lock:
-            return self._exercises.get(account_id)
 
     def last_request(self, account_id: str) -> RequestRecord | None:
         with self._lock:
@@ -99,7 +77,5 @@ class Activity:
             if account_id is None:
                 self._recent.clear()
                 self._last_error.clear()
-                self._exercises.clear()
             self._recent.pop(account_id, None)
             self._last_error.pop(account_id, None)
-            self._exercises.pop(account_id, None)

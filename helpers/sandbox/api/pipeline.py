@@ -152,13 +152,13 @@ class Sandbox:
     def __init__(
         self, store: Store, account_version: str, public_url: str | None = None,
         webhook_hosts: Iterable[str] = (), *, classroom: bool = False, trainer_token: str | None = None,
-        remote_clients: bool = False,
+        remote_clients: bool = False, new_accounts_per_minute: int | None = None,
     ) -> None:
         self.store = store
         self.account_version = account_version
         self.public_url = public_url  # the base browsers use, when not the request's own
         self.webhook_hosts = frozenset(h.lower() for h in webhook_hosts)  # beyond loopback
-        self.accounts = Accounts(store, classroom=classroom)
+        self.accounts = Accounts(store, classroom=classroom, new_per_minute=new_accounts_per_minute)
         self.activity = Activity()
         self.classroom = classroom
         self.trainer_token = trainer_token or random_token(32)  # lists accounts, resets them all
@@ -220,7 +220,7 @@ class Sandbox:
         pairs = form_pairs(request, body)
         key = api_key(request, pairs)
         kind = key_kind(key)
-        named["account"] = self.accounts.for_key(key, kind)
+        named["account"] = self.accounts.for_key(key, kind, client_address(request))
         version = headers["Stripe-Version"] = versions.check(
             request.headers.get("stripe-version") or self.account_version
         )
@@ -369,6 +369,11 @@ class Sandbox:
         finally:
             with self.in_flight_lock:
                 self.in_flight.discard(held)
+
+
+def client_address(request: Request) -> str:
+    """The address a request came from (what a classroom's limit on new accounts counts by)."""
+    return request.client.host if request.client else ""
 
 
 def request_log_url(request_id: str) -> str:

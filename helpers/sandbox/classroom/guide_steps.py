@@ -5,8 +5,8 @@ deletes the objects, so a step never goes back to "not yet"): ``price.created`` 
 price, ``customer.created``, ``setup_intent.created``, ``setup_intent.succeeded`` (the customer
 authorized on the Amazon Pay page), a subscription event whose subscription is ``active``, an
 ``invoice.paid`` whose ``billing_reason`` is ``subscription_cycle`` (a renewal), and a webhook
-delivery that the learner's endpoint answered with a 2xx. "Exercises passed" is what the
-learner's helpers report (``accounts.Activity``).
+delivery that the learner's endpoint answered with a 2xx. A failed call or cell belongs to the
+step its path or its notebook serves (``step_of_path``, ``NOTEBOOK_STEPS``).
 """
 
 from __future__ import annotations
@@ -45,25 +45,48 @@ _EVENT_STEPS = {
 }
 _KINDS = ("price.created", "customer.created", "setup_intent.created", "setup_intent.succeeded",
           "customer.subscription.created", "customer.subscription.updated", "invoice.paid")
-
-# Every event-derived step in one pass over the events of those types (they are indexed by type).
-_QUERY = (
-    "SELECT account, " + ", ".join(f"max({condition})" for condition in _EVENT_STEPS.values())
-    + " FROM (SELECT account, json_extract(data, '$.type') AS kind, data FROM objects"
-    " WHERE type = 'event' AND json_extract(data, '$.type') IN (" + ", ".join(f"'{k}'" for k in _KINDS) + "))"
-    " GROUP BY account"
-)
 _WEBHOOKS = "SELECT DISTINCT account FROM webhook_attempts WHERE status_code BETWEEN 200 AND 299"
+
+# Where a failed call belongs, by its path (the first match): the step of the guide it serves.
+_PATH_STEPS = (
+    ("/v1/prices", "product_price"), ("/v1/products", "product_price"), ("/v1/customers", "customer"),
+    ("/v1/setup_intents", "setup_intent"), ("/v1/payment_methods", "authorized"),
+    ("/v1/subscriptions", "subscription_active"), ("/v1/invoices", "subscription_active"),
+    ("/v1/test_helpers/test_clocks", "renewal"), ("/v1/webhook_endpoints", "webhook"), ("/v1/events", "webhook"),
+)
+# Where a notebook's cells belong: the step of the guide it teaches (00, 08 and 09 teach none).
+NOTEBOOK_STEPS = {"01": "product_price", "02": "customer", "03": "setup_intent", "04": "authorized",
+                  "05": "subscription_active", "06": "webhook", "07": "renewal"}
+
+
+def event_flags(store: Store, conditions: dict[str, str], kinds: tuple[str, ...]) -> dict[str, set[str]]:
+    """For every account with any: the keys of ``conditions`` (SQL over an event row's ``kind``
+    and ``data``) that one of its events of ``kinds`` meets, in one pass over those events
+    (they are indexed by type)."""
+    query = (
+        "SELECT account, " + ", ".join(f"max({condition})" for condition in conditions.values())
+        + " FROM (SELECT account, json_extract(data, '$.type') AS kind, data FROM objects"
+        " WHERE type = 'event' AND json_extract(data, '$.type') IN (" + ", ".join(f"'{k}'" for k in kinds) + "))"
+        " GROUP BY account"
+    )
+    found: dict[str, set[str]] = {}
+    for account, *flags in store.read(query):
+        met = {key for key, flag in zip(conditions, flags, strict=True) if flag}
+        if met:
+            found[account] = met
+    return found
 
 
 def done_by_account(store: Store) -> dict[str, set[str]]:
     """For every account with any step done: the keys of its steps done."""
     with store.snapshot():
-        rows = store.read(_QUERY)
+        done = event_flags(store, _EVENT_STEPS, _KINDS)
         webhooks = store.read(_WEBHOOKS)
-    done: dict[str, set[str]] = {}
-    for account, *flags in rows:
-        done[account] = {key for key, flag in zip(_EVENT_STEPS, flags, strict=True) if flag}
     for (account,) in webhooks:
         done.setdefault(account, set()).add("webhook")
     return done
+
+
+def step_of_path(path: str) -> str | None:
+    """The step of the guide a call serves (``POST /v1/setup_intents`` -> ``setup_intent``)."""
+    return next((step for prefix, step in _PATH_STEPS if path == prefix or path.startswith(prefix + "/")), None)

@@ -1,11 +1,18 @@
 """Errors the tutorial causes on purpose: notebook 03's lesson on API versions, and the
-predict-then-run exercises whose answer is an error. The trainer's view shows such a last error
-as "expected: …" in grey, not as a stuck learner in red.
+predict-then-run exercises whose answer is an error.
+
+An error is *expected* only where the learner is when it happens, as their kernel reports it
+(``room.py``): in the exercise that asks for it, or for the lesson in its notebook. The same
+error anywhere else (the guide's own SetupIntent call without ``return_url``, while the learner
+is not in exercise 03-no-return-url) is a mistake, and the learner is stuck on it. What the
+request itself shows (method, path, code) is never enough on its own.
 
 Each entry is the call (method and path), the status, the error ``code`` and, where the code
 alone says too little, the ``param``, as this sandbox answers them. The exercises are those of
 ``helpers/check`` whose model answer catches a Stripe error (a test keeps the two in step); the
-table lives here because the sandbox reads it and must not import the kernel's checkers.
+table lives here because the sandbox reads it and must not import the kernel's checkers. The
+sandbox also records an exercise's error as its own evidence that the exercise was done
+(``exercises.py``).
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ class Expected:
     param: Any  # the error's param, or ANY
     where: str  # what the trainer reads after "expected: "
     exercise: str | None = None  # the id of the exercise in helpers/check, if it is one
+    notebook: str | None = None  # for a lesson outside the exercises: its notebook's number
 
     def matches(self, error: dict[str, Any]) -> bool:
         return (error.get("method") == self.method and error.get("status") == self.status
@@ -41,8 +49,8 @@ def _exercise(exercise: str) -> str:
 _ID = r"[^/]+"
 EXPECTED = (
     Expected("POST", "/v1/setup_intents", 400, "payment_method_types_no_longer_supported", "payment_method_types",
-             "03's lesson on API versions"),
-    Expected("POST", "/v1/customers", 400, None, None, "02's lesson on idempotency keys"),
+             "03's lesson on API versions", notebook="03"),
+    Expected("POST", "/v1/customers", 400, None, None, "02's lesson on idempotency keys", notebook="02"),
     *(Expected(method, path, status, code, param, _exercise(exercise), exercise)
       for method, path, status, code, param, exercise in (
           ("GET", "/v1/customers/cus_doesnotexist", 404, "resource_missing", "id", "02-missing-customer"),
@@ -56,6 +64,15 @@ EXPECTED = (
 )
 
 
-def expected(error: dict[str, Any]) -> str | None:
-    """What the tutorial teaches with this error (a request record's dict), if it causes it on purpose."""
-    return next((e.where for e in EXPECTED if e.matches(error)), None)
+def expected(error: dict[str, Any], *, exercise: str | None, notebook: str | None) -> str | None:
+    """What the tutorial teaches with this error (a request record's dict), when the learner is
+    where it causes it on purpose: in ``exercise`` (its id), or in ``notebook`` (its number)."""
+    return next((e.where for e in EXPECTED if e.matches(error) and (
+        (e.exercise is not None and e.exercise == exercise) or (e.notebook is not None and e.notebook == notebook))),
+        None)
+
+
+def exercise_answered(error: dict[str, Any]) -> str | None:
+    """The exercise whose answer this error is, wherever the learner was: the sandbox's own
+    evidence that the account made the exercise's call."""
+    return next((e.exercise for e in EXPECTED if e.exercise and e.matches(error)), None)

@@ -1,6 +1,7 @@
 """The sandbox's own routes (``/_sandbox/…``), over HTTP with this learner's secret key: the
-account's display name, recent requests and last error, the exercises passed (for the
-trainer's view) and a sign-in link to the learner's Dashboard."""
+account's display name, recent requests and last error, the exercises passed and what the
+kernel reports to the room (for the trainer's view), the learner's sticky note, and a sign-in
+link to the learner's Dashboard."""
 
 from __future__ import annotations
 
@@ -13,10 +14,10 @@ from . import keys, process
 
 
 def _control(method: str, route: str, data: dict | None = None, timeout: float = 10,
-             base: str | None = None) -> dict:
+             base: str | None = None, json: dict | None = None) -> dict:
     try:
         response = httpx.request(
-            method, f"{base or settings.sandbox_url()}/_sandbox/{route}", data=data, timeout=timeout,
+            method, f"{base or settings.sandbox_url()}/_sandbox/{route}", data=data, json=json, timeout=timeout,
             headers={"Authorization": f"Bearer {keys.keys()[0]}"},
         )
     except httpx.HTTPError:
@@ -54,6 +55,18 @@ def report_exercises(passed: list[str], total: int) -> dict | None:
     if not base:
         return None
     return _control("POST", "exercises", {"passed": passed, "total": str(total)}, timeout=2, base=base)
+
+
+def report_to_room(report: dict, base: str, timeout: float = 2) -> dict:
+    """Send what this kernel ran since its last report to the classroom sandbox at ``base``
+    (``helpers/room.py`` builds it; never code or secrets)."""
+    return _control("POST", "room", json=report, timeout=timeout, base=base)
+
+
+def note(kind: str, text: str = "") -> dict | None:
+    """This learner's sticky note for the trainer (``stuck`` or ``done``, with a few words), or
+    ``clear`` to take it down; what the sandbox keeps."""
+    return _control("POST", "note", {"kind": kind, "text": text}, timeout=5)["note"]
 
 
 def dashboard_link() -> tuple[str, int]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -288,9 +289,13 @@ class Pages:
                 "related": related, "hosted": hosted_links(obj) if kind == "invoice" else []}
 
 
-def routes(sandbox) -> list[Route]:
-    signer = signin.Signer()
+def issue_link(signer: signin.Signer, account_id: str) -> str:
+    """A sign-in link for an account's Dashboard, relative to the sandbox's root."""
+    token, _ = signer.issue(LINK, account_id, signin.LINK_SECONDS)
+    return f"dashboard/login#token={token}"
 
+
+def routes(sandbox, signer: signin.Signer) -> list[Route]:
     def account_in(request: Request) -> str | None:
         found = signin.session(request, signer, SESSION)
         return found if found and sandbox.accounts.get(found) else None
@@ -302,8 +307,8 @@ def routes(sandbox) -> list[Route]:
                 account_id = account_of(sandbox, request)
             except StripeError as error:
                 return JSONResponse(error.body(), status_code=error.status)
-            token, expires = signer.issue(LINK, account_id, signin.LINK_SECONDS)
-            return JSONResponse({"path": f"dashboard/login#token={token}", "expires": expires},
+            return JSONResponse({"path": issue_link(signer, account_id),
+                                 "expires": int(time.time()) + signin.LINK_SECONDS},
                                 headers={"Cache-Control": "no-store"})
 
         return await run_in_threadpool(answer)

@@ -1,4 +1,4 @@
 """What the sandbox's server and its clients share (layer 0): Stripe's error envelope
 (``errors``), IDs (``ids``), the contract of addresses, headers and key rules (``contract``),
-and what stripe-python's types say about the API (``stripe_types``). Standard library and
-stripe-python only; it imports nothing else of the sandbox."""
+what stripe-python's types say about the API (``stripe_types``), and what typed text may hold
+(``text``). Standard library and stripe-python only; it imports nothing else of the sandbox."""
