@@ -4,6 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 LAB_PORT ?= 8888
+# JupyterLab serves the whole project (the notebooks link to TRAINING.md and helpers/) and opens here.
+LAB_START := /lab/tree/notebooks/00_start_here.ipynb
 # Empty: 12111, or a free port when 12111 is another learner's (the sandbox picks and records it).
 SANDBOX_PORT ?= $(TUTORIAL_SANDBOX_PORT)
 PORT_ENV := $(if $(SANDBOX_PORT),TUTORIAL_SANDBOX_PORT=$(SANDBOX_PORT))
@@ -48,7 +50,8 @@ lab: venv
 	@echo "JupyterLab: http://127.0.0.1:$(LAB_PORT)/lab (open the link with its token, printed below)"
 	$(PORT_ENV) $(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 \
 		--ServerApp.port=$(LAB_PORT) --ServerApp.port_retries=0 \
-		$$([ "$$(id -u)" = 0 ] && echo --allow-root) notebooks/
+		--ServerApp.root_dir=. --ServerApp.default_url=$(LAB_START) \
+		$$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 sandbox: venv
 	$(PY) -m helpers.sandbox serve --port $(or $(SANDBOX_PORT),12111)

@@ -1,5 +1,6 @@
-"""Notebook 09's clean-up: undo what the tutorial recorded (helpers.progress), nothing else in the
-account, one step per object, each saying what it did or why it skipped it.
+"""Notebook 09's clean-up: undo what the tutorial recorded (helpers.progress) and what the learner
+made in the exercises (helpers.check's journal), nothing else in the account, one step per object,
+each saying what it did or why it skipped it.
 
 Subscriptions and SetupIntents still waiting are canceled, the customer the tutorial created is
 deleted (one found by email is kept), the test clock (with its customers) and the webhook endpoint
@@ -13,7 +14,8 @@ from collections.abc import Callable
 
 import stripe
 
-from helpers.progress import made_by_tutorial
+from helpers.check import journal
+from helpers.progress import made_by_tutorial, note_retired
 from helpers.show import Table
 
 NOTHING_RECORDED = "Nothing recorded: nothing to clean up."
@@ -79,19 +81,62 @@ STEPS: list[tuple[str, str, Callable[[stripe.StripeClient, str], str]]] = [
 ]
 
 
-def _step(do: Callable[[stripe.StripeClient, str], str], client: stripe.StripeClient, object_id: str) -> str:
+def _delete_exercise_customer(client: stripe.StripeClient, object_id: str) -> str:
+    if getattr(client.v1.customers.retrieve(object_id), "deleted", False):
+        return "skipped: already deleted"
+    client.v1.customers.delete(object_id)
+    return "done"
+
+
+# What the learner's creates in the exercises made (the path they posted to), and how each is
+# undone, in this order; made in an exercise, so the learner's own to remove.
+EXERCISE_STEPS: dict[str, tuple[str, Callable[[stripe.StripeClient, str], str]]] = {
+    "/v1/subscriptions": ("cancel subscription", _cancel_subscription),
+    "/v1/setup_intents": ("cancel SetupIntent", _cancel_setup_intent),
+    "/v1/customers": ("delete customer", _delete_exercise_customer),
+    "/v1/test_helpers/test_clocks": ("delete test clock", lambda client, id_: client.v1.test_helpers.test_clocks.delete(id_) and "done"),
+    "/v1/webhook_endpoints": ("delete webhook endpoint", lambda client, id_: client.v1.webhook_endpoints.delete(id_) and "done"),
+    "/v1/prices": ("archive price", _archive("prices")),
+    "/v1/products": ("archive product", _archive("products")),
+}
+
+
+def exercise_objects(records: list[dict] | None = None) -> list[tuple[str, str, str]]:
+    """What the learner created in the exercises: (creation path, ID, exercise), in the order of
+    :data:`EXERCISE_STEPS`, each once."""
+    made = {}
+    for record in journal.records() if records is None else records:
+        if (record.get("kind") == "request" and record.get("method") == "POST" and record.get("status") == 200
+                and record.get("path") in EXERCISE_STEPS and record.get("object_id")):
+            made.setdefault(record["object_id"], (record["path"], record["object_id"], record["exercise"]))
+    order = list(EXERCISE_STEPS)
+    return sorted(made.values(), key=lambda found: order.index(found[0]))
+
+
+def _step(step: str, do: Callable[[stripe.StripeClient, str], str], client: stripe.StripeClient,
+          object_id: str) -> str:
     try:
-        return do(client, object_id)
+        result = do(client, object_id)
     except stripe.InvalidRequestError as error:
-        if error.http_status == 404 and error.code == "resource_missing":
-            return "skipped: already deleted"
+        if error.http_status == 404 and error.code == "resource_missing":  # gone: say so only for a deletion
+            return "skipped: already deleted" if step.startswith("delete") else "skipped: Stripe no longer has it (404)"
         return f"skipped: {error.user_message or error}"
+    if result == "done":
+        note_retired(object_id, f"{object_id} was removed on purpose: the clean-up (notebook 09) did "
+                                f"'{step}'. Run the notebooks from 01 again to make new objects.")
+    return result
 
 
 def clean_up(recorded: dict[str, str], client: stripe.StripeClient) -> Table:
-    """Undo each recorded object (see :data:`STEPS`); a table of steps and results, or one
-    sentence when nothing is recorded (a second run)."""
-    done = Table([(step, _step(do, client, recorded[name])) for name, step, do in STEPS if name in recorded],
-                 columns=["step", "result"])
+    """Undo each recorded object (see :data:`STEPS`), then what the exercises made (see
+    :data:`EXERCISE_STEPS`); a table of steps and results, or one sentence when nothing is
+    recorded (a second run)."""
+    rows = [(step, _step(step, do, client, recorded[name])) for name, step, do in STEPS if name in recorded]
+    ours = set(recorded.values())
+    for path, object_id, exercise in exercise_objects():
+        if object_id not in ours:
+            step, do = EXERCISE_STEPS[path]
+            rows.append((f"{step} {object_id} (exercise {exercise})", _step(step, do, client, object_id)))
+    done = Table(rows, columns=["step", "result"])
     done.when_empty = NOTHING_RECORDED
     return done

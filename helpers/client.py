@@ -7,11 +7,12 @@ It records one :class:`LogEntry` per attempt, with secrets masked before they ar
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import shlex
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -26,7 +27,7 @@ from stripe._http_client import (
 )
 
 import helpers
-from helpers import explain, problems
+from helpers import explain, focus, problems
 from helpers import settings as settings_mod
 from helpers.sandbox.client import keys as sandbox_keys
 from helpers.sandbox.client import process as sandbox_process
@@ -54,10 +55,34 @@ class LogEntry:
     key: str  # masked (the sandbox's public key is shown as is)
     object_id: str | None = None  # the ``id`` of the object answered (created, retrieved, updated)
     tutorial: bool = False  # the notebook's own call (its params shown first), not a learner's attempt
+    error_param: str | None = None  # the parameter an error names
+    exercise: str | None = None  # the exercise in focus when the learner sent it (helpers.focus)
+    housekeeping: bool = False  # sent inside tutorial_calls(): a catch-up, an earlier run's object retired
 
 
 _LOG: list[LogEntry] = []
 _shown: set[str] | None = None  # the parameter names show.request just showed, for the next request
+_tutorial_depth = 0  # inside tutorial_calls(): every request is the tutorial's own
+_listeners: list[Callable[[LogEntry], None]] = []
+
+
+def on_record(listener: Callable[[LogEntry], None]) -> None:
+    """Call ``listener`` with each entry of this kernel's log as it is recorded (once per
+    listener; helpers.check keeps the learner's attempts on disk this way)."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+
+
+@contextlib.contextmanager
+def tutorial_calls() -> Iterator[None]:
+    """Requests sent inside are the tutorial's own (a catch-up, a re-run retiring an earlier
+    object), never a learner's attempt at an exercise."""
+    global _tutorial_depth
+    _tutorial_depth += 1
+    try:
+        yield
+    finally:
+        _tutorial_depth -= 1
 
 
 def mark_next_call(names: Iterable[str]) -> None:
@@ -113,14 +138,15 @@ def _object_id(body: Any, status: int | None) -> str | None:
     return object_id if isinstance(object_id, str) else None
 
 
-def _error_of(body: Any, status: int) -> tuple[str | None, str | None]:
+def _error_of(body: Any, status: int) -> tuple[str | None, str | None, str | None]:
+    """An error answer's code (else its type), message and param."""
     if status < 400:
-        return None, None
+        return None, None, None
     try:
         error = json.loads(body)["error"]
-        return error.get("code") or error.get("type"), error.get("message")
-    except (TypeError, ValueError, KeyError):
-        return None, None
+        return error.get("code") or error.get("type"), error.get("message"), error.get("param")
+    except (TypeError, ValueError, KeyError, AttributeError):
+        return None, None, None
 
 
 class SandboxNotAnswering(problems.Problem, stripe.APIConnectionError):
@@ -189,10 +215,13 @@ class LoggingHTTPClient(HTTPClient):
         raw = post_data.decode() if isinstance(post_data, bytes) else (post_data or "")
         pairs = parse_qsl(parts.query, keep_blank_values=True) + parse_qsl(raw, keep_blank_values=True)
         if status is None:
-            code, message = "connection_error", None
+            code, message, param = "connection_error", None, None
         else:
-            code, message = _error_of(body, status)
-        self._log.append(LogEntry(
+            code, message, param = _error_of(body, status)
+        kernels = self._log is _LOG  # the kernel's own log (the checkers' lookups are not in it)
+        tutorial = kernels and status is not None and (_is_shown_call(pairs) or _tutorial_depth > 0)
+        in_focus = focus.current() if kernels and not tutorial else None
+        entry = LogEntry(
             time=datetime.now(UTC),
             method=method.upper(),
             base=f"{parts.scheme}://{parts.netloc}",
@@ -207,8 +236,18 @@ class LoggingHTTPClient(HTTPClient):
             error_message=message,
             key=_shown_key(_header(headers, "Authorization")),
             object_id=_object_id(body, status),
-            tutorial=self._log is _LOG and status is not None and _is_shown_call(pairs),
-        ))
+            tutorial=tutorial,
+            error_param=param,
+            exercise=in_focus.exercise if in_focus else None,
+            housekeeping=kernels and _tutorial_depth > 0,
+        )
+        self._log.append(entry)
+        if kernels:
+            for listener in list(_listeners):
+                try:
+                    listener(entry)
+                except Exception:  # noqa: BLE001 - keeping a record must never fail the request
+                    pass
 
 
 def restart_sandbox(base: str) -> Callable[[], bool]:
@@ -305,7 +344,8 @@ def _curl_param(key: str, value: str) -> str:
 
 
 def as_curl(entry: LogEntry | int | None = None) -> str:
-    """The request as a curl command in the guide's style (last request unless given).
+    """The request as a curl command in the guide's style (unless given: the last request that was
+    not housekeeping, such as the cancel of an earlier run's subscription after a new one).
 
     Every name and value is quoted for a POSIX shell (``shlex.quote``), so whatever a parameter
     holds, pasting the command runs curl and nothing else. The Stripe-Version header is always
@@ -313,9 +353,10 @@ def as_curl(entry: LogEntry | int | None = None) -> str:
     from the version the SDK pinned.
     """
     if entry is None or isinstance(entry, int):
-        if not _LOG:
+        shown = [e for e in _LOG if not e.housekeeping] if entry is None else _LOG
+        if not shown:
             raise NoRequestYet("No request yet in this kernel: run a cell that calls the API first.")
-        entry = _LOG[-1 if entry is None else entry]
+        entry = shown[-1 if entry is None else entry]
     head = "curl -G" if entry.method == "GET" and entry.params else "curl"
     if entry.method not in ("GET", "POST"):
         head += f" -X {shlex.quote(entry.method)}"

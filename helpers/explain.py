@@ -7,12 +7,48 @@ an IPython kernel; the tutorial's environment loads it in every kernel
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 import stripe
 
-from helpers import settings
+from helpers import focus, settings
 from helpers.problems import Problem, one_line, sandbox_unreachable
+
+# Who knows why an object is gone: called with its ID, each returns a sentence or None
+# (helpers.progress adds one: it knows what a re-run or the clean-up retired).
+_CAUSES: list[Callable[[str], str | None]] = []
+_MISSING_ID = re.compile(r"'([a-z]+(?:_[a-z]+)?_[A-Za-z0-9]+)'")
+
+
+def add_cause(cause: Callable[[str], str | None]) -> None:
+    if cause not in _CAUSES:
+        _CAUSES.append(cause)
+
+
+def _why_gone(message: str) -> str | None:
+    """The cause of a 404 on an ID (named in Stripe's message, ``No such customer: 'cus_…'``), if
+    anyone knows it."""
+    for object_id in _MISSING_ID.findall(message or ""):
+        for cause in _CAUSES:
+            try:
+                found = cause(object_id)
+            except Exception:  # noqa: BLE001 - a cause is a courtesy; the sentence stands without it
+                found = None
+            if found:
+                return found
+    return None
+
+
+def _expected(error: stripe.StripeError, details: str) -> str | None:
+    """The sentence for an error the exercise in focus asks for: the answer, not a problem."""
+    now = focus.current()
+    param = getattr(error, "param", None)
+    if now is None or not now.expects(error.http_status, error.code, param):
+        return None
+    return (f"stripe.{type(error).__name__} (HTTP {error.http_status}{', ' + details if details else ''}): "
+            f"{error.user_message or error} This is the answer exercise {now.exercise} asks for, not a "
+            f'problem to fix: run its check next, `check.exercise("{now.exercise}")`.')
 
 
 def explain(error: stripe.StripeError) -> str:
@@ -36,12 +72,18 @@ def explain(error: stripe.StripeError) -> str:
                         (("code", error.code), ("param", getattr(error, "param", None))) if value)
     message = error.user_message or str(error)
     where = f" ({details})" if details else ""
+    expected = _expected(error, details)
+    if expected:
+        return expected
     if error.http_status and error.http_status >= 500:
         return f"Stripe answered {status}{where}: {message} Run this cell again in a moment."
     if error.http_status == 404 and error.code == "resource_missing":  # a stored ID whose object is gone
-        return (f"Stripe answered {status}{where}: {message} The object no longer exists (deleted by the "
-                "clean-up, or a sandbox reset; or the ID is mistyped): run the cell (or notebook) that creates "
-                "it again, or run this notebook from the top.")
+        known = _why_gone(message)
+        if known:
+            return f"Stripe answered {status}{where}: {message} {known}"
+        return (f"Stripe answered {status}{where}: {message} This account has no such object: the ID is "
+                "mistyped, from another account or mode, or the object was deleted (a clean-up, a sandbox "
+                "reset). Run the cell (or notebook) that creates it again, or run this notebook from the top.")
     return (f"Stripe refused the request, {status}{where}: {message} "
             "Change what it names (in the form or the cell above), then run this cell again.")
 

@@ -9,17 +9,25 @@ nothing of the tutorial but ``helpers.urls``.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from helpers.urls import classroom_url
 
 RED, RESET = "\x1b[1;31m", "\x1b[0m"
+# JupyterLab shows an error's text with `word-break: break-all`: a line longer than the output
+# area is cut anywhere, mid-word. Lines of at most this many characters fit its output area at a
+# 1280 px window (13 px monospace), so the message is wrapped here, between words.
+WIDTH = 96
 
 
 def one_line(message: str) -> list[str]:
-    """The traceback IPython shows instead of the stack: the message alone, in red."""
-    return [f"{RED}⚠ {message}{RESET}"]
+    """The traceback IPython shows instead of the stack: the message alone, in red, as one entry
+    (wrapped between words, so that no word is cut in two)."""
+    lines = textwrap.wrap(f"⚠ {message}", WIDTH, subsequent_indent="  ", break_long_words=False,
+                          break_on_hyphens=False) or ["⚠"]
+    return [RED + "\n".join(lines) + RESET]
 
 
 class Problem(Exception):

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import stripe
 
+from helpers import explain
 from helpers import settings as settings_mod
 from helpers.filelock import exclusive
 from helpers.problems import Problem
@@ -203,20 +204,53 @@ def forget(name: str) -> None:
 EXERCISE_PREFIX = "exercise."  # the key of a passed exercise: exercise.<id> = passed (helpers.check)
 
 
+def exercise_journal() -> Path:
+    """The learner's work on the exercises in this mode and account (attempts, predictions,
+    passes; written by helpers.check), beside the progress file."""
+    file = path()
+    return file.with_name(file.stem + ".exercises.jsonl")
+
+
 def forget_exercises() -> bool:
-    """Drop the records of the exercises passed; whether there were any."""
+    """Drop the records of the exercises passed, and the work that earned them; whether there
+    were any passes."""
     file = path()
     with _locked(file):
         data = _read(file)
         kept = {name: value for name, value in data.items() if not name.startswith(EXERCISE_PREFIX)}
         if kept != data:
             _write(file, kept)
+        exercise_journal().unlink(missing_ok=True)
     return kept != data
 
 
+def _retired_file() -> Path:
+    file = path()
+    return file.with_name(file.stem + ".retired.json")
+
+
+def note_retired(object_id: str, why: str) -> None:
+    """Remember why the tutorial retired ``object_id`` (a re-run replaced it, the clean-up removed
+    it), so that a 404 on it later names the real cause (helpers.explain asks :func:`why_gone`).
+    Kept across :func:`reset`: it is history, not progress."""
+    file = _retired_file()
+    with _locked(file):
+        _write(file, {**_read(file), object_id: why})
+
+
+def why_gone(object_id: str) -> str | None:
+    """Why the tutorial retired ``object_id``, if it did."""
+    return _read(_retired_file()).get(object_id)
+
+
+explain.add_cause(why_gone)
+
+
 def reset() -> None:
-    """Clear the current mode's progress (the objects themselves stay in Stripe/the sandbox)."""
+    """Clear the current mode's progress and exercise work (the objects themselves stay in
+    Stripe/the sandbox)."""
     path().unlink(missing_ok=True)
+    exercise_journal().unlink(missing_ok=True)
 
 
 # --- catch-up ---------------------------------------------------------------------------------
@@ -244,6 +278,7 @@ def _customer(client: stripe.StripeClient) -> str:
     found = client.v1.customers.list(params={"email": GUIDE_CUSTOMER["email"], "limit": 100}).data
     for customer in found:
         if made_by_tutorial(customer):
+            _reused.add(customer.id)
             return customer.id
     return client.v1.customers.create(params={**GUIDE_CUSTOMER, "metadata": dict([TUTORIAL_TAG])}).id
 
@@ -376,6 +411,9 @@ RETRIEVERS: dict[str, Callable[[stripe.StripeClient, str], object]] = {
     "clock_subscription": lambda client, id_: client.v1.subscriptions.retrieve(id_),
 }
 
+# IDs a creator found again instead of making (a tutorial customer with the guide's email).
+_reused: set[str] = set()
+
 # Names whose stored ID this catch_up call has already checked (one retrieve per ID per call),
 # and what the call did, in words.
 _checked: contextvars.ContextVar[set[str] | None] = contextvars.ContextVar("_checked", default=None)
@@ -465,11 +503,14 @@ def _ensure(name: str, client: stripe.StripeClient) -> str:
     if checked is not None:
         checked.add(name)  # just made: no need to look it up again in this call
     made = "made" if name not in ("payment_method", "mandate") else "got"
+    values = " with the guide's values"
+    if created in _reused:  # not made: found again by the guide's email (an earlier run made it)
+        made, values = "found again", " (the tutorial's customer with the guide's email, from an earlier run)"
     if found:
-        _note(f"{name}: the recorded {found} {why}, so {made} {created}.")
+        _note(f"{name}: the recorded {found} {why}, so {made} {created}{values if created in _reused else ''}.")
     else:
         where = f" (notebooks/{NOTEBOOKS[name]}.ipynb was not run)" if name in NOTEBOOKS else ""
-        _note(f"{name}: none recorded{where}, so {made} {created} with the guide's values.")
+        _note(f"{name}: none recorded{where}, so {made} {created}{values}.")
     return created
 
 
@@ -480,13 +521,13 @@ def catch_up(*names: str, client: stripe.StripeClient | None = None, quiet: bool
     PaymentMethod attached to the recorded customer, the price active, …); what does not fit is
     made again. Prints, in words, what it made (unless ``quiet``); running it twice makes nothing new.
     """
-    if client is None:
-        from helpers.client import get_client
+    from helpers.client import get_client, tutorial_calls
 
-        client = get_client()
+    client = client or get_client()
     checked, notes = _checked.set(set()), _notes.set([])
     try:
-        ids = {name: _ensure(name, client) for name in names}
+        with tutorial_calls():  # the tutorial's own requests, never a learner's attempt at an exercise
+            ids = {name: _ensure(name, client) for name in names}
         said = _notes.get() or []
     finally:
         _checked.reset(checked)
@@ -547,13 +588,20 @@ RETIRE: dict[str, Callable[[stripe.StripeClient, str], str | None]] = {
 def replace(name: str, object_id: str, client: stripe.StripeClient) -> str:
     """Remember ``object_id`` under ``name``; the one an earlier run recorded there is retired
     (canceled, deleted or archived, see :data:`RETIRE`), and the cell says so."""
+    from helpers.client import tutorial_calls
+
     previous = recall(name)
     remember(name, object_id)
     if previous and previous != object_id and name in RETIRE:
         try:
-            done = RETIRE[name](client, previous)
+            with tutorial_calls():
+                done = RETIRE[name](client, previous)
         except stripe.InvalidRequestError:  # already gone
             done = None
         if done:
             print(f"Replaced {name} {previous} from an earlier run: {done}.")
+            where = f"notebooks/{NOTEBOOKS[name]}.ipynb" if name in NOTEBOOKS else "its notebook"
+            note_retired(previous, f"{previous} was retired on purpose: {where} ran again, made {name} "
+                                   f"{object_id} and {done.replace('it', previous, 1)}. Use the new one, "
+                                   f"`progress.require('{name}')`, or run the cells above again.")
     return object_id

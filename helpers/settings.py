@@ -213,6 +213,21 @@ class Settings:
     def is_sandbox(self) -> bool:
         return self.mode == "sandbox"
 
+    def described(self) -> list[tuple[str, str]]:
+        """The settings in words, keys masked: what a notebook shows for ``cfg``."""
+        where = "the offline sandbox" if self.is_sandbox else "Stripe test mode"
+        return [
+            ("Mode", f"{self.mode}: the API is {where}"),
+            ("API", self.api_base),
+            ("Stripe.js", self.stripe_js_url),
+            ("Secret key", mask(self.secret_key)),
+            ("Publishable key", mask(self.publishable_key) if self.publishable_key else "none (set STRIPE_PUBLISHABLE_KEY)"),
+            ("Progress kept as", f"{self.account} (per mode and account)"),
+        ]
+
+    def _repr_pretty_(self, printer, cycle: bool) -> None:  # a notebook's `cfg`, in words
+        printer.text("\n".join(f"{name}: {value}" for name, value in self.described()))
+
 
 _announced: dict[str, str | None] = {}  # sandbox URL -> the public URL it announced (a classroom's), if any
 

@@ -132,8 +132,10 @@ class Table(pd.DataFrame):
         if self.empty and self.when_empty:
             return f"<p>{html.escape(self.when_empty)}</p>"
         page = self.to_html(index=False, escape=True, na_rep="")
-        for cell in ("th", "td"):
-            page = page.replace(f"<{cell}>", f'<{cell} style="text-align:left">')
+        # A long value (an ID, a URL) may wrap anywhere: the table fits its output area instead of
+        # hiding its last column behind a scroll bar (JupyterLab at a 1280 px window).
+        page = page.replace("<th>", '<th style="text-align:left">')
+        page = page.replace("<td>", '<td style="text-align:left;overflow-wrap:anywhere">')
         return page.replace('<tr style="text-align: right;">', "<tr>")
 
 

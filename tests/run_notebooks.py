@@ -40,17 +40,49 @@ REDACTIONS = (
 )
 
 
-def redact(value):
-    """``value`` (an output's text, or a nested dict/list of them) with credentials redacted."""
+# Outputs a reader sees before running anything must not pass for the learner's own: no link to
+# the build run's servers (JupyterLab makes every http:// URL in an output a link), and no output
+# at all under cells tagged LEARNER_STATE (a check's verdict, "Progress cleared", a sign-in link).
+# nbval_sanitize.cfg applies the same rules first, so a fresh run still compares with these.
+PUBLISHED = (
+    (re.compile(r'<a href="https?://(?:127\.0\.0\.1|localhost):\d+[^"]*"[^>]*>([^<]*)</a>'),
+     r"\1 (your own link, once you run this cell)"),
+    (re.compile(r"https?://(127\.0\.0\.1|localhost):\d+"), r"\1:PORT"),
+)
+LEARNER_STATE = "learner-state"  # a cell whose output only makes sense as the learner's own
+IGNORED = "nbval-ignore-output"
+
+
+def _rewrite(value, rules):
     if isinstance(value, str):
-        for pattern, replacement in REDACTIONS:
+        for pattern, replacement in rules:
             value = pattern.sub(replacement, value)
         return value
     if isinstance(value, list):
-        return [redact(v) for v in value]
+        return [_rewrite(v, rules) for v in value]
     if isinstance(value, dict):
-        return {k: redact(v) for k, v in value.items()}
+        return {k: _rewrite(v, rules) for k, v in value.items()}
     return value
+
+
+def redact(value):
+    """``value`` (an output's text, or a nested dict/list of them) with credentials redacted."""
+    return _rewrite(value, REDACTIONS)
+
+
+def publish(cell):
+    """A code cell's outputs as committed: redacted, unlinked from the build run's servers, and
+    none under a cell tagged LEARNER_STATE (tagged for nbval to skip)."""
+    import nbformat
+
+    tags = cell.metadata.setdefault("tags", []) if LEARNER_STATE in cell.metadata.get("tags", []) else []
+    if tags:
+        cell.outputs = []
+        if IGNORED not in tags:
+            tags.append(IGNORED)
+        return cell
+    cell.outputs = [nbformat.from_dict(_rewrite(redact(o), PUBLISHED)) for o in cell.outputs]
+    return cell
 
 
 FINGERPRINT = "tutorial_executed"  # notebook metadata: the fingerprint `make notebooks` stamped
@@ -165,7 +197,7 @@ def execute() -> int:
             nb.metadata.pop("widgets", None)  # widget state: noise for readers and diffs
             for cell in nb.cells:
                 if cell.cell_type == "code":
-                    cell.outputs = [nbformat.from_dict(redact(o)) for o in cell.outputs]
+                    publish(cell)
             nb.metadata["kernelspec"] = kernelspec()  # as JupyterLab shows it: opening changes nothing
             nb.metadata[FINGERPRINT] = fingerprint(nbformat.writes(nb))
             nbformat.write(nb, path)

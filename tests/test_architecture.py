@@ -36,7 +36,7 @@ SERVER = [
 # The tutorial's side (the kernel and Jupyter), lowest layer first.
 TUTORIAL = [
     ["helpers.sandbox", "helpers.sandbox.client", "helpers.sandbox.shared*", *LEAVES, "helpers.search_query",
-     "helpers.status", "helpers.browser"],
+     "helpers.status", "helpers.browser", "helpers.focus"],
     ["helpers.problems", "helpers.sandbox.client.process", "helpers.sandbox.client.keys"],
     ["helpers.settings"],
     ["helpers.explain", "helpers.client", "helpers.sandbox.client.control"],

@@ -77,3 +77,32 @@ def test_what_is_still_waiting_or_active_is_undone(client):
     assert getattr(client.v1.customers.retrieve(customer.id), "deleted", False)
     again = results(cleanup.clean_up({"guide_setup_intent": intent.id}, client))
     assert again == {"cancel guide_setup_intent": "skipped: already canceled"}
+
+
+def test_what_the_exercises_made_is_undone_too(learner_env):
+    """Issue 16.10: 09 said the account was left "as it was before the tutorial" while the
+    exercises' objects stayed (a EUR price, a yearly price, a SetupIntent still waiting)."""
+    from helpers import check, focus
+    from helpers import client as client_mod
+
+    client = client_mod.get_client()
+    product = client.v1.products.create(params={"name": "Stock photo service", "metadata": TAG})
+    progress.remember("product", product.id)
+    try:
+        check.predict("05-eur-price", 400)
+        eur = client.v1.prices.create(params={"product": product.id, "unit_amount": 1500, "currency": "eur",
+                                              "recurring": {"interval": "month"}})
+        check.start("05-before-authorizing")
+        customer = client.v1.customers.create(params={"email": "exercise@example.com"})
+        waiting = client.v1.setup_intents.create(params={"customer": customer.id, "usage": "off_session"})
+    finally:
+        focus.clear()
+    done = results(cleanup.clean_up(progress.recorded(), client))
+    assert done == {
+        f"cancel SetupIntent {waiting.id} (exercise 05-before-authorizing)": "done",
+        f"delete customer {customer.id} (exercise 05-before-authorizing)": "done",
+        f"archive price {eur.id} (exercise 05-eur-price)": "done",
+        "archive product": "done",
+    }
+    assert client.v1.setup_intents.retrieve(waiting.id).status == "canceled"
+    assert client.v1.prices.retrieve(eur.id).active is False

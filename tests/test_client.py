@@ -316,3 +316,19 @@ def test_curl_without_requests():
     client_mod.clear_log()
     with pytest.raises(LookupError, match="No request yet"):
         client_mod.as_curl()
+
+
+def test_curl_after_a_rerun_shows_the_call_not_the_clean_up_after_it(learner_env):
+    """Issue 16.10: after re-running 05, `curl()` showed the cancel of the earlier run's
+    subscription beside the guide's POST: the retiring is housekeeping, kept in the log but not
+    the request the cell is about."""
+    from helpers import progress
+
+    client = client_mod.get_client()
+    tag = {"metadata": dict([progress.TUTORIAL_TAG])}
+    progress.replace("customer", client.v1.customers.create(params={"email": "a@example.com", **tag}).id, client)
+    progress.replace("customer", client.v1.customers.create(params={"email": "b@example.com", **tag}).id, client)
+    last = client_mod.entries()[-1]
+    assert last.method == "DELETE" and last.housekeeping and last.tutorial  # kept in the log, as it happened
+    shown = client_mod.as_curl()
+    assert shown.startswith("curl ") and "-X DELETE" not in shown and "b%40example.com" in shown.replace("@", "%40")

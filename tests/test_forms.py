@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from helpers import forms
+from support.messages import said
 
 GUIDE_MANDATE = {"customer_acceptance": {
     "type": "online", "online": {"ip_address": "127.0.0.0", "user_agent": "device"}}}
@@ -145,8 +146,8 @@ def test_form_error_shows_one_line_with_what_to_do():
     """Issue 9.9: a FormError is shown by IPython as one line, saying how to go on."""
     lines = forms.FormError("Email 'x' is not an email address.")._render_traceback_()
     assert len(lines) == 1
-    assert "Email 'x' is not an email address." in lines[0]
-    assert "run this cell again" in lines[0]
+    assert "Email 'x' is not an email address." in said(lines[0])
+    assert "run this cell again" in said(lines[0])
 
 
 def test_labels_and_values_are_not_cut_off():

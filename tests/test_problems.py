@@ -13,6 +13,7 @@ from nbclient.exceptions import CellExecutionError
 
 from helpers import explain
 from helpers.problems import NextStep
+from support.messages import said
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -42,8 +43,8 @@ def test_a_form_error_stops_the_cell_with_one_line():
     error = the_error(outputs[0])
     assert error["ename"] == "FormError"
     assert len(error["traceback"]) == 1
-    assert "not an email address" in error["traceback"][0]
-    assert "Change it in the form above" in error["traceback"][0]
+    assert "not an email address" in said(error["traceback"][0])
+    assert "Change it in the form above" in said(error["traceback"][0])
     assert not any(o.get("text") == "request sent\n" for o in outputs[0])
 
 
@@ -64,7 +65,7 @@ def test_stripe_errors_become_one_sentence_once_installed():
     error = the_error(outputs[1])
     assert error["ename"] == "InvalidRequestError"
     assert len(error["traceback"]) == 1
-    line = error["traceback"][0]
+    line = said(error["traceback"][0])
     assert "HTTP 400" in line and "resource_missing" in line and "No such price" in line
     assert "run this cell again" in line
 
@@ -103,7 +104,7 @@ def test_naming_yourself_with_the_classroom_gone_is_one_line(classroom_gone):
     outputs = run_cells("from helpers.sandbox.client import control\ncontrol.set_display_name('Ada')")
     error = the_error(outputs[0])
     assert error["ename"] == "NextStep" and len(error["traceback"]) == 1
-    assert f"The classroom sandbox at {classroom_gone} does not answer: tell your trainer" in error["traceback"][0]
+    assert f"The classroom sandbox at {classroom_gone} does not answer: tell your trainer" in said(error["traceback"][0])
 
 
 def test_a_proxy_page_instead_of_the_sandbox_is_one_sentence(classroom_gone, monkeypatch):
@@ -154,10 +155,11 @@ def test_a_name_from_a_cell_that_stopped_is_one_line():
     )
     error = the_error(outputs[2])
     assert error["ename"] == "NameError" and len(error["traceback"]) == 1
-    line = error["traceback"][0]
-    assert line.startswith("\x1b[1;31m⚠ `product` is not defined yet: the cell above that makes it has not run")
+    assert error["traceback"][0].startswith("\x1b[1;31m⚠ `product` is not defined yet:")  # in red
+    line = said(error["traceback"][0])
+    assert line.startswith("⚠ `product` is not defined yet: the cell above that makes it has not run")
     assert "Run All Above Selected Cell" in line and "Traceback" not in line and 'File "' not in line
-    assert "`prodcut` is not defined yet" in the_error(outputs[3])["traceback"][0]
+    assert "`prodcut` is not defined yet" in said(the_error(outputs[3])["traceback"][0])
     assert outputs[4][0]["text"] == "still usable\n"
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in ("import helpers.settings", "product")])
     with pytest.raises(CellExecutionError, match="`product` is not defined yet"):  # still fails, for nbval too
@@ -170,8 +172,8 @@ def test_stripe_errors_and_names_both_stay_one_line_whatever_is_installed_twice(
         "import stripe\nraise stripe.InvalidRequestError('No such price', param='price', http_status=400)",
         "intent",
     )
-    assert "No such price" in the_error(outputs[1])["traceback"][0]
-    assert "`intent` is not defined yet" in the_error(outputs[2])["traceback"][0]
+    assert "No such price" in said(the_error(outputs[1])["traceback"][0])
+    assert "`intent` is not defined yet" in said(the_error(outputs[2])["traceback"][0])
 
 
 def test_an_object_that_no_longer_exists_says_how_to_make_it_again():
@@ -181,8 +183,8 @@ def test_an_object_that_no_longer_exists_says_how_to_make_it_again():
                                       http_status=404)
     text = explain.explain(gone)
     assert "No such test clock: 'clock_123'" in text and "HTTP 404" in text
-    assert "no longer exists" in text and "clean-up" in text
-    assert "run the cell (or notebook) that creates it again" in text and "from the top" in text
+    assert "This account has no such object" in text and "clean-up" in text
+    assert "Run the cell (or notebook) that creates it again" in text and "from the top" in text
     assert "Change what it names" not in text
     wrong = stripe.InvalidRequestError("No such price: 'price_typo'", param="price", code="resource_missing",
                                        http_status=400)  # a wrong ID in a form (HTTP 400): change it
@@ -198,4 +200,66 @@ def test_a_middle_cell_run_first_after_a_restart_gets_one_line():
     assert installed.read_text() == (ROOT / "jupyter-config" / "ipython_kernel_config.py").read_text()
     error = the_error(run_cells("server.url")[0])
     assert error["ename"] == "NameError" and len(error["traceback"]) == 1
-    assert "`server` is not defined yet" in error["traceback"][0]
+    assert "`server` is not defined yet" in said(error["traceback"][0])
+
+
+MISSING = stripe.InvalidRequestError("No such customer: 'cus_doesnotexist'", param="id",
+                                     code="resource_missing", http_status=404)
+NO_RETURN_URL = stripe.InvalidRequestError("A return_url must be specified.", param="return_url",
+                                           code="parameter_missing", http_status=400)
+
+
+def test_an_error_the_exercise_asks_for_is_its_answer_not_a_problem():
+    """Issue 16.8: under 02's missing-customer exercise, "run the cell that creates it again" would
+    have deleted and replaced the learner's customer; 03's expected 400 said "change what it names"."""
+    from helpers import check, focus
+
+    try:
+        check.start("02-missing-customer")
+        text = explain.explain(MISSING)
+        assert text.startswith("stripe.InvalidRequestError (HTTP 404, code resource_missing, param id): ")
+        assert 'This is the answer exercise 02-missing-customer asks for' in text
+        assert 'check.exercise("02-missing-customer")' in text
+        assert "creates it again" not in text and "Change what it names" not in text
+        check.start("03-no-return-url")
+        text = explain.explain(NO_RETURN_URL)
+        assert "the answer exercise 03-no-return-url asks for" in text and "Change what it names" not in text
+        assert "creates it again" in explain.explain(MISSING)  # not what 03 asks for: the usual advice
+    finally:
+        focus.clear()
+    assert "answer exercise" not in explain.explain(NO_RETURN_URL)  # no exercise open: a problem to fix
+
+
+def test_a_404_on_an_id_a_rerun_retired_names_the_rerun(learner_env):
+    """Issue 16.9: a 404 on the customer that re-running 02 replaced said "deleted by the clean-up,
+    or a sandbox reset"."""
+    from helpers import client as client_mod
+    from helpers import progress
+
+    client = client_mod.get_client()
+    tag = {"metadata": dict([progress.TUTORIAL_TAG])}
+    first = client.v1.customers.create(params={"email": "first@example.com", **tag})
+    progress.replace("customer", first.id, client)
+    second = client.v1.customers.create(params={"email": "second@example.com", **tag})
+    progress.replace("customer", second.id, client)  # 02 run again: the first is deleted
+    with pytest.raises(stripe.InvalidRequestError) as gone:
+        client.v1.customers.update(first.id, params={"name": "Jenny"})
+    text = explain.explain(gone.value)
+    assert f"{first.id} was retired on purpose: notebooks/02_customer.ipynb ran again" in text
+    assert f"made customer {second.id}" in text and f"deleted {first.id}" in text
+    assert "progress.require('customer')" in text and "sandbox reset" not in text
+
+
+def test_a_long_message_is_wrapped_between_words_for_jupyterlab():
+    """Issue 16.16: JupyterLab shows error text with `word-break: break-all`, so red ⚠ lines broke
+    mid-word ("setup_i|ntent"); lines that fit its output area at 1280 px are wrapped here. (The
+    browser's side: tests/notebooks/test_in_jupyterlab.py.)"""
+    from helpers.problems import WIDTH, one_line
+
+    message = ("SetupIntent seti_7rd9TjA3mHN905CKogOBxAwQ has no authorized PaymentMethod: the customer "
+               "declined (setup_intent_authentication_failure: The customer declined the authorization on the "
+               "Amazon Pay page). Run the cell that waits for the customer again, then this cell.")
+    [shown] = one_line(message)
+    lines = said(shown.replace("\n  ", "\n")).splitlines()
+    assert len(lines) > 1 and all(len(line) <= WIDTH for line in lines)
+    assert said(shown) == f"⚠ {message}"  # nothing lost, no word cut: the lines join to the message

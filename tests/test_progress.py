@@ -285,10 +285,13 @@ def test_catch_up_does_not_adopt_an_untagged_customer(state, client, own_email):
     assert client.v1.customers.retrieve(theirs.id).metadata.to_dict() == {}
 
 
-def test_catch_up_adopts_a_tagged_customer(state, client, own_email):
+def test_catch_up_adopts_a_tagged_customer(state, client, own_email, capsys):
     tagged = client.v1.customers.create(params={"email": own_email, "metadata": dict([progress.TUTORIAL_TAG])})
     client.v1.customers.create(params={"email": own_email})  # newer, untagged: skipped
     assert progress.catch_up("customer", client=client)["customer"] == tagged.id
+    said = capsys.readouterr().out  # issue 16.10: it said "made" a customer it had found by email
+    assert f"so found again {tagged.id} (the tutorial's customer with the guide's email" in said
+    assert "made" not in said
 
 
 # --- recorded objects must still fit together (issue 9.6), said in words (issue 9.16) ----------

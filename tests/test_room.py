@@ -40,7 +40,7 @@ def cell_id(notebook: Path, fragment: str) -> tuple[str, int]:
 
 def test_a_cell_is_placed_by_its_notebook_section_and_exercise():
     notebook = room.Notebook(str(NOTEBOOK_03))
-    exercise_cell, number = cell_id(NOTEBOOK_03, "predicted = ...")
+    exercise_cell, number = cell_id(NOTEBOOK_03, "check.predict(\"03-no-return-url\", ...)")
     assert notebook.locate(exercise_cell) == {"cell": number, "section": "Your turn: Leave out return_url",
                                               "exercise": "03-no-return-url"}
     guide_cell, number = cell_id(NOTEBOOK_03, "intent = client.v1.setup_intents.create(params=params)")

@@ -222,3 +222,15 @@ def test_key_widget_reports_masked_and_clears_fields(env):
     button.click()
     assert "sk_test_…4xYz" in status.value and SECRET not in status.value
     assert settings.load().secret_key == SECRET
+
+
+def test_settings_read_as_words_in_a_notebook_keys_masked(tmp_path, monkeypatch):
+    """Issue 16.16: 00's second cell showed a raw `Settings(mode='sandbox', secret_key=…)` repr."""
+    from IPython.lib.pretty import pretty
+
+    loaded = settings.Settings("stripe", "sk_test_" + "a" * 24 + "4xYz", "pk_test_" + "b" * 24 + "9aBc",
+                               "https://api.stripe.com", "https://js.stripe.com/v3/", "acct-1")
+    shown = pretty(loaded)
+    assert shown.splitlines()[0] == "Mode: stripe: the API is Stripe test mode"
+    assert "Secret key: sk_test_…4xYz" in shown and "Publishable key: pk_test_…9aBc" in shown
+    assert "a" * 24 not in shown and "Settings(" not in shown

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import re
+
 from helpers.limits import US_CURRENCIES
 
-from ._core import Look, NotYet, exercise_definition, money
+from ._core import Look, NotYet, exercise_definition, money, no_attempt_yet
 
 NOTEBOOK = "01_product_and_price"
 WHERE = "run notebook 01's cells (or `progress.catch_up('price')`)"
+PRICE_UPDATE = re.compile(r"/v1/prices/[^/]+")
+ATTEMPT_YEARLY = ("Create a price of 150 USD a year for the product: `client.v1.prices.create(params={...})` "
+                  "with `product=progress.require('product')`.")
+ATTEMPT_DEFAULT = ("Update the product: `client.v1.products.update(progress.require('product'), "
+                   "params={'default_price': progress.require('price')})`.")
 
 
 def every(recurring) -> str:
@@ -29,6 +36,7 @@ same product (`progress.require("product")`).
 price change?
 """,
     solution="""
+check.start("01-yearly-price")
 yearly = client.v1.prices.create(params={
     "product": progress.require("product"),
     "unit_amount": 15000,  # in cents: 150.00 USD
@@ -38,24 +46,31 @@ yearly = client.v1.prices.create(params={
 progress.remember("yearly_price", yearly.id)  # exercise 05-yearly-subscription uses it
 yearly.type, yearly.recurring.interval
 """,
+    attempt=ATTEMPT_YEARLY,
 )
 def yearly_price(look: Look) -> str:
     product = look.recorded("product", WHERE)
     monthly = look.recorded("price", WHERE)
-    prices = look.client.v1.prices.list(params={"product": product, "active": True, "limit": 100}).data
-    others = [p for p in prices if p.id != monthly]  # newest first
-    for price in others:
+    created = look.sent("POST", "/v1/prices")
+    made = [look.client.v1.prices.retrieve(e.object_id) for e in reversed(created) if e.status == 200]
+    for price in made:
         recurring = price.recurring
-        if (recurring and recurring.interval == "year" and recurring.interval_count == 1
-                and price.currency == "usd" and price.unit_amount == 15000):
+        if (price.product == product and recurring and recurring.interval == "year"
+                and recurring.interval_count == 1 and price.currency == "usd" and price.unit_amount == 15000):
             return (f"`{price.id}` charges {money(price.unit_amount, price.currency)} {every(recurring)} "
                     f"(`type: {price.type}`). The monthly price `{monthly}` is unchanged: a product "
                     "can have many prices, and each subscription item picks one.")
-    if not others:
-        raise NotYet(f"Product `{product}` has no price besides the monthly one yet: create one with "
-                     "`client.v1.prices.create(params={...})` and `product=progress.require('product')`.")
-    newest = others[0]
+    if not made:
+        if created:
+            last = created[-1]
+            raise NotYet(f"Your price create was refused ({last.status} `{last.error_code}`: "
+                         f"{last.error_message}). Change what it names, then run your cell again.")
+        raise no_attempt_yet(ATTEMPT_YEARLY)
+    newest = made[0]
     recurring = newest.recurring
+    if newest.product != product:
+        raise NotYet(f"Your price `{newest.id}` belongs to product `{newest.product}`; the task asks for "
+                     f"a second price of this tutorial's product `{product}` (`progress.require('product')`).")
     if recurring is None:
         raise NotYet(f"Your newest price `{newest.id}` is one-time (`type: one_time`): a subscription "
                      "needs a recurring price. Add `recurring={'interval': 'year'}`.")
@@ -86,15 +101,29 @@ Make the **monthly** price the product's default, as the Dashboard does.
 **Predict first:** which object do you update, the product or the price? Does the price change?
 """,
     solution="""
+check.start("01-default-price")
 product = client.v1.products.update(progress.require("product"), params={
     "default_price": progress.require("price"),
 })
 product.default_price
 """,
+    attempt=ATTEMPT_DEFAULT,
 )
 def default_price(look: Look) -> str:
     product_id = look.recorded("product", WHERE)
     monthly = look.recorded("price", WHERE)
+    updates = look.sent("POST", f"/v1/products/{product_id}")
+    if not updates:
+        others = look.sent("POST", PRICE_UPDATE)
+        if others:
+            raise NotYet(f"You updated the price `{others[-1].path.rsplit('/', 1)[-1]}`; the default "
+                         "price is a field of the product: update the product, "
+                         "`client.v1.products.update(progress.require('product'), params={...})`.")
+        raise no_attempt_yet(ATTEMPT_DEFAULT)
+    last = updates[-1]
+    if last.status != 200:
+        raise NotYet(f"Your product update was refused ({last.status} `{last.error_code}`: "
+                     f"{last.error_message}). Change what it names, then run your cell again.")
     product = look.client.v1.products.retrieve(product_id)
     if product.default_price == monthly:
         return (f"`{product_id}` now has `default_price: {monthly}`. You updated the product; the "
@@ -102,5 +131,5 @@ def default_price(look: Look) -> str:
     if product.default_price:
         raise NotYet(f"`default_price` is `{product.default_price}`, not the monthly price "
                      f"`{monthly}` (`progress.require('price')`).")
-    raise NotYet("`default_price` is still null: update the product, "
-                 "`client.v1.products.update(product_id, params={'default_price': price_id})`.")
+    raise NotYet("`default_price` is still null: send it in the product update, "
+                 "`params={'default_price': progress.require('price')}`.")

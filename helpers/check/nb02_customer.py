@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from helpers.focus import Expected
+
 from ._core import Look, NotYet, exercise_definition, no_attempt_yet
 
 NOTEBOOK = "02_customer"
@@ -23,9 +25,11 @@ search at all. Retrieve this tutorial's customer (`progress.require("customer")`
 **Predict first:** which HTTP method and path will the request log show?
 """,
     solution="""
+check.start("02-retrieve-by-id")
 customer = client.v1.customers.retrieve(progress.require("customer"))
 customer.id, customer.email
 """,
+    attempt="Retrieve the customer by its ID: `client.v1.customers.retrieve(progress.require('customer'))`.",
 )
 def retrieve_by_id(look: Look) -> str:
     customer = look.recorded("customer", WHERE)
@@ -33,15 +37,17 @@ def retrieve_by_id(look: Look) -> str:
     if mine:
         return (f"`GET /v1/customers/{customer}` answered 200: a retrieve by ID is exact and "
                 "immediate. Listing by email and search are for people looking for someone; your "
-                "code keeps the ID." + look.prediction_note(f"GET /v1/customers/{customer}"))
+                "code keeps the ID.")
     others = [e for e in look.sent("GET", ONE_CUSTOMER) if e.path != f"/v1/customers/{customer}"]
     if others:
         raise NotYet(f"You retrieved `{others[-1].path.rsplit('/', 1)[-1]}`; this tutorial's customer "
                      f"is `{customer}` (`progress.require('customer')`).")
-    # Lookups by email may be the notebook's own (its search cell) or the learner's: say what is missing.
-    raise NotYet("No retrieve by ID yet: a list or search by email finds someone you do not know "
-                 "the ID of; your code stores the ID and retrieves by it: "
-                 "`client.v1.customers.retrieve(progress.require('customer'))`.")
+    if look.sent("GET", "/v1/customers") or look.sent("GET", "/v1/customers/search"):
+        raise NotYet("No retrieve by ID yet: a list or search by email finds someone you do not know "
+                     "the ID of; your code stores the ID and retrieves by it: "
+                     "`client.v1.customers.retrieve(progress.require('customer'))`.")
+    raise no_attempt_yet("none of your requests retrieves a customer. Retrieve this tutorial's "
+                         "customer by its ID: `client.v1.customers.retrieve(progress.require('customer'))`.")
 
 
 @exercise_definition(
@@ -52,17 +58,18 @@ def retrieve_by_id(look: Look) -> str:
 What does Stripe answer when your stored ID is wrong? Retrieve the customer `cus_doesnotexist`.
 
 **Predict first:** the HTTP status, the error `code`, and the exception stripe-python raises.
-Write the status down as `predicted = ...` and pass it to the checker:
-`check.exercise("02-missing-customer", predicted=predicted)`.
+Write the status down in `check.predict(...)` before you run.
 """,
     solution="""
-predicted = 404
+check.predict("02-missing-customer", 404)
 try:
     client.v1.customers.retrieve("cus_doesnotexist")
 except stripe.InvalidRequestError as error:
-    print(error.http_status, error.code, error.param)
+    print(type(error).__name__, error.http_status, error.code, error.param)
 """,
     predicts=True,
+    attempt="Retrieve a customer that does not exist: `client.v1.customers.retrieve('cus_doesnotexist')`.",
+    expects=(Expected(404, "resource_missing"),),
 )
 def missing_customer(look: Look) -> str:
     missing = [e for e in look.sent("GET", ONE_CUSTOMER) if e.status == 404]
@@ -70,13 +77,14 @@ def missing_customer(look: Look) -> str:
         entry = missing[-1]
         return (f"`GET {entry.path}` answered 404 `{entry.error_code}`; stripe-python raised "
                 "`stripe.InvalidRequestError` (its `http_status`, `code` and `param` say why)."
-                + look.prediction_note(404, entry.error_code, "InvalidRequestError"))
+                + look.prediction_note(404, entry.error_code, "InvalidRequestError",
+                                     "stripe.InvalidRequestError"))
     found = look.sent("GET", ONE_CUSTOMER, status=200)
     if found:
         raise NotYet(f"`{found[-1].path.rsplit('/', 1)[-1]}` exists (200). Retrieve an ID that does "
                      "not, e.g. `client.v1.customers.retrieve('cus_doesnotexist')`.")
-    raise NotYet("No retrieve of a missing customer in this kernel's request log yet: call "
-                 "`client.v1.customers.retrieve('cus_doesnotexist')` (inside try/except).")
+    raise no_attempt_yet("none of your requests retrieves a customer by ID. Call "
+                         "`client.v1.customers.retrieve('cus_doesnotexist')` (inside try/except).")
 
 
 @exercise_definition(
@@ -88,13 +96,13 @@ Your signup form was submitted twice (a double click, or your server retried aft
 Stripe makes a new customer for every create. Send the **same** `POST /v1/customers` twice with
 one idempotency key of your own (`options={"idempotency_key": key}`), and compare the two answers.
 
-**Predict first:** how many customers do the two requests make? Write the number down as
-`predicted = ...` and pass it to the checker.
+**Predict first:** how many customers do the two requests make? Write the number down in
+`check.predict(...)` before you run.
 """,
     solution="""
+check.predict("02-idempotent-retry", 1)
 import uuid
 
-predicted = 1
 key = f"signup-{uuid.uuid4()}"  # one key per signup attempt (your own record's ID would do)
 params = {"email": "double.click@example.com", "metadata": dict([progress.TUTORIAL_TAG])}
 first = client.v1.customers.create(params=params, options={"idempotency_key": key})
@@ -103,11 +111,12 @@ print(first.id == again.id, again.last_response.headers.get("Idempotent-Replayed
 client.v1.customers.delete(first.id)  # a customer for this exercise only
 """,
     predicts=True,
+    attempt="Create a customer twice with the same `options={'idempotency_key': key}`.",
 )
 def idempotent_retry(look: Look) -> str:
-    creates = look.attempts("POST", "/v1/customers")
+    creates = look.sent("POST", "/v1/customers")
     if not creates:
-        raise no_attempt_yet("create a customer twice with the same "
+        raise no_attempt_yet("none of your requests creates a customer. Create one twice with the same "
                              "`options={'idempotency_key': key}`.")
     sent_with: dict[str | None, list] = {}
     for entry in creates:

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+from helpers.focus import Expected
+
 from ._core import Look, NotYet, exercise_definition, no_attempt_yet, param, params_under
 
 NOTEBOOK = "03_setup_intent"
+ATTEMPT_NO_RETURN_URL = ("Send the guide's SetupIntent call (`confirm=True`, `payment_method_data` of type "
+                         "`amazon_pay`) without `return_url`, inside try/except.")
+
+
+def names_return_url(entry) -> bool:
+    """Whether a refused request's error names ``return_url`` (its ``param``, else its message)."""
+    return entry.error_param == "return_url" or "return_url" in (entry.error_message or "")
 
 
 @exercise_definition(
@@ -15,10 +24,10 @@ NOTEBOOK = "03_setup_intent"
 Send the guide's SetupIntent call (`confirm=true`, Amazon Pay) **without** `return_url`.
 
 **Predict first:** does Stripe accept it? If not, which status and which parameter will the error
-name? Write the status down as `predicted = ...` and pass it to the checker.
+name? Write the status down in `check.predict(...)` before you run.
 """,
     solution="""
-predicted = 400
+check.predict("03-no-return-url", 400)
 try:
     client.v1.setup_intents.create(params={
         "confirm": True,
@@ -33,28 +42,29 @@ except stripe.InvalidRequestError as error:
     print(error.user_message)
 """,
     predicts=True,
+    attempt=ATTEMPT_NO_RETURN_URL,
+    expects=(Expected(400, param="return_url"),),
 )
 def no_return_url(look: Look) -> str:
-    # The learner's creates: not the notebook's own, nor its endive lesson (payment_method_types refused).
-    creates = [e for e in look.attempts("POST", "/v1/setup_intents")
-               if e.error_code != "payment_method_types_no_longer_supported"]
+    creates = look.sent("POST", "/v1/setup_intents")
     if not creates:
-        raise no_attempt_yet("send the guide's SetupIntent call (confirm, Amazon Pay) without "
-                             "`return_url` in this notebook.")
+        raise no_attempt_yet(ATTEMPT_NO_RETURN_URL)
     for entry in reversed(creates):
-        if (entry.status == 400 and param(entry, "return_url") is None
-                and param(entry, "confirm") == "true"
-                and param(entry, "payment_method_data[type]") == "amazon_pay"):
-            return (f"Stripe answered 400 `{entry.error_code}`: Amazon Pay sends the customer away to "
-                    "authorize, so Stripe must know where to send them back before it confirms. (The "
-                    "sandbox words it briefly; Stripe's message is longer, e.g. for a PaymentIntent: \"A "
-                    "`return_url` must be specified because this Payment Intent is configured to "
-                    "automatically accept the payment methods enabled in the Dashboard, some of which "
-                    "may require a full page redirect to succeed.\")"
+        if entry.status == 400 and param(entry, "return_url") is None and names_return_url(entry):
+            return (f"Stripe answered 400 `{entry.error_code}` on `return_url`: Amazon Pay sends the "
+                    "customer away to authorize, so Stripe must know where to send them back before "
+                    "it confirms. (The sandbox words it briefly; Stripe's message is longer, e.g. for a "
+                    "PaymentIntent: \"A `return_url` must be specified because this Payment Intent is "
+                    "configured to automatically accept the payment methods enabled in the Dashboard, "
+                    "some of which may require a full page redirect to succeed.\")"
                     + look.prediction_note(400, entry.error_code, "return_url"))
     last = creates[-1]
     if param(last, "return_url") is not None:
         raise NotYet("Your last SetupIntent create still sent `return_url`: leave it out of the params.")
+    if last.status == 400:
+        raise NotYet(f"Stripe refused your create on `{last.error_param or last.error_code}` "
+                     f"({last.error_message}), before it got to `return_url`. Send the guide's values "
+                     "for everything else, and leave out only `return_url`.")
     if param(last, "confirm") != "true":
         raise NotYet("Without `confirm=True`, Stripe does not try to set anything up yet, so it needs "
                      "no `return_url`. Keep `confirm: True` and leave out only `return_url`.")
@@ -78,6 +88,7 @@ Create such a SetupIntent for the customer (no `confirm` this time), then compar
 **Predict first:** which types will it list, and will `automatic_payment_methods` be set?
 """,
     solution="""
+check.start("03-allowed-payment-method-types")
 limited = client.v1.setup_intents.create(params={
     "customer": progress.require("customer"),
     "allowed_payment_method_types": ["amazon_pay"],
@@ -85,6 +96,7 @@ limited = client.v1.setup_intents.create(params={
 })
 limited.payment_method_types, limited.automatic_payment_methods
 """,
+    attempt="Create a SetupIntent for the customer with `allowed_payment_method_types=['amazon_pay']`.",
 )
 def allowed_payment_method_types(look: Look) -> str:
     creates = look.sent("POST", "/v1/setup_intents")
@@ -100,11 +112,20 @@ def allowed_payment_method_types(look: Look) -> str:
     if any(e.error_code == "payment_method_types_no_longer_supported" for e in creates):
         raise NotYet("`payment_method_types` is gone since 2026-09-30.endive; its replacement for "
                      "limiting the types is `allowed_payment_method_types=['amazon_pay']`.")
+    pinned = [e for e in creates if e.status == 200 and params_under(e, "payment_method_types")]
+    if pinned:
+        raise NotYet(f"`payment_method_types` worked because you pinned API version "
+                     f"{pinned[-1].api_version}, from before endive; on the SDK's version, limit the "
+                     "types with `allowed_payment_method_types=['amazon_pay']`.")
     if any(e.status == 200 for e in creates):
         raise NotYet("Your SetupIntent lets Stripe choose the types (automatic payment methods): "
                      "send `allowed_payment_method_types=['amazon_pay']` to limit it.")
-    raise NotYet("No successful SetupIntent create with `allowed_payment_method_types` in this "
-                 "kernel's request log yet.")
+    if creates:
+        last = creates[-1]
+        raise NotYet(f"Your SetupIntent create was refused ({last.status} `{last.error_code}`: "
+                     f"{last.error_message}). Change what it names, then run your cell again.")
+    raise no_attempt_yet("Create a SetupIntent for the customer with "
+                         "`allowed_payment_method_types=['amazon_pay']`.")
 
 
 def _shown(value) -> str:

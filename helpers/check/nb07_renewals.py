@@ -4,11 +4,25 @@ from __future__ import annotations
 
 import re
 
+from helpers.focus import Expected
+
 from ._core import Look, NotYet, day, exercise_definition, money, no_attempt_yet, param
 
 NOTEBOOK = "07_renewals"
 WHERE = "run the renewals notebook's cells (the test clock and its subscription)"
 ADVANCE = re.compile(r"/v1/test_helpers/test_clocks/([^/]+)/advance")
+ONE_SUBSCRIPTION = re.compile(r"/v1/subscriptions/[^/]+")
+ATTEMPT_TOO_FAR = ("Advance the test clock (`progress.require('test_clock')`) by about three months in one "
+                   "call, inside try/except.")
+
+
+def _clock_time_before(advances: list, index: int, clock_now: int) -> int:
+    """The clock's frozen_time when advance ``index`` was sent: the target of the last accepted
+    advance before it, else (no accepted advance around it) the clock's time now."""
+    accepted = [int(param(e, "frozen_time") or 0) for e in advances[:index] if e.status == 200]
+    if accepted:
+        return accepted[-1]
+    return clock_now if not any(e.status == 200 for e in advances[index:]) else 0
 
 
 @exercise_definition(
@@ -19,11 +33,11 @@ ADVANCE = re.compile(r"/v1/test_helpers/test_clocks/([^/]+)/advance")
 Advancing one month at a time is slow. Advance the test clock (`progress.require("test_clock")`)
 by **three months** in one call.
 
-**Predict first:** does Stripe accept it? Write the status down as `predicted = ...` and pass it
-to the checker.
+**Predict first:** does Stripe accept it? Write the status down in `check.predict(...)` before
+you run.
 """,
     solution="""
-predicted = 400
+check.predict("07-advance-too-far", 400)
 clock = client.v1.test_helpers.test_clocks.retrieve(progress.require("test_clock"))
 try:
     client.v1.test_helpers.test_clocks.advance(clock.id, params={
@@ -33,25 +47,32 @@ except stripe.InvalidRequestError as error:
     print(error.http_status, error.user_message)
 """,
     predicts=True,
+    attempt=ATTEMPT_TOO_FAR,
+    expects=(Expected(400, param="frozen_time"),),
 )
 def advance_too_far(look: Look) -> str:
-    advances = look.attempts("POST", ADVANCE)
-    refused = [e for e in advances if e.status == 400]
-    for entry in reversed(refused):
-        clock = look.client.v1.test_helpers.test_clocks.retrieve(ADVANCE.fullmatch(entry.path).group(1))
-        if int(param(entry, "frozen_time") or 0) > clock.frozen_time:
-            return ("Refused with 400: a test clock may move at most two intervals of its "
+    advances = look.sent("POST", ADVANCE)
+    if not advances:
+        raise no_attempt_yet(ATTEMPT_TOO_FAR)
+    clocks: dict[str, int] = {}
+    for index in reversed(range(len(advances))):
+        entry = advances[index]
+        if entry.status != 400:
+            continue
+        clock_id = ADVANCE.fullmatch(entry.path).group(1)
+        if clock_id not in clocks:
+            clocks[clock_id] = look.client.v1.test_helpers.test_clocks.retrieve(clock_id).frozen_time
+        same_clock = [e for e in advances if ADVANCE.fullmatch(e.path).group(1) == clock_id]
+        then = _clock_time_before(same_clock, same_clock.index(entry), clocks[clock_id])
+        if int(param(entry, "frozen_time") or 0) > then:
+            return ("Refused with 400 on `frozen_time`: a test clock may move at most two intervals of its "
                     "shortest subscription at a time (two months for a monthly price; stripe-python's "
-                    "`TestClockAdvanceParams.frozen_time`), so that no renewal is skipped. The "
-                    "message's wording is the sandbox's. Advance in steps, waiting for "
-                    "`status: ready` after each."
+                    "`TestClockAdvanceParams.frozen_time`), so that no renewal is skipped. The message's "
+                    "wording is the sandbox's. Advance in steps, waiting for `status: ready` after each."
                     + look.prediction_note(400))
-    if refused:
+    if any(e.status == 400 for e in advances):
         raise NotYet("That advance asked for a time before the clock's `frozen_time`: a clock only "
                      "moves forward. Ask for about three months after its `frozen_time`.")
-    if not advances:
-        raise no_attempt_yet("advance the test clock (`progress.require('test_clock')`) by about "
-                             "three months in one call.")
     raise NotYet("That advance was accepted (a small step). Try more than two months ahead of the "
                  "clock's `frozen_time` in a single call.")
 
@@ -64,41 +85,57 @@ def advance_too_far(look: Look) -> str:
 The clock subscription (`progress.require("clock_subscription")`) renewed a few times. On which
 date (UTC) will Stripe create its **next** invoice?
 
-**Predict first**, without looking it up: write `predicted = "YYYY-MM-DD"` and pass it to the
-checker. Then find the field that says it.
+**Predict first**, without looking it up: `check.predict("07-next-renewal", "YYYY-MM-DD")`. Then
+retrieve the subscription and find the field that says it.
 """,
     solution="""
+check.predict("07-next-renewal", "2027-05-01")  # yours, before you look
 subscription = client.v1.subscriptions.retrieve(progress.require("clock_subscription"))
 next_renewal = subscription["items"].data[0].current_period_end
-predicted = dt.datetime.fromtimestamp(next_renewal, dt.UTC).date().isoformat()
-predicted
+dt.datetime.fromtimestamp(next_renewal, dt.UTC).date().isoformat()
 """,
     needs=("dt",),
     predicts=True,
+    attempt="Retrieve the clock's subscription (`progress.require('clock_subscription')`) and find the "
+            "field that says when its current period ends.",
 )
 def next_renewal(look: Look) -> str:
-    sub = look.client.v1.subscriptions.retrieve(look.recorded("clock_subscription", WHERE))
+    sub_id = look.recorded("clock_subscription", WHERE)
+    if not look.sent("GET", f"/v1/subscriptions/{sub_id}", status=200):
+        others = look.sent("GET", ONE_SUBSCRIPTION, status=200)
+        if others:
+            raise NotYet(f"You retrieved `{others[-1].path.rsplit('/', 1)[-1]}`; the clock's subscription "
+                         f"is `{sub_id}` (`progress.require('clock_subscription')`).")
+        raise no_attempt_yet("none of your requests retrieves the clock's subscription: "
+                             "`client.v1.subscriptions.retrieve(progress.require('clock_subscription'))`.")
+    sub = look.client.v1.subscriptions.retrieve(sub_id)
     if sub.status not in ("active", "past_due", "trialing"):
         raise NotYet(f"`{sub.id}` is `{sub.status}`: it will not renew. Use a subscription that is "
                      "still billing.")
     upcoming = day(sub["items"].data[0].current_period_end)
-    if look.predicted is None:
-        raise NotYet('Write your prediction first: `check.exercise("07-next-renewal", '
-                     'predicted="YYYY-MM-DD")`.')
-    guess = str(look.predicted).strip()[:10]
+    answer = (f"`items.data[0].current_period_end` is {upcoming}. The subscription's item carries its "
+              "current period (since 2025-03-31.basil); at its end Stripe creates the next invoice and "
+              "charges it off-session.")
+    made = look.evidence.prediction
+    if made is None:
+        look.prediction = "none"
+        late = look.evidence.late_prediction
+        when = f" ({late.shown} came after you looked, so it does not count)" if late else ""
+        return answer + f" You made no prediction before you looked{when}: next time, write it down first."
+    guess = made.value.strip()[:10]
     if guess == upcoming:
-        return (f"Right: `items.data[0].current_period_end` is {upcoming}. The subscription's item "
-                "carries its current period (since 2025-03-31.basil); at its end Stripe creates the "
-                "next invoice and charges it off-session.")
+        look.prediction = "right"
+        return f"You predicted {guess} before you looked: right. " + answer
+    look.prediction = "off"
     latest = look.client.v1.invoices.retrieve(sub.latest_invoice)
     if guess in (day(latest.period_end), day(latest.created)):
-        raise NotYet(f"{guess} is when the latest invoice was made: an invoice's `period_start` and "
-                     "`period_end` describe the period *before* it. The next invoice comes at the end "
-                     "of the subscription item's current period.")
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", guess):
-        raise NotYet(f"{look.predicted!r} is not a date: write it as 'YYYY-MM-DD'.")
-    raise NotYet(f"Not {guess}. Look at the subscription's item: which field says when its current "
-                 "period ends?")
+        why = (f"{guess} is when the latest invoice was made: an invoice's `period_start` and "
+               "`period_end` describe the period *before* it.")
+    elif not re.fullmatch(r"\d{4}-\d{2}-\d{2}", guess):
+        why = f"{made.shown} is not a date (write it as 'YYYY-MM-DD')."
+    else:
+        why = f"{guess} is not when the current period ends."
+    return f"You predicted {made.shown}; {why} " + answer
 
 
 TRIAL_WHERE = "run the cells of notebook 07's section *A trial that ends*"
@@ -115,10 +152,10 @@ Stripe has sent `customer.subscription.trial_will_end`. Finish the trial: advanc
 real invoice.
 
 **Predict first:** that invoice's `amount_paid`, and on which date (UTC) it is charged. Write the
-amount down as `predicted = ...` and pass it to the checker.
+amount down in `check.predict(...)` before you run.
 """,
     solution="""
-predicted = 1500
+check.predict("07-trial-ends", 1500)
 subscription = client.v1.subscriptions.retrieve(progress.require("trial_clock_subscription"))
 clock_id = progress.require("trial_clock")
 to = subscription.trial_end + 2 * 3600  # past the trial's end, and the hour Stripe waits to charge
@@ -132,19 +169,21 @@ subscription.status, first.billing_reason, first.amount_paid, charged.date().iso
 """,
     needs=("time", "dt"),
     predicts=True,
+    attempt="Advance the trial's clock (`progress.require('trial_clock')`) past the subscription's "
+            "`trial_end`, and wait until it is `ready`.",
 )
 def trial_ends(look: Look) -> str:
     sub = look.client.v1.subscriptions.retrieve(look.recorded("trial_clock_subscription", TRIAL_WHERE))
     clock_id = look.recorded("trial_clock", TRIAL_WHERE)
     clock = look.client.v1.test_helpers.test_clocks.retrieve(clock_id)
-    mine = [e for e in look.attempts("POST", ADVANCE) if ADVANCE.fullmatch(e.path).group(1) == clock_id]
+    mine = [e for e in look.sent("POST", ADVANCE) if ADVANCE.fullmatch(e.path).group(1) == clock_id]
     if not mine:
-        others = look.attempts("POST", ADVANCE)
-        if others:
+        if look.sent("POST", ADVANCE):
             raise NotYet("You advanced another test clock (the renewals' one). The trial lives on its own "
                          "clock: advance `progress.require('trial_clock')`.")
-        raise no_attempt_yet("advance the trial's clock (`progress.require('trial_clock')`) past the "
-                             "subscription's `trial_end`.")
+        raise no_attempt_yet("none of your requests advanced the trial's clock "
+                             "(`progress.require('trial_clock')`): advance it past the subscription's "
+                             "`trial_end`.")
     if sub.status == "trialing":
         raise NotYet(f"`{sub.id}` is still `trialing`: its trial ends {day(sub.trial_end)}, and its clock "
                      f"is at {day(clock.frozen_time)}. Advance the clock past `trial_end`.")

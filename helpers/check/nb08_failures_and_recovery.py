@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import re
 
-from ._core import Look, NotYet, exercise_definition, no_attempt_yet
+from ._core import Look, NotYet, day, exercise_definition, no_attempt_yet, param
 
 NOTEBOOK = "08_failures_and_recovery"
 WHERE = "run the renewals notebook and the failed renewal in this notebook"
 DAY = 24 * 3600
 
 
-def _open_invoices(look: Look, subscription_id: str) -> list:
-    return look.client.v1.invoices.list(
-        params={"subscription": subscription_id, "status": "open", "limit": 100}).data
+PAY = re.compile(r"/v1/invoices/([^/]+)/pay")
+ATTEMPT_NO_RETRY = ("Advance the test clock (`progress.require('test_clock')`) to at least a week after the "
+                    "failed renewal, wait until it is `ready`, then retrieve the open invoice again.")
+ATTEMPT_RECOVER = ("Bring the customer back: a new SetupIntent for the clock's customer and the redirect "
+                   "(Authorize test setup), then update the subscription, then pay the open invoice.")
 
 
 @exercise_definition(
@@ -22,47 +24,57 @@ def _open_invoices(look: Look, subscription_id: str) -> list:
     title="Will Stripe try again?",
     task="""
 The renewal failed: the subscription is `past_due` and its latest invoice is `open`. For many
-card payments, Stripe's Smart Retries would try again. Advance the test clock by **one week** and
-retrieve the open invoice again.
+card payments, Stripe's Smart Retries would try again. Advance the test clock to **one week after
+the failed renewal** (the open invoice's `created`, plus seven days) and retrieve the open invoice
+again.
 
 **Predict first:** its `attempt_count` and `next_payment_attempt` a week later. Write the attempt
-count down as `predicted = ...` and pass it to the checker.
+count down in `check.predict(...)` before you run.
 """,
     solution="""
-predicted = 1
-clock = client.v1.test_helpers.test_clocks.retrieve(progress.require("test_clock"))
-client.v1.test_helpers.test_clocks.advance(clock.id, params={"frozen_time": clock.frozen_time + 7 * 24 * 3600})
-while client.v1.test_helpers.test_clocks.retrieve(clock.id).status != "ready":
-    time.sleep(0.2)
+check.predict("08-no-retry", 1)
 subscription = client.v1.subscriptions.retrieve(progress.require("clock_subscription"))
 open_invoice = client.v1.invoices.retrieve(subscription.latest_invoice)
+clock = client.v1.test_helpers.test_clocks.retrieve(progress.require("test_clock"))
+week_later = max(open_invoice.created + 7 * 24 * 3600, clock.frozen_time + 3600)
+client.v1.test_helpers.test_clocks.advance(clock.id, params={"frozen_time": week_later})
+while client.v1.test_helpers.test_clocks.retrieve(clock.id).status != "ready":
+    time.sleep(0.2)
+open_invoice = client.v1.invoices.retrieve(open_invoice.id)
 open_invoice.status, open_invoice.attempt_count, open_invoice.next_payment_attempt
 """,
     predicts=True,
     needs=("time",),
+    attempt=ATTEMPT_NO_RETRY,
 )
 def no_retry(look: Look) -> str:
+    clock_id = look.recorded("test_clock", WHERE)
     sub = look.client.v1.subscriptions.retrieve(look.recorded("clock_subscription", WHERE))
     invoice = look.client.v1.invoices.retrieve(sub.latest_invoice)
+    if not look.sent("POST", f"/v1/test_helpers/test_clocks/{clock_id}/advance", status=200):
+        raise no_attempt_yet(f"none of your requests advanced the test clock `{clock_id}`. "
+                             + ATTEMPT_NO_RETRY)
     if invoice.status == "paid":
         raise NotYet(f"The latest invoice `{invoice.id}` is paid: there is no failed renewal to "
                      "watch (or you recovered it already). Run the failed renewal first.")
     if invoice.status != "open" or not invoice.attempted:
         raise NotYet(f"The latest invoice `{invoice.id}` is `{invoice.status}` and not attempted "
                      "yet: run the failed renewal first.")
-    clock = look.client.v1.test_helpers.test_clocks.retrieve(look.recorded("test_clock", WHERE))
+    clock = look.client.v1.test_helpers.test_clocks.retrieve(clock_id)
     waited = (clock.frozen_time - invoice.created) // DAY
     if waited < 7:
-        raise NotYet(f"The clock is only {waited} day(s) past the failed attempt: advance it until a "
-                     "week has passed, then look at the invoice's `attempt_count` and "
-                     "`next_payment_attempt`.")
+        raise NotYet(f"The clock stands {waited} day(s) after the failed renewal ({day(invoice.created)}): "
+                     "advance it to at least a week after, then look at the invoice's `attempt_count` "
+                     "and `next_payment_attempt`.")
+    if not look.sent("GET", f"/v1/invoices/{invoice.id}", status=200):
+        raise NotYet(f"The clock stands {waited} days after the failed renewal; now retrieve the open "
+                     f"invoice `{invoice.id}` again and look at its `attempt_count`.")
     if invoice.attempt_count == 1 and invoice.next_payment_attempt is None:
-        return (f"{waited} days later `{invoice.id}` still has `attempt_count: 1` and "
-                "`next_payment_attempt: null`: nobody tried again. Stripe's Smart Retries page "
-                "names two reasons that both apply here: no payment method is available (it was "
-                "detached), and Amazon Pay is not retried at all. The merchant has to bring the "
-                "customer back (next exercise)."
-                + look.prediction_note(1))
+        return (f"{waited} days after the failed renewal ({day(invoice.created)}), `{invoice.id}` still "
+                "has `attempt_count: 1` and `next_payment_attempt: null`: nobody tried again. Stripe's "
+                "Smart Retries page names two reasons that both apply here: no payment method is "
+                "available (it was detached), and Amazon Pay is not retried at all. The merchant has to "
+                "bring the customer back (next exercise)." + look.prediction_note(1))
     raise NotYet(f"`{invoice.id}` shows `attempt_count: {invoice.attempt_count}`: something paid or "
                  "retried it. Look at it again after a week with no other calls.")
 
@@ -79,6 +91,7 @@ the new PaymentMethod the subscription's `default_payment_method`, and pay the o
 **Predict first:** after which of the three steps does the subscription become `active` again?
 """,
     solution="""
+check.start("08-recover")
 subscription_id = progress.require("clock_subscription")
 # 1. The customer authorizes Amazon Pay again (on-session: a new SetupIntent and the redirect).
 again = client.v1.setup_intents.create(params={
@@ -104,37 +117,56 @@ paid = client.v1.invoices.pay(latest)
 client.v1.subscriptions.retrieve(subscription_id).status, paid.status
 """,
     needs=("server", "autopilot", "display"),
+    attempt=ATTEMPT_RECOVER,
 )
 def recover(look: Look) -> str:
     sub = look.client.v1.subscriptions.retrieve(look.recorded("clock_subscription", WHERE))
-    still_open = _open_invoices(look, sub.id)
-    if still_open:
-        invoice = still_open[0]
-        pm = (look.client.v1.payment_methods.retrieve(sub.default_payment_method)
-              if sub.default_payment_method else None)
-        if pm is not None and pm.customer == sub.customer:
-            raise NotYet(f"The subscription has a usable PaymentMethod now, but `{invoice.id}` is "
-                         "still open: Stripe does not retry Amazon Pay on its own. Pay it: "
-                         "`client.v1.invoices.pay(invoice_id)`.")
-        saved = look.client.v1.customers.payment_methods.list(
-            sub.customer, params={"type": "amazon_pay", "limit": 10}).data
-        if saved:
-            raise NotYet(f"The customer authorized `{saved[0].id}`, but the subscription's "
-                         f"`default_payment_method` is `{sub.default_payment_method}`. Update the "
-                         "subscription with the new one, then pay the open invoice.")
-        raise NotYet(f"`{sub.id}` is `{sub.status}` and the customer has no usable Amazon Pay "
-                     "PaymentMethod. First bring the customer back: a new SetupIntent and the "
-                     "redirect (Authorize test setup).")
-    invoices = look.client.v1.invoices.list(params={"subscription": sub.id, "limit": 100}).data
-    recovered = [i for i in invoices if i.status == "paid" and i.attempt_count >= 2]
-    if not recovered:
-        raise NotYet(f"`{sub.id}` has no invoice that was paid after a failed attempt: there was "
-                     "nothing to recover yet. Run the failed renewal first.")
+    customer = look.recorded("clock_customer", WHERE)
+    intents = [look.client.v1.setup_intents.retrieve(e.object_id)
+               for e in look.sent("POST", "/v1/setup_intents", status=200)]
+    authorized = [i for i in intents if i.status == "succeeded" and i.customer == customer]
+    new_methods = {i.payment_method for i in authorized}
+    updates = [e for e in look.sent("POST", f"/v1/subscriptions/{sub.id}", status=200)
+               if param(e, "default_payment_method") in new_methods]
+    pays = [e for e in look.sent("POST", PAY) if e.status == 200]
+    out_of_band = [e for e in pays if param(e, "paid_out_of_band") == "true"]
+    charged = [e for e in pays if param(e, "paid_out_of_band") != "true"]
+    if not authorized:
+        if out_of_band:
+            raise NotYet(f"`{PAY.fullmatch(out_of_band[-1].path).group(1)}` was marked paid out of band: "
+                         "that records money received elsewhere and charges nobody, and the subscription "
+                         "still has no PaymentMethod for next month. Step 1: bring the customer back "
+                         "(a new SetupIntent and the redirect, Authorize test setup).")
+        if intents:
+            newest = intents[-1]
+            raise NotYet(f"Your SetupIntent `{newest.id}` is `{newest.status}`"
+                         + (f" and for customer `{newest.customer}`, not the clock's `{customer}`"
+                            if newest.customer != customer else "")
+                         + ": the customer must authorize it (the redirect, Authorize test setup).")
+        raise NotYet(f"`{sub.id}` is `{sub.status}` and you have not brought the customer back yet. "
+                     "Step 1: a new SetupIntent for the clock's customer "
+                     "(`progress.require('clock_customer')`) and the redirect (Authorize test setup).")
+    new_pm = authorized[-1].payment_method
+    if not updates:
+        raise NotYet(f"The customer authorized `{new_pm}`, but the subscription's `default_payment_method` "
+                     f"is `{sub.default_payment_method}`. Step 2: update the subscription with the new one.")
+    if not charged:
+        if out_of_band:
+            raise NotYet("You marked the invoice paid out of band: that charges nobody. Step 3: pay it "
+                         "with the new PaymentMethod, `client.v1.invoices.pay(invoice_id)`.")
+        raise NotYet("The subscription has the new PaymentMethod, but the open invoice is not paid: Stripe "
+                     "does not retry Amazon Pay on its own. Step 3: `client.v1.invoices.pay(invoice_id)`.")
+    theirs = {i.id: i for i in look.client.v1.invoices.list(params={"subscription": sub.id, "limit": 100}).data}
+    paid = [theirs[i] for i in (PAY.fullmatch(e.path).group(1) for e in reversed(charged)) if i in theirs]
+    invoice = next((i for i in paid if i.status == "paid" and i.attempt_count >= 2), None)
+    if invoice is None:
+        raise NotYet(f"The invoice you paid is not the one that failed on `{sub.id}`: pay the subscription's "
+                     "open invoice (`client.v1.subscriptions.retrieve(...).latest_invoice`).")
     if sub.status != "active":
         raise NotYet(f"The invoice is paid, but `{sub.id}` is `{sub.status}`. Retrieve it again.")
-    return (f"`{sub.id}` is active again: `{recovered[0].id}` was paid on attempt "
-            f"{recovered[0].attempt_count} with `{sub.default_payment_method}`, under a new mandate. "
-            "It became active when the invoice was paid, not when you changed the PaymentMethod.")
+    return (f"`{sub.id}` is active again: `{invoice.id}` was paid on attempt {invoice.attempt_count} with "
+            f"`{sub.default_payment_method}`, under a new mandate. It became active when the invoice was "
+            "paid, not when you changed the PaymentMethod.")
 
 
 MANDATE = re.compile(r"/v1/mandates/([^/]+)")
@@ -149,10 +181,10 @@ Section 2 detached the clock customer's Amazon Pay PaymentMethod: the customer t
 authorization to charge it. Find the Mandate behind that PaymentMethod (each succeeded SetupIntent
 names its `mandate`: list the customer's SetupIntents) and retrieve it.
 
-**Predict first:** its `status` now. Write it down as `predicted = "..."` and pass it to the checker.
+**Predict first:** its `status` now. Write it down in `check.predict(...)` before you run.
 """,
     solution="""
-predicted = "inactive"
+check.predict("08-mandate-revoked", "inactive")
 setups = client.v1.setup_intents.list(params={"customer": progress.require("clock_customer"), "limit": 100})
 for intent in setups.data:
     if intent.mandate:
@@ -161,13 +193,14 @@ for intent in setups.data:
         print(mandate.id, mandate.type, mandate.status, "attached" if owner else "detached")
 """,
     predicts=True,
+    attempt="Retrieve the Mandate behind the detached PaymentMethod (`client.v1.mandates.retrieve(...)`).",
 )
 def mandate_revoked(look: Look) -> str:
     customer = look.recorded("clock_customer", WHERE)
-    reads = [e for e in look.sent("GET", MANDATE, status=200) if not e.tutorial]
+    reads = look.sent("GET", MANDATE, status=200)
     if not reads:
-        raise no_attempt_yet("retrieve the Mandate behind the detached PaymentMethod "
-                             "(`client.v1.mandates.retrieve(...)`).")
+        raise no_attempt_yet("none of your requests retrieves a Mandate. Retrieve the one behind the "
+                             "detached PaymentMethod (`client.v1.mandates.retrieve(...)`).")
     setups = look.client.v1.setup_intents.list(params={"customer": customer, "limit": 100}).data
     theirs = {intent.mandate for intent in setups if intent.mandate}
     seen = None

@@ -30,6 +30,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from html import escape as escape_html
 from pathlib import Path
 from typing import Any
@@ -44,7 +45,7 @@ from starlette.staticfiles import StaticFiles
 from ..problems import NextStep, Problem, stoppable
 from ..urls import path_segment, public_url, stand_in_js_url, stand_in_js_url_direct  # noqa: F401 - re-exported
 from . import pages
-from .outcome import RedirectOutcome
+from .outcome import BUTTON, RedirectOutcome
 from .runner import BackgroundServer
 
 STATIC = Path(__file__).with_name("static")
@@ -93,6 +94,20 @@ class Link:
         return f"{self.text}: {self.href}"
 
 
+def _serving(path: str, what: str | Callable[..., Any]) -> str:
+    """What ``serve`` just set up, in one sentence (the cell's confirmation)."""
+    if isinstance(what, str):
+        lines = len(what.strip().splitlines())
+        return (f"Your server now serves your {'script' if path.endswith('.js') else 'page'} at GET {path} "
+                f"({lines} lines; the placeholders are filled in on each request).")
+    name = f"{getattr(what, '__name__', 'your function')}()"
+    if path == "/webhooks":
+        return f"Your server now hands each signed event it receives at POST /webhooks to {name}."
+    if path == "/complete":
+        return f"Your server now answers GET /complete (your return_url) with {name}, once it has checked the redirect."
+    return f"Your server now answers GET {path} with {name}."
+
+
 def publishable_retriever(api_base: str, publishable_key: str, timeout: float = 10.0) -> Retrieve:
     """Retrieve a SetupIntent as the browser would: ``GET /v1/setup_intents/{id}?client_secret=``."""
 
@@ -112,6 +127,17 @@ def publishable_retriever(api_base: str, publishable_key: str, timeout: float = 
             return {"error": {"type": "api_connection_error", "message": str(error)}}
 
     return retrieve
+
+
+@dataclass(frozen=True)
+class Visit:
+    """What a browser did at this server for one SetupIntent: loaded the checkout page ("page"),
+    fetched the client secret ("secret"), or came back to the return_url ("returned", with the
+    ``redirect_status`` it brought)."""
+
+    kind: str
+    setup_intent: str
+    redirect_status: str | None = None
 
 
 class CheckoutServer:
@@ -144,6 +170,7 @@ class CheckoutServer:
         self._lock = threading.Condition()
         self._intent: dict[str, Any] | None = None
         self._outcomes: collections.deque[tuple[int, RedirectOutcome]] = collections.deque(maxlen=KEPT_OUTCOMES)
+        self._visits: collections.deque[Visit] = collections.deque(maxlen=KEPT_OUTCOMES * 4)
         self._recorded = 0  # sequence number of the newest outcome
         self._delivered = 0  # the newest one a wait has returned: each redirect is returned once
         self._events: list[stripe.Event] = []
@@ -204,8 +231,10 @@ class CheckoutServer:
             raise TypeError(f"{path} takes {SERVABLE[path]}.")
         if what is None:
             self._own.pop(path, None)
-        else:
-            self._own[path] = what
+            print(f"Your server serves its own {path} again.")
+            return
+        self._own[path] = what
+        print(_serving(path, what))
 
     def served(self, path: str) -> str:
         """The text served at ``"/"`` or ``"/client.js"`` (the notebook's own, placeholders filled)."""
@@ -254,6 +283,18 @@ class CheckoutServer:
         with self._lock:
             return [outcome for _, outcome in self._outcomes]
 
+    def visits_of(self, setup_intent: str) -> list[Visit]:
+        """What browsers did here for ``setup_intent``, oldest first: page loads, client secrets
+        handed out, returns (a declined attempt, then an authorized one, …). Empty when no browser
+        came (the SetupIntent was decided another way, or before this server ran)."""
+        with self._lock:
+            return [visit for visit in self._visits if visit.setup_intent == setup_intent]
+
+    def _visited(self, kind: str, setup_intent: str | None, redirect_status: str | None = None) -> None:
+        if setup_intent:
+            with self._lock:
+                self._visits.append(Visit(kind, setup_intent, redirect_status))
+
     def outcome_of(self, setup_intent: str) -> RedirectOutcome | None:
         """The newest redirect that came back to ``/complete`` for this SetupIntent, or None."""
         with self._lock:
@@ -268,13 +309,15 @@ class CheckoutServer:
 
     @stoppable(WAITING_FOR_REDIRECT)  # interrupting the kernel (■) stops it with one line
     def wait_for_redirect(self, timeout: float = 300.0, *, poll: float = 1.0,
-                          on_tick: Callable[[float, dict[str, Any]], None] | None = None) -> RedirectOutcome:
+                          on_tick: Callable[[float, dict[str, Any]], None] | None = None,
+                          click: str = "authorize") -> RedirectOutcome:
         """Block until the customer is back on the return_url for the registered SetupIntent.
 
         Each redirect is returned once: a second wait waits for a new one (a retry after a
         decline). The SetupIntent is also looked at every ``poll`` seconds, so a SetupIntent that
         succeeded by another route (an earlier run, a return_url elsewhere) ends the wait too.
-        ``on_tick(elapsed, seen)`` is called at each look (a live status line)."""
+        ``on_tick(elapsed, seen)`` is called at each look (a live status line); ``click`` is the
+        button the customer is asked for ("authorize" or "fail"), named if nobody comes back."""
         wanted = self.setup_intent_id
         if wanted is None:
             raise NextStep("No SetupIntent registered: run the cell that calls register_setup_intent(...) first.")
@@ -294,9 +337,9 @@ class CheckoutServer:
             if elapsed >= timeout:
                 raise RedirectTimeout(
                     f"Nobody came back to the return_url within {timeout:.0f} s. Open the checkout page "
-                    f"({self.public_url}), click 'Set up Amazon Pay', then 'Authorize test setup' on the "
+                    f"({self.public_url}), click 'Set up Amazon Pay', then '{BUTTON[click]}' on the "
                     "redirect page; or let headless Chromium do it: helpers.autopilot.run("
-                    f"'{self.url}'). Then run this cell again.")
+                    f"'{self.url}'{'' if click == 'authorize' else f', {click!r}'}). Then run this cell again.")
             with self._lock:
                 self._lock.wait_for(lambda: self._undelivered(wanted), min(poll, max(timeout - elapsed, 0)))
 
@@ -408,9 +451,10 @@ class CheckoutServer:
 
     def _app(self) -> Starlette:
         def checkout(request: Request) -> Response:
+            intent = self._intent
+            self._visited("page", intent["id"] if intent else None)
             if "/" in self._own:
                 return HTMLResponse(self.served("/"), headers=NO_STORE)
-            intent = self._intent
             shown = None
             if intent:
                 shown = {k: intent[k] for k in ("id", "status")}
@@ -433,6 +477,7 @@ class CheckoutServer:
                 if intent is None:
                     return _json_error("No SetupIntent registered: create it in the notebook and call "
                                        "register_setup_intent(setup_intent) first.", 404)
+                self._visited("secret", intent["id"])
                 return JSONResponse({"client_secret": intent["client_secret"]}, headers=NO_STORE)
             try:
                 answer = handler()
@@ -448,6 +493,7 @@ class CheckoutServer:
                     f"Your /secret hands out the client secret of {handed_id}, but the SetupIntent "
                     f"registered with this server is {registered}: register the same one "
                     "(server.register_setup_intent), so that /complete accepts the customer's return.", 409)
+            self._visited("secret", handed_id)
             return JSONResponse({"client_secret": handed}, headers=NO_STORE)
 
         async def complete(request: Request) -> Response:
@@ -479,6 +525,7 @@ class CheckoutServer:
                 )
                 return HTMLResponse(page, status_code=502, headers=NO_STORE)
             self._keep(outcome)
+            self._visited("returned", intent_id, redirect_status or None)
             handler = self._own.get("/complete")
             if handler is None:
                 return HTMLResponse(pages.complete_page(outcome), headers=NO_STORE)

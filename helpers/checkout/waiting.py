@@ -23,7 +23,23 @@ def await_redirect(server: CheckoutServer, *, autopilot: str | None = None, clic
 
     ``autopilot``: ``"authorize"`` or ``"fail"`` lets headless Chromium click (helpers.autopilot);
     None waits for a person. ``click``: the button the instructions ask a person to click.
-    A SetupIntent that is already decided (an earlier run) returns at once, saying so."""
+    A SetupIntent that is already decided (an earlier run) returns at once, saying so. With
+    ``click="fail"`` (a lesson about a decline) an authorized SetupIntent stops the cell with
+    NextStep: there is no decline to show, and what follows the cell would describe one."""
+    return _as_asked(_awaited(server, autopilot, click, timeout), click)
+
+
+def _as_asked(outcome: RedirectOutcome, click: str) -> RedirectOutcome:
+    if click == "fail" and outcome.succeeded:
+        raise NextStep(
+            f"SetupIntent {outcome.setup_intent} succeeded: the customer clicked '{BUTTON['authorize']}', so "
+            f"there is no decline to look at. This lesson needs '{BUTTON['fail']}': run this cell again (it "
+            "makes a new SetupIntent) and click that. (The PaymentMethod just authorized stays attached to "
+            "the customer; nothing below uses it.)")
+    return outcome
+
+
+def _awaited(server: CheckoutServer, autopilot: str | None, click: str, timeout: float) -> RedirectOutcome:
     came_back = server.take_outcome()  # the customer may have clicked before this cell ran
     if came_back is not None:
         return came_back
@@ -57,7 +73,7 @@ def await_redirect(server: CheckoutServer, *, autopilot: str | None = None, clic
 
     with StatusLine() as line:
         line.update("Waiting for the customer …")
-        return server.wait_for_redirect(timeout=timeout, on_tick=tick)
+        return server.wait_for_redirect(timeout=timeout, on_tick=tick, click=click)
 
 
 def _autopilot(url: str, action: str) -> concurrent.futures.Future:

@@ -1,6 +1,8 @@
 """The "Your turn" checkers (helpers.check), against the sandbox: each one passes on its own
-solution (the very text shown to learners, run as in a kernel) and fails, with its hint, on a
-typical wrong answer."""
+solution (the very text shown to learners, run as in a kernel), passes nothing before an attempt,
+and fails, with its hint, on at least two wrong answers learners really give
+(tests/support/wrong_answers.py). An attempt is only what the learner ran for that exercise after
+starting it; it survives a kernel restart, and so does a pass."""
 
 from __future__ import annotations
 
@@ -13,17 +15,11 @@ from typing import Any
 import pytest
 import stripe
 
-from helpers import autopilot, check, progress, settings
+from helpers import autopilot, check, focus, progress, settings
 from helpers import client as client_mod
 from helpers.checkout import CheckoutServer
-from support.states import (
-    advance,
-    authorized_payment_method,
-    failed_renewal,
-    renewed,
-    trial_started,
-    webhook_endpoint,
-)
+from support.states import GUIDE_SETUP, failed_renewal, renewed, trial_started, webhook_endpoint
+from support.wrong_answers import WRONG
 
 browser = pytest.mark.browser
 needs_chromium = pytest.mark.skipif(not autopilot.browser_available(),
@@ -32,13 +28,15 @@ needs_chromium = pytest.mark.skipif(not autopilot.browser_available(),
 
 @pytest.fixture
 def kernel(learner_env, monkeypatch) -> dict[str, Any]:
-    """A learner's kernel: sandbox mode, its own progress, an empty request log; the namespace
-    that a notebook's cells (and so the solutions) see."""
+    """A learner's kernel: sandbox mode, its own progress, an empty request log, no exercise in
+    focus; the namespace that a notebook's cells (and so the solutions) see."""
     monkeypatch.setattr(progress, "authorize", progress.authorize_on_sandbox_page)
     # Each test its own customer: catch_up adopts a tutorial customer found by the guide's email.
     monkeypatch.setitem(progress.GUIDE_CUSTOMER, "email", f"jenny.rosen+{uuid.uuid4().hex[:8]}@example.com")
-    return {"client": client_mod.get_client(), "progress": progress, "stripe": stripe, "check": check,
-            "dt": dt, "time": time, "display": lambda *objects: None}
+    focus.clear()
+    yield {"client": client_mod.get_client(), "progress": progress, "stripe": stripe, "check": check,
+           "dt": dt, "time": time, "display": lambda *objects: None}
+    focus.clear()
 
 
 @pytest.fixture
@@ -60,22 +58,25 @@ def solve(exercise_id: str, namespace: dict[str, Any]) -> None:
     run(check.EXERCISES[exercise_id].solution, namespace)
 
 
-def verdict(exercise_id: str, namespace: dict[str, Any]) -> check.Result:
-    return check.exercise(exercise_id, namespace.get("predicted", check._core.NO_PREDICTION))
+def restart(namespace: dict[str, Any]) -> None:
+    """What a kernel restart does to the helpers: an empty request log, nothing in focus."""
+    client_mod.clear_log()
+    focus.clear()
 
 
-def assert_passes(exercise_id: str, namespace: dict[str, Any]) -> check.Result:
-    result = verdict(exercise_id, namespace)
+def assert_passes(exercise_id: str) -> check.Result:
+    result = check.exercise(exercise_id)
     assert result.passed, str(result)
     assert exercise_id in check.passed()
     return result
 
 
-def assert_hint(exercise_id: str, namespace: dict[str, Any], hint: str) -> None:
-    result = verdict(exercise_id, namespace)
+def assert_hint(exercise_id: str, hint: str) -> check.Result:
+    result = check.exercise(exercise_id)
     assert not result.passed, str(result)
     assert hint in result.message, str(result)
     assert exercise_id not in check.passed()
+    return result
 
 
 STARTS: dict[str, Callable[[dict[str, Any]], Any]] = {
@@ -91,241 +92,355 @@ STARTS: dict[str, Callable[[dict[str, Any]], Any]] = {
 STARTS_OF_ONE = {"07-trial-ends": trial_started}  # an exercise that starts elsewhere in its notebook
 
 
-def start(exercise_id: str, ns: dict[str, Any]) -> None:
+def start_state(exercise_id: str, ns: dict[str, Any]) -> None:
+    """The state the exercise's notebook has reached where the exercise comes."""
     STARTS_OF_ONE.get(exercise_id, STARTS[exercise_id[:2]])(ns)
 
-
-# Typical wrong answers, and the words of the hint each must get.
-WRONG: dict[str, tuple[str, str]] = {
-    "01-yearly-price": ("""
-client.v1.prices.create(params={"product": progress.require("product"), "unit_amount": 150,
-                                "currency": "usd", "recurring": {"interval": "year"}})
-""", "smallest unit"),
-    "01-default-price": ("""
-yearly = client.v1.prices.create(params={"product": progress.require("product"), "unit_amount": 15000,
-                                         "currency": "usd", "recurring": {"interval": "year"}})
-client.v1.products.update(progress.require("product"), params={"default_price": yearly.id})
-""", "not the monthly price"),
-    "02-retrieve-by-id": ("""
-client.v1.customers.list(params={"email": progress.GUIDE_CUSTOMER["email"], "limit": 1})
-""", "No retrieve by ID yet"),
-    "02-missing-customer": ("""
-predicted = 200
-client.v1.customers.retrieve(progress.require("customer"))
-""", "exists (200)"),
-    "03-no-return-url": ("""
-predicted = 200
-client.v1.setup_intents.create(params={
-    "confirm": True, "customer": progress.require("customer"), "usage": "off_session",
-    "payment_method_data": {"type": "amazon_pay"}, "mandate_data": progress.GUIDE_MANDATE,
-    "return_url": "https://www.stripe.com"})
-""", "still sent `return_url`"),
-    "03-allowed-payment-method-types": ("""
-try:
-    client.v1.setup_intents.create(params={"customer": progress.require("customer"),
-                                           "payment_method_types": ["amazon_pay"]})
-except stripe.InvalidRequestError:
-    pass
-""", "gone since 2026-09-30.endive"),
-    "04-confirm-succeeded": ("""
-pending = client.v1.setup_intents.create(params={
-    "confirm": True, "customer": progress.require("customer"), "usage": "off_session",
-    "payment_method_data": {"type": "amazon_pay"}, "mandate_data": progress.GUIDE_MANDATE,
-    "return_url": "https://www.stripe.com"})
-client.v1.setup_intents.confirm(pending.id)
-""", "was not succeeded yet"),
-    "04-fail-test-setup": ("""
-intent = client.v1.setup_intents.create(params={
-    "confirm": True, "customer": progress.require("customer"), "usage": "off_session",
-    "payment_method_data": {"type": "amazon_pay"}, "mandate_data": progress.GUIDE_MANDATE,
-    "return_url": "https://www.stripe.com"})
-progress.authorize_on_sandbox_page(intent.next_action.redirect_to_url.url)
-""", "was authorized"),
-    "05-before-authorizing": ("""
-predicted = 200
-client.v1.subscriptions.create(params={
-    "customer": progress.require("customer"), "items": [{"price": progress.require("price")}],
-    "default_payment_method": progress.require("payment_method"), "off_session": True})
-""", "already authorized"),
-    "05-eur-price": ("""
-client.v1.prices.create(params={"product": progress.require("product"), "unit_amount": 1500,
-                                "currency": "eur", "recurring": {"interval": "month"}})
-client.v1.subscriptions.create(params={
-    "customer": progress.require("customer"), "items": [{"price": progress.require("price")}],
-    "default_payment_method": progress.require("payment_method"), "off_session": True})
-""", "a USD price"),
-    "05-yearly-subscription": ("""
-client.v1.subscriptions.create(params={
-    "customer": progress.require("customer"), "items": [{"price": progress.require("price")}],
-    "default_payment_method": progress.require("payment_method"), "off_session": True})
-""", "not a yearly price"),
-    "06-only-needed-events": ("""
-client.v1.webhook_endpoints.update(progress.require("webhook_endpoint"),
-                                   params={"enabled_events": ["invoice.paid"]})
-""", "misses `invoice.payment_failed`"),
-    "06-list-events": ("""
-client.v1.events.list(params={"limit": 100})
-""", "Filter on the server"),
-    "07-advance-too-far": ("""
-clock = client.v1.test_helpers.test_clocks.retrieve(progress.require("test_clock"))
-client.v1.test_helpers.test_clocks.advance(clock.id, params={"frozen_time": clock.frozen_time + 24 * 3600})
-""", "was accepted"),
-    "07-next-renewal": ("""
-subscription = client.v1.subscriptions.retrieve(progress.require("clock_subscription"))
-latest = client.v1.invoices.retrieve(subscription.latest_invoice)
-predicted = dt.datetime.fromtimestamp(latest.period_end, dt.UTC).date().isoformat()
-""", "period *before*"),
-    "08-no-retry": ("""
-predicted = 2
-subscription = client.v1.subscriptions.retrieve(progress.require("clock_subscription"))
-client.v1.invoices.retrieve(subscription.latest_invoice).attempt_count
-""", "until a week has passed"),
-    "08-recover": ("""
-subscription = client.v1.subscriptions.retrieve(progress.require("clock_subscription"))
-try:
-    client.v1.invoices.pay(subscription.latest_invoice)
-except stripe.StripeError:
-    pass
-""", "First bring the customer back"),
-    "02-idempotent-retry": ("""
-params = {"email": "double.click@example.com"}
-client.v1.customers.create(params=params)
-client.v1.customers.create(params=params)
-""", "made two customers"),
-    "07-trial-ends": ("""
-clock = client.v1.test_helpers.test_clocks.retrieve(progress.require("trial_clock"))
-client.v1.test_helpers.test_clocks.advance(clock.id, params={"frozen_time": clock.frozen_time + 24 * 3600})
-while client.v1.test_helpers.test_clocks.retrieve(clock.id).status != "ready":
-    time.sleep(0.05)
-""", "is still `trialing`"),
-    "08-mandate-revoked": ("""
-from support.states import authorized_payment_method
-pm = client.v1.payment_methods.retrieve(authorized_payment_method(client, progress.require("clock_customer")))
-intent = client.v1.setup_intents.list(params={"customer": progress.require("clock_customer"), "limit": 1}).data[0]
-client.v1.mandates.retrieve(intent.mandate)
-""", "still attached to"),
-}
-# A second typical wrong answer for the exercises of issue 17, and its hint.
-MORE_WRONG: dict[str, tuple[str, str]] = {
-    "02-idempotent-retry": ("""
-import uuid
-key = str(uuid.uuid4())
-client.v1.customers.create(params={"email": "one@example.com"}, options={"idempotency_key": key})
-try:
-    client.v1.customers.create(params={"email": "two@example.com"}, options={"idempotency_key": key})
-except stripe.IdempotencyError:
-    pass
-""", "sent other parameters"),
-    "07-trial-ends": ("""
-other = client.v1.test_helpers.test_clocks.create(params={"frozen_time": 1798804800})
-client.v1.test_helpers.test_clocks.advance(other.id, params={"frozen_time": 1798804800 + 30 * 24 * 3600})
-""", "another test clock"),
-    "08-mandate-revoked": ("""
-subscription = client.v1.subscriptions.retrieve(progress.require("clock_subscription"))
-client.v1.invoices.retrieve(subscription.latest_invoice)
-""", "No attempt yet"),
-}
 IN_THE_BROWSER = {"04-fail-test-setup", "08-recover"}  # their solutions click through the redirect
 
 
-def test_every_exercise_has_a_wrong_answer_and_a_start():
+def test_every_exercise_has_two_wrong_answers_and_a_start():
     assert set(WRONG) == set(check.EXERCISES)
+    assert all(len(answers) >= 2 for answers in WRONG.values())
     assert {e.split("-")[0] for e in check.EXERCISES} == set(STARTS)
 
 
 @pytest.mark.parametrize("exercise_id", sorted(set(WRONG) - IN_THE_BROWSER))
 def test_the_solution_passes(kernel, exercise_id):
-    start(exercise_id, kernel)
+    start_state(exercise_id, kernel)
     solve(exercise_id, kernel)
-    assert_passes(exercise_id, kernel)
+    assert_passes(exercise_id)
 
 
 @browser
 @needs_chromium
 @pytest.mark.parametrize("exercise_id", sorted(IN_THE_BROWSER))
 def test_the_solution_passes_in_the_browser(kernel, server, exercise_id):
-    start(exercise_id, kernel)
+    start_state(exercise_id, kernel)
     solve(exercise_id, kernel)
-    assert_passes(exercise_id, kernel)
+    assert_passes(exercise_id)
 
 
 @pytest.mark.parametrize("exercise_id", sorted(WRONG))
-def test_a_typical_wrong_answer_gets_its_hint(kernel, exercise_id):
-    answer_wrongly(kernel, exercise_id, *WRONG[exercise_id])
+def test_nothing_passes_without_an_attempt(kernel, exercise_id):
+    """Done when: no checker passes before the learner tried, whatever the notebook made."""
+    start_state(exercise_id, kernel)
+    assert_hint(exercise_id, "No attempt yet: start this exercise in its cell")
+    check.start(exercise_id) if not check.EXERCISES[exercise_id].predicts else check.predict(exercise_id)
+    assert_hint(exercise_id, "No attempt yet: nothing was sent to Stripe since you started")
 
 
-@pytest.mark.parametrize("exercise_id", sorted(MORE_WRONG))
-def test_another_wrong_answer_gets_its_hint(kernel, exercise_id):
-    answer_wrongly(kernel, exercise_id, *MORE_WRONG[exercise_id])
+WRONG_CASES = [(exercise_id, i) for exercise_id, answers in sorted(WRONG.items()) for i in range(len(answers))]
 
 
-def answer_wrongly(kernel: dict[str, Any], exercise_id: str, code: str, hint: str) -> None:
-    start(exercise_id, kernel)
+@pytest.mark.parametrize(("exercise_id", "index"), WRONG_CASES)
+def test_a_wrong_answer_gets_its_hint(kernel, exercise_id, index):
+    start_state(exercise_id, kernel)
+    code, hint = WRONG[exercise_id][index]
     run(code, kernel)
-    assert_hint(exercise_id, kernel, hint)
+    assert_hint(exercise_id, hint)
 
 
 def test_the_list_of_missed_events_wants_the_hour_of_the_outage(kernel):
     """Issue 17.17: "the server was down for an hour" passed on a list of every invoice.paid ever."""
     webhook_endpoint(kernel)
+    check.predict("06-list-events", 2)
     kernel["client"].v1.events.list(params={"type": "invoice.paid", "limit": 100})
-    assert_hint("06-list-events", kernel, "Ask only for the hour your server was down")
+    assert_hint("06-list-events", "Ask only for the hour your server was down")
 
 
 def test_recovery_without_paying_is_told_that_stripe_does_not_retry(kernel):
     failed_renewal(kernel)
+    check.start("08-recover")
     client = kernel["client"]
-    customer = progress.recall("clock_customer")
-    subscription = progress.recall("clock_subscription")
-    client.v1.subscriptions.update(subscription, params={
-        "default_payment_method": authorized_payment_method(client, customer)})
-    assert_hint("08-recover", kernel, "Stripe does not retry Amazon Pay on its own")
+    intent = client.v1.setup_intents.create(params={
+        **GUIDE_SETUP, "customer": progress.recall("clock_customer")})
+    progress.authorize_on_sandbox_page(intent.next_action.redirect_to_url.url)
+    client.v1.subscriptions.update(progress.recall("clock_subscription"), params={
+        "default_payment_method": client.v1.setup_intents.retrieve(intent.id).payment_method})
+    assert_hint("08-recover", "Stripe does not retry Amazon Pay on its own")
 
 
-def test_no_retry_wants_a_week_not_two_days(kernel):
+def test_recovery_paid_out_of_band_is_not_a_recovery(kernel):
+    """Issue 16.2: the open invoice paid out of band (no new SetupIntent, default_payment_method
+    still null) got ✔."""
     failed_renewal(kernel)
-    clock = kernel["client"].v1.test_helpers.test_clocks.retrieve(progress.recall("test_clock"))
-    advance(kernel["client"], clock.id, clock.frozen_time + 2 * 24 * 3600)
-    assert_hint("08-no-retry", kernel, "only 6 day(s) past the failed attempt")
+    run(WRONG["08-recover"][0][0], kernel)
+    sub = kernel["client"].v1.subscriptions.retrieve(progress.recall("clock_subscription"))
+    assert sub.status == "active" and sub.default_payment_method is None  # what fooled the old checker
+    result = assert_hint("08-recover", "paid out of band")
+    assert "charges nobody" in result.message
 
 
-def test_a_prediction_is_answered(kernel):
-    progress.catch_up("customer")
-    run(check.EXERCISES["02-missing-customer"].solution, kernel)
-    assert "right" in check.exercise("02-missing-customer", predicted=404).message
-    missed = check.exercise("02-missing-customer", predicted=500).message
-    assert "You predicted 500" in missed and "404" in missed
-    assert "predicted" not in check.exercise("02-missing-customer").message
+def test_no_retry_speaks_of_the_failed_renewal_as_the_task_does(kernel):
+    """Issue 16.7: the task said one week, the check "15 days"; both now measure from the failed
+    renewal."""
+    failed_renewal(kernel)
+    task = check.EXERCISES["08-no-retry"].task
+    assert "one week after\nthe failed renewal" in task
+    solve("08-no-retry", kernel)
+    message = assert_passes("08-no-retry").message
+    assert message.startswith("7 days after the failed renewal"), message
 
 
-def test_next_renewal_wants_a_prediction(kernel):
+def test_03_no_return_url_wants_the_error_to_name_return_url(kernel):
+    """Issue 16.1: a create without return_url but with usage='sometimes' got 400 on usage, and
+    the checker answered ✔ and explained return_url."""
+    STARTS["03"](kernel)
+    run(WRONG["03-no-return-url"][1][0], kernel)
+    entry = client_mod.entries()[-1]
+    assert entry.status == 400 and entry.error_param == "usage"
+    assert_hint("03-no-return-url", "Stripe refused your create on `usage`")
+
+
+def test_06_wants_all_six_events_the_task_names(kernel):
+    """Issue 16.3: three of the six were enough."""
+    STARTS["06"](kernel)
+    run(WRONG["06-only-needed-events"][1][0], kernel)
+    result = assert_hint("06-only-needed-events", "misses 3 of the 6")
+    assert "subscription" in result.message  # the first one missing, by its purpose
+
+
+def test_05_before_authorizing_wants_the_new_setup_intents_payment_method(kernel):
+    """Issue 16.3: any unattached PaymentMethod passed, not only the new SetupIntent's."""
+    STARTS["05"](kernel)
+    client = kernel["client"]
+    check.predict("05-before-authorizing", 400)
+    client.v1.setup_intents.create(params={**GUIDE_SETUP, "customer": progress.require("customer")})
+    stray = client.v1.payment_methods.create(params={"type": "amazon_pay"})  # unattached, not from it
+    with pytest.raises(stripe.InvalidRequestError):
+        client.v1.subscriptions.create(params={
+            "customer": progress.require("customer"), "items": [{"price": progress.require("price")}],
+            "default_payment_method": stray.id, "off_session": True})
+    assert_hint("05-before-authorizing", "not the `payment_method` of the SetupIntent you created")
+
+
+def test_05_eur_price_in_test_mode_looks_at_what_the_subscription_did(kernel):
+    """Issue 16.3: in test mode any 200 was reported as "charged in EUR". A non-US account where
+    the subscription came out incomplete is told so."""
+    from helpers.check import nb05_subscription
+
+    STARTS["05"](kernel)
+    client = kernel["client"]
+    check.predict("05-eur-price", 400)
+    eur = client.v1.prices.create(params={"product": progress.require("product"), "unit_amount": 1500,
+                                          "currency": "eur", "recurring": {"interval": "month"}})
+    sub = client.v1.subscriptions.create(params={  # what a non-US account answers: created, unpaid
+        "customer": progress.require("customer"), "items": [{"price": eur.id}],
+        "payment_behavior": "default_incomplete"})
+    assert sub.status == "incomplete"
+    message = nb05_subscription._charged_in_eur(check._core.Look(journal_evidence("05-eur-price")), sub.id)
+    assert "is `incomplete`" in message and "charged" not in message.split(":")[0]
+
+
+def journal_evidence(exercise_id: str):
+    from helpers.check import journal
+
+    return journal.evidence(exercise_id, journal.records())
+
+
+def test_05_yearly_blames_the_missing_payment_method_not_the_price(kernel):
+    """Issue 16.7: a yearly subscription without default_payment_method was told to use the yearly
+    price, with `progress.recall('yearly_price')`, which is None for a learner who skipped 01."""
+    STARTS["05"](kernel)
+    assert progress.recall("yearly_price") is None
+    run(WRONG["05-yearly-subscription"][1][0], kernel)
+    result = assert_hint("05-yearly-subscription", "without `default_payment_method`")
+    assert "recall('yearly_price')" not in result.message
+    run(WRONG["05-yearly-subscription"][0][0], kernel)
+    result = assert_hint("05-yearly-subscription", "you have none recorded")
+    assert "recall('yearly_price')" not in result.message
+
+
+def test_hints_show_bold_as_bold_not_asterisks():
+    """Issue 16.7: hints showed literal **asterisks**."""
+    hint = check.Result("04-fail-test-setup", False, "click **Fail test setup** on `the page`.")
+    assert "**" not in str(hint) and "click Fail test setup" in str(hint)
+    assert "<b>Fail test setup</b>" in hint._repr_html_() and "**" not in hint._repr_html_()
+
+
+# --- attempts are the learner's, for this exercise, after its task was shown (issue 16.4) -------
+
+def test_the_api_version_sidebar_of_03_is_not_an_attempt(kernel):
+    """Issue 16.4: before any attempt, 03-allowed-payment-method-types spoke of the sidebar's
+    refused call ("payment_method_types is gone")."""
+    STARTS["03"](kernel)
+    run(THE_NOTEBOOKS_OWN["03"], kernel)
+    check.start("03-allowed-payment-method-types")
+    assert_hint("03-allowed-payment-method-types", "No attempt yet")
+
+
+def test_03s_exercise_setup_intent_is_not_04s_attempt(kernel):
+    """Issue 16.4: 04-fail-test-setup spoke of 03's exercise SetupIntent."""
+    STARTS["04"](kernel)
+    check.predict("03-no-return-url", 400)
+    kernel["client"].v1.setup_intents.create(params={**GUIDE_SETUP, "customer": progress.require("customer")})
+    check.start("04-fail-test-setup")
+    assert_hint("04-fail-test-setup", "No attempt yet")
+
+
+def test_the_previous_exercises_request_is_not_the_next_ones(kernel):
+    """Issue 16.4: 05-eur-price described 05-before-authorizing's refused subscription."""
+    STARTS["05"](kernel)
+    solve("05-before-authorizing", kernel)
+    check.predict("05-eur-price", 400)
+    result = assert_hint("05-eur-price", "No attempt yet")
+    assert "answered 400" not in result.message
+
+
+def test_a_dead_sandbox_is_not_an_attempt(kernel, monkeypatch):
+    """Issue 16.4: 05-before-authorizing described a dead sandbox's connection_error as the
+    learner's create."""
+    from helpers.sandbox.client.process import free_port
+
+    STARTS["05"](kernel)
+    check.predict("05-before-authorizing", 400)
+    url = settings.sandbox_url()
+    monkeypatch.setenv("TUTORIAL_SANDBOX_URL", f"http://127.0.0.1:{free_port()}")
+    with pytest.raises(stripe.APIConnectionError):
+        client_mod.get_client().v1.subscriptions.create(params={"customer": "cus_x", "items": [{"price": "p"}]})
+    monkeypatch.setenv("TUTORIAL_SANDBOX_URL", url)
+    assert_hint("05-before-authorizing", "did not reach Stripe")
+
+
+def test_the_notebooks_own_calls_and_catch_up_are_never_attempts(kernel):
+    STARTS["05"](kernel)
+    check.start("05-yearly-subscription")
+    run(THE_NOTEBOOKS_OWN["05"], kernel)  # the notebook's own cells, re-run while the exercise is open
+    progress.forget("subscription")
+    progress.catch_up("subscription")  # a catch-up while it is open
+    assert_hint("05-yearly-subscription", "No attempt yet")
+
+
+def test_a_request_before_the_task_was_started_is_not_an_attempt(kernel):
+    STARTS["02"](kernel)
+    kernel["client"].v1.customers.retrieve(progress.require("customer"))
+    check.start("02-retrieve-by-id")
+    assert_hint("02-retrieve-by-id", "No attempt yet")
+
+
+# --- a pass survives a restart; so does the evidence (issue 16.5) -------------------------------
+
+def test_a_pass_stays_after_a_kernel_restart(kernel):
+    STARTS["03"](kernel)
+    solve("03-no-return-url", kernel)
+    first = assert_passes("03-no-return-url")
+    restart(kernel)
+    again = assert_passes("03-no-return-url")
+    assert again.message.startswith(first.message) and "A pass, once earned, stays" in again.message
+    assert again.prediction == "right"
+
+
+def test_the_attempt_survives_a_kernel_restart_before_the_check(kernel):
+    STARTS["02"](kernel)
+    solve("02-retrieve-by-id", kernel)
+    restart(kernel)
+    assert client_mod.entries() == []
+    assert_passes("02-retrieve-by-id")
+
+
+def test_a_sandbox_reset_forgets_the_exercise_work(kernel):
+    STARTS["02"](kernel)
+    solve("02-retrieve-by-id", kernel)
+    assert_passes("02-retrieve-by-id")
+    progress.forget_exercises()
+    assert check.passed() == []
+    assert_hint("02-retrieve-by-id", "No attempt yet")
+
+
+# --- predictions are made before the run, or said to be missing (issue 16.6) ---------------------
+
+def test_a_prediction_locked_before_the_run_is_answered(kernel):
+    STARTS["02"](kernel)
+    solve("02-missing-customer", kernel)
+    result = assert_passes("02-missing-customer")
+    assert result.prediction == "right" and "You predicted 404 before your run: right" in result.message
+
+
+def test_no_prediction_is_said_plainly(kernel):
+    """Issue 16.6: `predicted = ...` left as it was got a bare ✔."""
+    STARTS["02"](kernel)
+    run(check.EXERCISES["02-missing-customer"].solution.replace(", 404)", ", ...)"), kernel)
+    result = assert_passes("02-missing-customer")
+    assert result.prediction == "none" and str(result).startswith("✔ 02-missing-customer (no prediction made)")
+    assert "You made no prediction before your run" in result.message
+
+
+def test_a_prediction_made_after_the_run_does_not_count(kernel, capsys):
+    """Issue 16.6: a prediction typed after the run counted."""
+    STARTS["02"](kernel)
+    check.predict("02-missing-customer")
+    with pytest.raises(stripe.InvalidRequestError):
+        kernel["client"].v1.customers.retrieve("cus_doesnotexist")
+    check.predict("02-missing-customer", 404)
+    assert "Too late for a new prediction" in capsys.readouterr().out
+    result = check.exercise("02-missing-customer", predicted=404)
+    assert result.passed and result.prediction == "none"
+    assert "404 came after your first attempt, so it does not count" in result.message
+    assert "given to the check comes after your run and does not count" in result.message
+
+
+def test_a_prediction_can_change_until_the_first_attempt(kernel):
+    STARTS["02"](kernel)
+    check.predict("02-missing-customer", 500)
+    check.predict("02-missing-customer", 404)
+    with pytest.raises(stripe.InvalidRequestError):
+        kernel["client"].v1.customers.retrieve("cus_doesnotexist")
+    check.predict("02-missing-customer", 200)  # too late: 404 stays
+    assert check.exercise("02-missing-customer").prediction == "right"
+
+
+def test_a_missed_prediction_is_said_beside_the_tick(kernel):
+    STARTS["02"](kernel)
+    run(check.EXERCISES["02-missing-customer"].solution.replace(", 404)", ", 200)"), kernel)
+    off = assert_passes("02-missing-customer")
+    assert off.prediction == "off"
+    assert str(off).startswith("✔ 02-missing-customer (your prediction was off): ")
+    assert "your prediction was off" in off._repr_html_()
+
+
+def test_next_renewal_says_whether_the_prediction_was_right(kernel):
     renewed(kernel)
-    assert_hint("07-next-renewal", kernel, "Write your prediction first")
+    run(WRONG["07-next-renewal"][0][0].replace("client.v1.invoices.retrieve(subscription.latest_invoice)",
+                                               "client.v1.subscriptions.retrieve(subscription.id)"), kernel)
+    result = assert_passes("07-next-renewal")
+    assert result.prediction == "off" and "period *before* it" in result.message
 
+
+# --- the rest ---------------------------------------------------------------------------------
 
 def test_a_missing_step_is_a_hint(kernel):
-    assert_hint("01-yearly-price", kernel, "No product recorded yet")
-    assert_hint("08-recover", kernel, "No clock_subscription recorded yet")
+    check.start("01-yearly-price")
+    kernel["client"].v1.products.list()
+    assert_hint("01-yearly-price", "No product recorded yet")
+    check.start("08-recover")
+    kernel["client"].v1.products.list()
+    assert_hint("08-recover", "No clock_subscription recorded yet")
 
 
 def test_a_dead_sandbox_is_a_hint_not_a_traceback(kernel, monkeypatch):
     from helpers.sandbox.client.process import free_port
 
-    progress.remember("product", "prod_x")
-    progress.remember("price", "price_x")
+    STARTS["01"](kernel)
+    run(WRONG["01-yearly-price"][0][0], kernel)
     monkeypatch.setenv("TUTORIAL_SANDBOX_URL", f"http://127.0.0.1:{free_port()}")
-    assert_hint("01-yearly-price", kernel, "did not answer")
+    assert_hint("01-yearly-price", "did not answer")
 
 
 def test_an_object_gone_is_a_hint(kernel):
     progress.remember("product", "prod_doesnotexist")
     progress.remember("price", "price_doesnotexist")
-    assert_hint("01-default-price", kernel, "Run the notebook's cells above")
+    check.start("01-default-price")
+    with pytest.raises(stripe.InvalidRequestError):
+        kernel["client"].v1.products.update("prod_doesnotexist", params={"description": "x"})
+    assert_hint("01-default-price", "refused")
 
 
-def test_an_unknown_exercise():
+def test_an_unknown_exercise(capsys):
     result = check.exercise("99-nothing")
     assert not result.passed and "There is no exercise '99-nothing'" in result.message
+    check.start("99-nothing")
+    assert "There is no exercise '99-nothing'" in capsys.readouterr().out
 
 
 def test_result_shows_as_one_line_and_as_html():
@@ -339,18 +454,21 @@ def test_result_shows_as_one_line_and_as_html():
 
 def test_the_checker_leaves_the_request_log_alone(kernel):
     progress.catch_up("price")
+    check.start("01-default-price")
+    kernel["client"].v1.products.update(progress.require("product"), params={"default_price": progress.require("price")})
     before = len(client_mod.entries())
-    check.exercise("01-default-price")
+    assert_passes("01-default-price")
     assert len(client_mod.entries()) == before
 
 
-def test_markdown_block_has_task_check_call_and_collapsed_solution():
+def test_markdown_block_has_task_start_check_call_and_collapsed_solution():
     text = check.markdown("03-no-return-url")
     assert text.startswith("### Your turn: Leave out return_url\n")
-    assert 'check.exercise("03-no-return-url", predicted=predicted)' in text
+    assert 'start with `check.predict("03-no-return-url", …)`' in text
+    assert 'check.exercise("03-no-return-url")`' in text and "predicted=predicted" not in text
     assert "<details><summary>Solution</summary>" in text and text.endswith("</details>")
     assert check.EXERCISES["03-no-return-url"].solution in text
-    assert 'check.exercise("01-yearly-price")`' in check.markdown("01-yearly-price")
+    assert 'start with `check.start("01-yearly-price")`' in check.markdown("01-yearly-price")
 
 
 def test_exercises_are_numbered_by_notebook_and_compile():
@@ -358,9 +476,11 @@ def test_exercises_are_numbered_by_notebook_and_compile():
     assert [e.notebook for e in items] == sorted(e.notebook for e in items)
     for item in items:
         assert item.id[:2] == item.notebook[:2]
-        assert item.task and item.title
+        assert item.task and item.title and item.attempt
         compile(item.solution, item.id, "exec")
-        assert ("predicted" in item.solution) == item.predicts, item.id
+        first = item.solution.splitlines()[0]
+        assert first.startswith(f'check.predict("{item.id}", ' if item.predicts else f'check.start("{item.id}")'), item.id
+        assert "predicted = " not in item.solution and "predicted = ..." not in item.task, item.id
     assert [e.id[:2] for e in check.exercises("05")] == ["05", "05", "05"]
 
 
@@ -376,17 +496,7 @@ params = {**params, "trial_period_days": 14}
 request(params)
 trial = client.v1.subscriptions.create(params=params)
 """,
-    "07": """
-from helpers.show import request
-clock = client.v1.test_helpers.test_clocks.retrieve(progress.require("test_clock"))
-to = clock.frozen_time + 32 * 24 * 3600
-request({"frozen_time": to})
-client.v1.test_helpers.test_clocks.advance(clock.id, params={"frozen_time": to})
-while client.v1.test_helpers.test_clocks.retrieve(clock.id).status != "ready":
-    time.sleep(0.05)
-""",
-}
-THE_NOTEBOOKS_OWN["03"] = """
+    "03": """
 from helpers.show import request
 params = {"confirm": True, "customer": progress.require("customer"), "usage": "off_session",
           "payment_method_data": {"type": "amazon_pay"}, "mandate_data": progress.GUIDE_MANDATE,
@@ -400,31 +510,8 @@ try:
     client.v1.setup_intents.create(params=guide_call)
 except stripe.InvalidRequestError:
     pass
-"""
-NOT_TRIED_YET = ["03-no-return-url", "05-before-authorizing", "05-eur-price", "05-yearly-subscription",
-                 "07-advance-too-far"]
-NOTEBOOK_START = {"03": STARTS["03"], "05": STARTS["05"], "07": lambda ns: renewed(ns, months=0)}
-
-
-@pytest.mark.parametrize("exercise_id", NOT_TRIED_YET)
-def test_before_any_attempt_the_notebooks_own_calls_are_not_taken_for_one(kernel, exercise_id):
-    """QA: before the learner tried, these checkers described the notebook's own subscription or
-    clock advance as the learner's attempt ("That subscription was created: pm_… was already
-    authorized", "a USD price", "That advance was accepted")."""
-    NOTEBOOK_START[exercise_id[:2]](kernel)
-    run(THE_NOTEBOOKS_OWN[exercise_id[:2]], kernel)
-    assert_hint(exercise_id, kernel, "No attempt yet: ")
-    solve(exercise_id, kernel)  # then the model answer passes
-    assert_passes(exercise_id, kernel)
-
-
-@pytest.mark.parametrize("exercise_id", NOT_TRIED_YET)
-def test_after_the_notebooks_own_calls_a_wrong_answer_still_gets_its_hint(kernel, exercise_id):
-    NOTEBOOK_START[exercise_id[:2]](kernel)
-    run(THE_NOTEBOOKS_OWN[exercise_id[:2]], kernel)
-    code, hint = WRONG[exercise_id]
-    run(code, kernel)
-    assert_hint(exercise_id, kernel, hint)
+""",
+}
 
 
 def test_a_params_view_without_its_call_marks_nothing(kernel):
@@ -438,17 +525,3 @@ def test_a_params_view_without_its_call_marks_nothing(kernel):
     request(shown)
     kernel["client"].v1.customers.create(params=shown)
     assert [e.tutorial for e in client_mod.entries()[-2:]] == [False, True]
-
-
-def test_a_missed_prediction_is_said_beside_the_tick(kernel):
-    """QA: with `predicted = 200` the check showed a green ✔ for 02-missing-customer, and only a
-    sentence at the end said the prediction was off; the tick read as "right"."""
-    STARTS["02"](kernel)
-    solve("02-missing-customer", kernel)
-    right = verdict("02-missing-customer", kernel)
-    assert right.passed and right.prediction == "right" and "prediction was off" not in str(right)
-    kernel["predicted"] = 200
-    off = verdict("02-missing-customer", kernel)
-    assert off.passed and off.prediction == "off"
-    assert str(off).startswith("✔ 02-missing-customer (your prediction was off): ")
-    assert "your prediction was off" in off._repr_html_()

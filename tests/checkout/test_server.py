@@ -429,3 +429,50 @@ def test_a_declined_setup_is_explained_not_a_crash(client, checkout):
         authorized(waiting)
     outcome = RedirectOutcome.from_retrieved(intent.id, "failed", declined.to_dict())
     assert "requires_payment_method" in str(outcome) and "run this cell again" in str(outcome)
+
+
+def test_a_lesson_on_a_decline_stops_when_the_customer_authorized(checkout, client):
+    """Issue 16.11: 08's section 1 took *Authorize test setup* silently and went on to text and a
+    diagram that describe a decline."""
+    intent = setup_intent(client, checkout.url + "complete")
+    authorize_on_sandbox_page(intent.next_action.redirect_to_url.url, "authorize")
+    checkout.register_setup_intent(client.v1.setup_intents.retrieve(intent.id))
+    with pytest.raises(NextStep) as stopped:
+        await_redirect(checkout, click="fail", timeout=5)
+    said = str(stopped.value)
+    assert f"SetupIntent {intent.id} succeeded" in said and "no decline to look at" in said
+    assert "run this cell again" in said and "Fail test setup" in said
+    checkout.register_setup_intent(setup_intent(client, checkout.url + "complete"))
+    with pytest.raises(RedirectTimeout, match="then 'Fail test setup' on the redirect page.*, 'fail'\\)"):
+        await_redirect(checkout, click="fail", timeout=0.3)  # nobody came: it names the button asked for
+
+
+def test_the_server_records_what_browsers_did_for_each_setup_intent(checkout, client):
+    """Issue 16.13: 04's sequence diagram is drawn from these, so that a page nobody loaded is not
+    drawn."""
+    intent = setup_intent(client, checkout.url + "complete")
+    checkout.register_setup_intent(intent)
+    assert checkout.visits_of(intent.id) == []
+    get(checkout.url)
+    get(checkout.url + "secret")
+    authorize_on_sandbox_page(intent.next_action.redirect_to_url.url, "fail")
+    assert [(v.kind, v.redirect_status) for v in checkout.visits_of(intent.id)] == [("page", None), ("secret", None)]
+    other = setup_intent(client, checkout.url + "complete")
+    checkout.register_setup_intent(other)
+    get(checkout.url)
+    assert [v.kind for v in checkout.visits_of(intent.id)] == ["page", "secret"]
+    assert [v.kind for v in checkout.visits_of(other.id)] == ["page"]
+
+
+def test_serving_your_code_says_what_it_serves(checkout, capsys):
+    """Issue 16.16: `server.serve(...)` confirmed nothing."""
+    def secret() -> dict:
+        return {"client_secret": "seti_1_secret_x"}
+
+    checkout.serve("/secret", secret)
+    checkout.serve("/", "<!doctype html>\n<p>Checkout</p>\n")
+    checkout.serve("/secret", None)
+    said = capsys.readouterr().out.splitlines()
+    assert said == ["Your server now answers GET /secret with secret().",
+                    "Your server now serves your page at GET / (2 lines; the placeholders are filled in on each request).",
+                    "Your server serves its own /secret again."]

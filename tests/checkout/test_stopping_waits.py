@@ -10,6 +10,7 @@ import re
 import pytest
 from jupyter_client.manager import start_new_kernel
 
+from support.messages import said
 from support.stripe_objects import open_invoice
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -55,7 +56,7 @@ def assert_one_line_to_wait_again(outputs: list[dict], what: str) -> None:
     assert len(errors) == 1, outputs  # the cell still fails: it did not finish
     lines = errors[0]["traceback"]
     assert len(lines) == 1, lines
-    text = ANSI.sub("", lines[0])
+    text = said(lines[0])
     assert text == f"⚠ Stopped waiting {what}. Run this cell again to wait again."
     everything = "".join(o.get("text", "") for o in outputs) + "".join(lines)
     assert "Traceback" not in everything and 'File "' not in everything

@@ -15,6 +15,7 @@ import stripe
 
 from helpers import autopilot
 from support.learner import KILL_SANDBOX, Learner
+from support.messages import said
 from support.stripe_objects import make_client
 
 pytestmark = [
@@ -206,7 +207,8 @@ def test_04_serves_the_notebooks_own_code(learner):
     run = learner.run(("04", {WAIT: look, -1: "print('secret called', len(secret_calls))"}))
     all_clear(run)
     assert not run.stopped()
-    assert run.cell("served == server.served").text == "page True\nclient.js True\n"
+    assert run.cell("served == server.served").text == (
+        "page True\nclient.js True\nYour server now answers GET /secret with <lambda>().\n")
     assert run.cells[-1].text == "secret called 1\n"
     assert "redirect_status=succeeded" in run.cell("await_redirect(").text
 
@@ -267,7 +269,8 @@ def test_every_exercise_solved_as_shown_in_its_own_notebook(learner):
     all_clear(*runs)
     for run in runs:
         assert not run.stopped(), run.notebook
-    passed = [line.split(":")[0] for run in runs for line in run.text.splitlines() if line.startswith("✔ ")]
+    passed = [line.split(":")[0].split(" (")[0]  # the prediction's mark aside (06's count is the learner's guess)
+              for run in runs for line in run.text.splitlines() if line.startswith("✔ ")]
     assert passed == [f"✔ {e.id}" for e in check.exercises()]
 
 
@@ -276,7 +279,7 @@ def test_07_then_08_with_the_exercises_solved_as_shown(learner):
     from helpers import check
 
     sources = learner_sources("08")
-    no_retry = sources.index('check.exercise("08-no-retry", predicted=predicted)')
+    no_retry = sources.index('check.exercise("08-no-retry")')
     recover = sources.index('check.exercise("08-recover")')
     solved = learner.run("07", ("08", {no_retry: check.EXERCISES["08-no-retry"].solution,
                                        recover: check.EXERCISES["08-recover"].solution}))
@@ -353,6 +356,6 @@ def test_after_a_form_error_in_01_every_later_cell_fails_in_one_line(learner):
     assert any(cell.error["ename"] == "NameError" for cell in stopped)
     for cell in stopped:
         assert len(cell.error["traceback"]) == 1, cell.text
-        assert "Traceback" not in cell.text and 'File "' not in cell.text and "\n" not in cell.text.strip()
+        assert "Traceback" not in cell.text and 'File "' not in cell.text and "\n" not in said(cell.text).strip()
     price = run.cell("form.price_params(product.id)")
     assert "`product` is not defined yet: the cell above that makes it has not run" in price.text

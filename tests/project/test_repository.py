@@ -152,3 +152,58 @@ def test_every_named_step_of_the_guide_carries_its_german_title():
     for step in guide:
         row = next(line for line in readme if line.startswith(f"| {step.title} "))
         assert f"(*{step.german}*)" in row, f"helpers/sandbox/README.md: {step.title} lacks *{step.german}*"
+
+
+def _sanitize_rules() -> list[tuple[re.Pattern, str]]:
+    """nbval_sanitize.cfg's rules, in order, as nbval applies them."""
+    lines = (ROOT / "tests" / "nbval_sanitize.cfg").read_text().splitlines()
+    rules = []
+    for here, line in enumerate(lines):
+        if line.startswith("regex: "):
+            replacement = lines[here + 1]
+            assert replacement.startswith("replace: "), line
+            rules.append((re.compile(line.removeprefix("regex: ")), replacement.removeprefix("replace: ")))
+    return rules
+
+
+def _sanitized(text: str) -> str:
+    for pattern, replacement in _sanitize_rules():
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def test_published_outputs_still_compare_with_a_fresh_run():
+    """Issue 16.15: committed outputs lose their links to the build run's servers; nbval applies the
+    same rules first, so a fresh run (with live links on other ports) compares equal."""
+    script = _notebooks_script()
+    assert [(p.pattern, r) for p, r in script.PUBLISHED] == [
+        (p.pattern, r) for p, r in _sanitize_rules()[:len(script.PUBLISHED)]]
+    fresh = [
+        '<a href="http://127.0.0.1:54969/dashboard/login#token=abc.def&next=seti_1" target="_blank" '
+        'rel="noopener">seti_1 in your Dashboard ↗</a> <small>(signs in as you: do not share it)</small>',
+        "sandbox: http://127.0.0.1:54969 answered; Stripe.js: http://localhost:4242/js/stripe.js",
+        "Waiting for the customer to come back to your return_url (http://127.0.0.1:38139/complete).",
+    ]
+    for text in fresh:
+        published = script._rewrite(script.redact(text), script.PUBLISHED)
+        assert "http://" not in published and "<a " not in published
+        assert _sanitized(published) == _sanitized(text.replace("54969", "1234").replace("38139", "9"))
+
+
+def test_outputs_that_only_a_learner_can_have_are_not_committed():
+    """Issue 16.15: "✘ Not yet" under every check cell, 09's "Progress … cleared" and a Dashboard
+    sign-in link were seen before anything ran, and read as the learner's own."""
+    for path in NOTEBOOKS:
+        for cell in json.loads(path.read_text())["cells"]:
+            source = "".join(cell["source"])
+            if cell["cell_type"] != "code":
+                continue
+            state = (source.startswith("check.exercise(") or "progress.reset()" in source
+                     or source.strip().endswith("dashboard.open()"))
+            tags = cell.get("metadata", {}).get("tags", [])
+            assert state == ("learner-state" in tags), (path.name, source[:60])
+            if state:
+                assert cell["outputs"] == [] and "nbval-ignore-output" in tags, (path.name, source[:60])
+            text = json.dumps(cell["outputs"])
+            assert not re.search(r"https?://(127\.0\.0\.1|localhost):", text), (path.name, source[:60])
+            assert "✘ Not yet" not in text and "✘ not yet" not in text, (path.name, source[:60])

@@ -18,9 +18,11 @@ from support.waiting import PATIENCE, wait_until
 
 
 @contextlib.contextmanager
-def jupyterlab(root: Path, token: str, *options: str, env: dict[str, str] | None = None) -> Iterator[dict]:
-    """JupyterLab serving ``root`` until the block ends: its server info (``url`` with the base
-    URL, ``port``, …). ``options``: more command-line options (e.g. a base URL)."""
+def jupyterlab(root: Path, token: str, *options: str, env: dict[str, str] | None = None,
+               serve: Path | None = None) -> Iterator[dict]:
+    """JupyterLab serving ``root`` (or ``serve``: ``root`` then only holds its runtime files and log)
+    until the block ends: its server info (``url`` with the base URL, ``port``, …). ``options``:
+    more command-line options (e.g. a base URL)."""
     runtime = root / "runtime"
     env = {**(env if env is not None else os.environ), "JUPYTER_RUNTIME_DIR": str(runtime)}
     log = root / "lab.log"
@@ -28,7 +30,7 @@ def jupyterlab(root: Path, token: str, *options: str, env: dict[str, str] | None
         lab = subprocess.Popen(  # noqa: S603
             [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ServerApp.ip=127.0.0.1",
              "--ServerApp.port=0", f"--IdentityProvider.token={token}", "--allow-root",
-             f"--ServerApp.root_dir={root}", *options],
+             f"--ServerApp.root_dir={serve or root}", *options],
             env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
         )
         try:

@@ -21,6 +21,7 @@ import helpers.forms
 import helpers.progress  # noqa: F401 - each defines Problems that a cell may stop with
 from helpers.problems import Problem
 from helpers.sandbox.client import process
+from support.messages import said
 
 ROOT = Path(__file__).resolve().parents[2]
 MARK = "\x1b[1;31m⚠ "
@@ -59,8 +60,8 @@ class Cell:
         for output in self.outputs:
             if output["output_type"] == "stream":
                 parts.append(output["text"])
-            elif output["output_type"] == "error":
-                parts.append("\n".join(output["traceback"]))
+            elif output["output_type"] == "error":  # our messages as one text again (see support.messages)
+                parts.append(said("\n".join(output["traceback"])))
             else:
                 parts.append(output.get("data", {}).get("text/plain", ""))
         return "".join(parts)
@@ -95,6 +96,10 @@ class Run:
         return [c for c in self.cells if fragment in c.source][-1]
 
 
+def _cells(code: str | list[str]) -> list[str]:
+    return [code] if isinstance(code, str) else list(code)
+
+
 class Learner:
     """One learner with a fresh sandbox (own state directory and port); stop() ends it."""
 
@@ -119,10 +124,11 @@ class Learner:
             os.environ.clear()
             os.environ.update(saved)
 
-    def run(self, *parts: str | tuple[str, dict[int, str]], autopilot: str = "1") -> Run:
+    def run(self, *parts: str | tuple[str, dict[int, str | list[str]]], autopilot: str = "1") -> Run:
         """Run notebooks (by number, "04"), one after the other in one kernel, as a learner who
         re-runs a notebook in the same kernel. A part ``("05", {3: code})`` runs ``code`` before
-        the notebook's code cell number 3 (0-based, code cells only); key -1 runs it at the end."""
+        the notebook's code cell number 3 (0-based, code cells only); key -1 runs it at the end.
+        ``code`` may be a list: one cell each."""
         cells: list[str] = []
         names = []
         for part in parts:
@@ -132,10 +138,10 @@ class Learner:
             code = [c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
             for index, source in enumerate(code):
                 if index in extra:
-                    cells.append(extra[index])
+                    cells += _cells(extra[index])
                 cells.append(source)
             if -1 in extra:
-                cells.append(extra[-1])
+                cells += _cells(extra[-1])
         nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in cells])
         run = Run(" then ".join(names))
         started = time.monotonic()

@@ -82,6 +82,21 @@ def price_label(price: Any) -> str:
     return f"{amount} / {interval}" if count == 1 else f"{amount} / {count} {interval}s"
 
 
+# A status as Stripe's Dashboard labels it (the guide: "… ändert sich der Status im Stripe-Dashboard
+# in Aktiv", Active in the English Dashboard); the API's value is shown beside it.
+STATUS_LABELS = {"active": "Active", "past_due": "Past due", "canceled": "Canceled", "trialing": "Trialing",
+                 "incomplete": "Incomplete", "incomplete_expired": "Incomplete expired", "unpaid": "Unpaid",
+                 "paused": "Paused", "paid": "Paid", "open": "Open", "draft": "Draft", "void": "Void",
+                 "uncollectible": "Uncollectible", "succeeded": "Succeeded"}
+
+
+def heading_of(obj: dict) -> str | None:
+    """An object page's heading: a price by what it charges, others by name, email or number."""
+    if obj.get("object") == "price":
+        return price_label(obj)
+    return next((obj[f] for f in ("name", "email", "number") if isinstance(obj.get(f), str)), None)
+
+
 def hosted_links(invoice: dict) -> list[Link]:
     token = invoice.get("_hosted_token")
     if not token:
@@ -268,8 +283,9 @@ class Pages:
             (self.store.account, *wanted),
         )} if wanted else set()
         listed_in = next((c.key for c in COLLECTIONS.values() if c.object_type == kind), "")
+        status = obj.get("status") if isinstance(obj.get("status"), str) else None
         return {**self.base(listed_in), "object_id": object_id, "kind": kind, "json": json_html(public, known),
-                "name": next((obj[f] for f in ("name", "email", "number", "type") if isinstance(obj.get(f), str)), None),
+                "name": heading_of(obj), "status": status, "status_label": STATUS_LABELS.get(status, status),
                 "related": related, "hosted": hosted_links(obj) if kind == "invoice" else []}
 
 

@@ -65,6 +65,8 @@ def test_the_dashboard_shows_the_learners_own_objects_linked_and_escaped(page: P
     page.get_by_role("link", name=sub.id).first.click()  # customer -> its subscription
     expect(page).to_have_url(f"{url}/dashboard/{sub.id}")
     expect(page.locator("pre.json")).to_contain_text('"status": "active"')
+    # issue 16.16: the guide's sentence is about the Dashboard showing the status (Aktiv, Active)
+    expect(page.locator("main p.status")).to_have_text("Status: Active (status: active)")
     page.locator("pre.json").get_by_role("link", name=f'"{invoice.id}"').click()  # subscription -> invoice
     expect(page).to_have_url(f"{url}/dashboard/{invoice.id}")
     with page.context.expect_page() as opened:
@@ -79,6 +81,8 @@ def test_the_dashboard_shows_the_learners_own_objects_linked_and_escaped(page: P
     expect(page.get_by_role("heading", level=1)).to_have_text(SCRIPT)
     expect(page.locator("pre.json")).to_contain_text(HOSTILE.replace('"', '\\"'))
     expect(page.locator('table[data-collection="prices"]')).to_contain_text("15.00 USD / month")
+    page.locator('table[data-collection="prices"]').get_by_role("link", name="15.00 USD / month").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("15.00 USD / month")  # issue 16.16: not "recurring"
     relative_links(page)
 
     page.get_by_role("navigation").get_by_role("link", name="Customers").click()

@@ -120,6 +120,12 @@ def test_a_pass_is_reported_by_the_checker_and_a_failed_report_changes_nothing(c
     monkeypatch.setitem(check_core.EXERCISES, "99-always", check_core.Exercise(
         "99-always", "99_test", "Always passes", "Nothing to do.", "pass", judge=lambda look: "Well done."))
     progress.remember(check_core.RECORD_PREFIX + "01-yearly-price", check_core.PASSED)
+    from helpers import client as client_mod
+    from helpers import focus
+
+    check_core.start("99-always")  # an attempt: only then may a checker pass (issue 16)
+    client_mod.get_client().v1.customers.list()
+    focus.clear()
     assert check_core.run("99-always").passed
     from helpers.sandbox.client import control
 
@@ -127,7 +133,7 @@ def test_a_pass_is_reported_by_the_checker_and_a_failed_report_changes_nothing(c
     assert cells["01-yearly-price"] == "reported"  # the kernel says so; no yearly price in the account
     monkeypatch.setenv("TUTORIAL_SANDBOX_URL", f"http://127.0.0.1:{process.free_port()}")  # nobody answers
     again = check_core.run("99-always")
-    assert again.passed and again.message == "Well done."
+    assert again.passed and again.message == "Well done. (A pass, once earned, stays.)"
     assert check_core.report_to_sandbox() is False
 
 

@@ -1,0 +1,54 @@
+"""Which "Your turn" exercise this kernel is working on, and which errors its task asks for.
+
+``check.start`` / ``check.predict`` (the first line of an exercise's cell) put an exercise in
+focus; ``helpers.client`` tags every request sent meanwhile with it (the learner's attempt at that
+exercise, and nothing else is), and ``helpers.explain`` tells an error the task asks for from a
+problem to fix. One exercise at a time, per kernel: a restart ends the focus (the attempts already
+sent are kept on disk by ``helpers.check``). A leaf: it imports nothing of ours.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Expected:
+    """An error an exercise asks the learner to provoke: its HTTP status, and the ``code`` or
+    ``param`` that name it (None: any)."""
+
+    status: int
+    code: str | None = None
+    param: str | None = None
+
+    def matches(self, status: int | None, code: str | None, param: str | None) -> bool:
+        return (status == self.status and (self.code is None or code == self.code)
+                and (self.param is None or param == self.param))
+
+
+@dataclass(frozen=True)
+class Focus:
+    exercise: str
+    expected: tuple[Expected, ...] = ()
+
+    def expects(self, status: int | None, code: str | None, param: str | None) -> bool:
+        return any(e.matches(status, code, param) for e in self.expected)
+
+
+_current: Focus | None = None
+
+
+def start(exercise: str, expected: tuple[Expected, ...] = ()) -> Focus:
+    """Work on ``exercise`` from now on (in this kernel)."""
+    global _current
+    _current = Focus(exercise, tuple(expected))
+    return _current
+
+
+def current() -> Focus | None:
+    return _current
+
+
+def clear() -> None:
+    global _current
+    _current = None
