@@ -253,7 +253,7 @@ def test_a_404_on_an_id_a_rerun_retired_names_the_rerun(learner_env):
 def test_a_long_message_is_wrapped_between_words_for_jupyterlab():
     """Issue 16.16: JupyterLab shows error text with `word-break: break-all`, so red ⚠ lines broke
     mid-word ("setup_i|ntent"); lines that fit its output area at 1280 px are wrapped here. (The
-    browser's side: tests/notebooks/test_in_jupyterlab.py.)"""
+    browser's side: tests/notebooks/test_notebooks_in_jupyterlab.py.)"""
     from helpers.problems import WIDTH, one_line
 
     message = ("SetupIntent seti_7rd9TjA3mHN905CKogOBxAwQ has no authorized PaymentMethod: the customer "
