@@ -59,7 +59,7 @@ def serve(args: argparse.Namespace) -> int:
     from .server import create_app
     from .shared.errors import StripeError
     from .shared.ids import random_token
-    from .state.store import Store
+    from .state.database import Database
 
     try:
         version = check(args.api_version or LATEST)
@@ -80,7 +80,7 @@ def serve(args: argparse.Namespace) -> int:
     process.write_trainer_token(args.db, token)
     # Hosted pages and redirect URLs use the sandbox's own address, never the request's Host header.
     remote = args.host not in process.LOOPBACK
-    app = create_app(Store(args.db), version, public or address, args.webhook_host,
+    app = create_app(Database(args.db), version, public or address, args.webhook_host,
                      classroom=args.classroom, trainer_token=token, allowed_hosts=args.allow_host,
                      announce_public_url=announced, remote_clients=remote)
     print(f"Stripe sandbox on {address} (API version {version}, state {args.db})", flush=True)
@@ -168,15 +168,15 @@ def reset(args: argparse.Namespace) -> int:
     except process.SandboxError as error:
         print(error, file=sys.stderr)
         return 2
-    from .shared.contract import secret_hash
-    from .state.store import Store
+    from .state.database import Database
+    from .state.room import Room
 
-    store = Store(db)
+    room = Room(Database(db))
     if args.all:
-        print(reset_sentence(store.reset(), store.read("SELECT count(*) FROM accounts")[0][0]))
+        print(reset_sentence(room.reset_all(), room.count_accounts()))
         return 0
-    found = store.read("SELECT id FROM accounts WHERE secret_hash = ?", (secret_hash(learner.keys()[0]),))
-    print(reset_sentence(store.for_account(found[0][0]).reset() if found else 0))
+    found = room.account_for_secret_key(learner.keys()[0])
+    print(reset_sentence(room.account(found).reset() if found else 0))
     return 0
 
 

@@ -26,13 +26,13 @@ from .classroom import control
 from .pages import dashboard, home, hosted, invoice_pages, trainer, views
 from .resources import test_clocks, webhooks
 from .shared.contract import SERVICE, instance_id
-from .state.store import Store
+from .state.database import Database
 
 assert resources  # importing the package registers the API's routes
 
 
 def create_app(
-    store: Store, account_version: str | None = None, public_url: str | None = None,
+    db: Database, account_version: str | None = None, public_url: str | None = None,
     webhook_hosts: Iterable[str] = (), *, classroom: bool = False, trainer_token: str | None = None,
     allowed_hosts: Iterable[str] = (), announce_public_url: bool = False, remote_clients: bool = False,
 ) -> Starlette:
@@ -45,14 +45,14 @@ def create_app(
     ``announce_public_url``: ``/health`` tells clients the public URL (``serve --public-url``:
     learners' notebooks then send browsers there). ``remote_clients``: the sandbox listens
     beyond loopback (``serve --host``), so a learner's reset may come from another machine."""
-    sandbox = Sandbox(store, account_version or versions.LATEST, public_url, webhook_hosts,
+    sandbox = Sandbox(db, account_version or versions.LATEST, public_url, webhook_hosts,
                       classroom=classroom, trainer_token=trainer_token, remote_clients=remote_clients)
     SITE.base_url = (public_url or Site.base_url).rstrip("/")
-    store.start_housekeeping()  # search indexing and WAL checkpoints, off the requests' path
+    db.start_housekeeping()  # search indexing and WAL checkpoints, off the requests' path
     threading.Thread(target=schema.warm, args=({r.params for r in api.routes if r.params},),
                      name="sandbox-warm-up", daemon=True).start()  # no learner waits for a first use
-    webhooks.start(store)  # the background webhook delivery thread
-    test_clocks.start(store, sandbox.account_version)  # the thread that advances test clocks
+    webhooks.start(sandbox.room)  # the background webhook delivery thread
+    test_clocks.start(sandbox.room, sandbox.account_version)  # the thread that advances test clocks
 
     async def health(request: Request) -> Response:
         return JSONResponse(
@@ -60,9 +60,9 @@ def create_app(
                 "status": "ok",
                 "service": SERVICE,
                 "api_version": sandbox.account_version,
-                "objects": store.count_all(),
+                "objects": sandbox.room.count_objects(),
                 "pid": os.getpid(),  # lets `stop` check that a recorded pid is still this sandbox
-                "instance": instance_id(store.path),  # whose sandbox, on a shared machine
+                "instance": instance_id(db.path),  # whose sandbox, on a shared machine
                 "classroom": sandbox.classroom,
                 "public_url": public_url if announce_public_url else None,
             }

@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from helpers.sandbox.client import process
-from helpers.sandbox.state.store import Store
+from helpers.sandbox.state.database import Database
 from support.stripe_objects import SECRET, make_client
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -405,11 +405,11 @@ def test_the_database_is_readable_by_its_owner_only(own, tmp_path):
 def test_an_existing_database_is_tightened_when_opened(tmp_path):
 
     db = tmp_path / "old.sqlite3"
-    Store(db)
+    Database(db)
     for path in (db, Path(f"{db}-wal"), Path(f"{db}-shm")):
         if path.exists():
             path.chmod(0o644)
-    Store(db).count_all()
+    Database(db)
     assert db.stat().st_mode & 0o777 == 0o600
     assert all(p.stat().st_mode & 0o777 == 0o600 for p in (Path(f"{db}-wal"), Path(f"{db}-shm")) if p.exists())
 

@@ -207,3 +207,13 @@ def redirected_intent(http, **params: str) -> dict:
     })
     assert response.status_code == 200, response.text
     return response.json()
+
+
+def account_store(db_path, key: str = SECRET):
+    """The store of ``key``'s account in a sandbox's database file (opened beside the running
+    sandbox, as another program would: WAL readers do not disturb it)."""
+    from helpers.sandbox.state.database import Database
+    from helpers.sandbox.state.room import Room
+
+    room = Room(Database(db_path))
+    return room.account(room.account_for_secret_key(key) or room.open_account(key))

@@ -31,8 +31,10 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from ..shared.errors import StripeError, shorten
 from ..shared.ids import new_id, random_token
+from ..state.account_store import AccountStore
 from ..state.accounts import Accounts
-from ..state.store import Store, WouldWait
+from ..state.database import Database, WouldWait
+from ..state.room import Room
 from . import schema, versions, wire
 from .activity import Activity, RequestRecord
 from .context import SITE, ApiRequest, check_client_expand
@@ -146,19 +148,20 @@ def _record_of(request: Request, response: Response, request_id: str, started: f
 
 
 class Sandbox:
-    """Holds the store, its accounts, and the state shared between requests (idempotency keys
-    in flight, each account's recent requests)."""
+    """Holds the database, its room of accounts, and the state shared between requests
+    (idempotency keys in flight, each account's recent requests)."""
 
     def __init__(
-        self, store: Store, account_version: str, public_url: str | None = None,
+        self, db: Database, account_version: str, public_url: str | None = None,
         webhook_hosts: Iterable[str] = (), *, classroom: bool = False, trainer_token: str | None = None,
         remote_clients: bool = False,
     ) -> None:
-        self.store = store
+        self.db = db
+        self.room = Room(db)  # reads across accounts, by name; an account's store: room.account(id)
         self.account_version = account_version
         self.public_url = public_url  # the base browsers use, when not the request's own
         self.webhook_hosts = frozenset(h.lower() for h in webhook_hosts)  # beyond loopback
-        self.accounts = Accounts(store, classroom=classroom)
+        self.accounts = Accounts(self.room, classroom=classroom)
         self.activity = Activity()
         self.classroom = classroom
         self.trainer_token = trainer_token or random_token(32)  # lists accounts, resets them all
@@ -181,7 +184,7 @@ class Sandbox:
             body = await read_body(request)
             if self.quick(request, body):
                 try:
-                    with self.store.no_waiting():
+                    with self.db.no_waiting():
                         status, payload = self.answer(request, body, request_id, headers, named)
                 except WouldWait:  # another thread holds the write lock: wait for it in a worker
                     status, payload = await run_in_threadpool(self.answer, request, body, request_id, headers, named)
@@ -205,7 +208,7 @@ class Sandbox:
         GIL's switch interval (5 ms) for which a worker thread's Python would hold the loop
         anyway, without the hand-over to a thread and back (0.2 ms or more). Large requests,
         lists, searches and the billing routes stay in worker threads; a quick write that finds
-        the write lock taken moves there too (``Store.no_waiting``), so the loop never waits."""
+        the write lock taken moves there too (``Database.no_waiting``), so the loop never waits."""
         if len(body) + len(request.scope["query_string"]) > QUICK_BYTES:
             return False
         found = api.resolve("GET" if request.method == "HEAD" else request.method, request.url.path)
@@ -227,7 +230,7 @@ class Sandbox:
         idem = request.headers.get("idempotency-key") if request.method == "POST" else None
         if idem:
             headers["Idempotency-Key"] = idem
-        store = self.store.for_account(named["account"])
+        store = self.room.account(named["account"])
         status, payload, replayed = self.process(request, pairs, kind, version, request_id, idem, store)
         if replayed:
             headers["Idempotent-Replayed"] = "true"
@@ -235,7 +238,7 @@ class Sandbox:
 
     def process(
         self, request: Request, pairs: list[tuple[str, str]], kind: str, version: str,
-        request_id: str, idem: str | None, store: Store,
+        request_id: str, idem: str | None, store: AccountStore,
     ) -> tuple[int, str, bool]:
         """(status, JSON body, replayed) for one API request, in ``store`` (the view of the
         key's account); raises StripeError before the handler."""

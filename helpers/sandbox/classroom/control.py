@@ -20,7 +20,7 @@ from starlette.routing import Route
 
 from ..shared.contract import LOOPBACK, RESET_HEADER, TRAINER_HEADER
 from ..shared.errors import StripeError
-from ..state.accounts import Account
+from ..state.room import Account
 
 
 def is_trainer_token(sandbox, given: str) -> bool:
@@ -71,14 +71,14 @@ def routes(sandbox) -> list[Route]:
         if request.headers.get(TRAINER_HEADER) and not is_trainer(request):
             return refused("That is not the trainer's token (the sandbox printed it at start).")
         if is_trainer(request):
-            removed = sandbox.store.reset()
+            removed = sandbox.room.reset_all()
             sandbox.activity.forget()
             return JSONResponse({"reset": "all accounts", "removed": removed, "accounts": len(sandbox.accounts.all())})
         try:
             account = account_of(sandbox, request)
         except StripeError as error:
             return refused(error.message, error.status)
-        removed = sandbox.store.for_account(account).reset()
+        removed = sandbox.room.account(account).reset()
         sandbox.activity.forget(account)
         return JSONResponse({"reset": account, "removed": removed})
 

@@ -34,7 +34,7 @@ INTRO = ("Paste the trainer token that the classroom sandbox printed when it sta
 def progress(sandbox) -> dict:
     """Every account's steps done, exercises passed, last error (and whether a lesson causes it on
     purpose) and last request."""
-    done = guide_steps.done_by_account(sandbox.store)
+    done = guide_steps.done_by_account(sandbox.room)
     learners = []
     for account in sandbox.accounts.all():
         activity = sandbox.activity

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..api.context import Actor
 from ..shared.ids import new_id
-from ..state.store import Store
+from ..state.account_store import AccountStore
 from . import invoices, payments, subscriptions
 from .periods import period_end, two_years
 
@@ -16,7 +16,7 @@ INCOMPLETE_EXPIRES = 23 * 3600
 BILLING = ("active", "past_due", "trialing")
 
 
-def on_clock(store: Store, clock_id: str) -> list[dict[str, Any]]:
+def on_clock(store: AccountStore, clock_id: str) -> list[dict[str, Any]]:
     subs = []
     for customer in store.query("customer", {"test_clock": clock_id}):
         subs += store.query("subscription", {"customer": customer["id"]})
@@ -33,7 +33,7 @@ def due_at(sub: dict[str, Any]) -> int | None:
     return min(end, sub["cancel_at"]) if sub["cancel_at"] else end
 
 
-def furthest(store: Store, clock: dict[str, Any]) -> tuple[int, str]:
+def furthest(store: AccountStore, clock: dict[str, Any]) -> tuple[int, str]:
     """How far the clock may move: two intervals of its shortest subscription, else two years."""
     frozen = clock["frozen_time"]
     limits = []
@@ -48,7 +48,7 @@ def furthest(store: Store, clock: dict[str, Any]) -> tuple[int, str]:
     return min(limits)
 
 
-def run_until(store: Store, account_version: str, clock_id: str, until: int) -> None:
+def run_until(store: AccountStore, account_version: str, clock_id: str, until: int) -> None:
     """Process every due moment up to ``until``, earliest first; each acts at its own time, in a
     transaction of its own (an API request waits for one step at most, never for the advance)."""
     while True:

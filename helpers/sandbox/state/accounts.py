@@ -7,11 +7,9 @@ keys never get this far (``api/keys.key_kind``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from ..shared.contract import DEMO_PUBLISHABLE_KEY, DEMO_SECRET_KEY, secret_hash
+from ..shared.contract import DEMO_PUBLISHABLE_KEY, DEMO_SECRET_KEY
 from ..shared.errors import StripeError
-from .store import Store, open_account
+from .room import Account, Room
 
 CLASSROOM_DEMO_KEY = (
     "This sandbox serves a classroom, where every learner has a key of their own: the shared demo key "
@@ -20,19 +18,11 @@ CLASSROOM_DEMO_KEY = (
 )
 
 
-@dataclass(frozen=True)
-class Account:
-    id: str
-    publishable_key: str
-    display_name: str | None
-    created: int
-
-
 class Accounts:
-    """The accounts of one store: found by key, opened on first use, listed for the trainer."""
+    """The accounts of one room: found by key, opened on first use, listed for the trainer."""
 
-    def __init__(self, store: Store, *, classroom: bool = False) -> None:
-        self.store = store
+    def __init__(self, room: Room, *, classroom: bool = False) -> None:
+        self.room = room
         self.classroom = classroom
         self._by_key: dict[str, str] = {}  # key -> account id, for keys seen (both kinds)
 
@@ -45,41 +35,28 @@ class Accounts:
         if found is not None:
             return found
         if kind == "publishable":
-            rows = self.store.read("SELECT id FROM accounts WHERE publishable_key = ?", (key,))
-            if not rows:
+            found = self.room.account_for_publishable_key(key)
+            if found is None:
                 raise StripeError(
                     f"Invalid API Key provided: {key[:8]}…{key[-4:]}. No account has this publishable key: use "
                     "the one that belongs to your secret key.",
                     status=401,
                 )
-            found = rows[0][0]
         else:
-            rows = self.store.read("SELECT id FROM accounts WHERE secret_hash = ?", (secret_hash(key),))
-            if rows:
-                found = rows[0][0]
-            else:
-                with self.store.transaction() as db:
-                    found = open_account(db, key)
+            found = self.room.account_for_secret_key(key) or self.room.open_account(key)
         self._by_key[key] = found
         return found
 
     def get(self, account_id: str) -> Account | None:
-        rows = self.store.read(
-            "SELECT id, publishable_key, display_name, created FROM accounts WHERE id = ?", (account_id,)
-        )
-        return Account(*rows[0]) if rows else None
+        return self.room.get(account_id)
 
     def all(self) -> list[Account]:
         """Every account, oldest first."""
-        rows = self.store.read("SELECT id, publishable_key, display_name, created FROM accounts ORDER BY created, id")
-        return [Account(*row) for row in rows]
+        return self.room.accounts()
 
     def set_display_name(self, account_id: str, name: str) -> Account:
         name = " ".join(name.split())
         if not 1 <= len(name) <= 60:
             raise StripeError("A display name has 1 to 60 characters.", param="display_name")
-        with self.store.transaction() as db:
-            db.execute("UPDATE accounts SET display_name = ? WHERE id = ?", (name, account_id))
+        self.room.set_display_name(account_id, name)
         return self.get(account_id)
-
-

@@ -12,6 +12,7 @@ Stripe's OpenAPI spec allows for ``query``).
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -20,6 +21,10 @@ from ..shared.errors import StripeError
 MAX_QUERY_LENGTH = 5000
 MAX_CLAUSES = 10  # the sandbox's own cap (Stripe's is not documented where we looked)
 MIN_SUBSTRING = 3  # substring values: at least three characters (the sandbox's rule; unverified)
+
+# What search looks in, per object type (plus every metadata key), copied lowercased into the
+# ``search_terms`` table by :func:`write_terms`.
+SEARCHABLE = {"customer": ("email", "name", "phone")}
 
 STRING, NUMBER = "string", "number"
 NUMERIC_OPERATORS = (">", "<", ">=", "<=", "=")
@@ -195,7 +200,7 @@ def broad(query: Query) -> bool:
 
 
 def to_sql(
-    query: Query, object_type: str, account: str | None, *, per_row: bool = False, fts: bool = True,
+    query: Query, object_type: str, account: str, *, per_row: bool = False, fts: bool = True,
 ) -> tuple[str, list[Any]]:
     """A condition over ``objects o`` with its arguments. String fields are looked up in the
     store's ``search_terms`` (lowercased copies, indexed by account, field and value; a
@@ -236,3 +241,24 @@ def to_sql(
         parts.append(f"NOT ({sql})" if clause.negated else sql)
         args += values
     return f" {query.joiner} ".join(parts), args
+
+
+def search_terms(obj: dict[str, Any]) -> list[tuple[str, str]]:
+    """(field, lowercased value) for every searchable value of ``obj``."""
+    fields = SEARCHABLE.get(obj.get("object", ""))
+    if fields is None or obj.get("deleted"):
+        return []
+    terms = [(f, str(obj[f]).lower()) for f in fields if obj.get(f) is not None]
+    terms += [(f"metadata:{k}", str(v).lower()) for k, v in (obj.get("metadata") or {}).items() if v is not None]
+    return terms
+
+
+def write_terms(db: sqlite3.Connection, account: str, seq: int, obj: dict[str, Any], *, new: bool = False) -> None:
+    """The object's search terms in place of its old ones (``new``: it has none yet, since
+    ``seq`` is never reused)."""
+    if not new:
+        db.execute("DELETE FROM search_terms WHERE seq = ?", (seq,))
+    db.executemany(
+        "INSERT INTO search_terms (seq, account, type, field, value) VALUES (?, ?, ?, ?, ?)",
+        [(seq, account, obj["object"], field, value) for field, value in search_terms(obj)],
+    )

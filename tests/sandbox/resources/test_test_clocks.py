@@ -9,6 +9,7 @@ import stripe
 
 from helpers.sandbox.api import versions
 from helpers.sandbox.resources import test_clocks
+from helpers.sandbox.state.room import Room
 from support.stripe_objects import (
     JAN_31,
     advance,
@@ -151,7 +152,7 @@ def test_advance_answers_advancing_then_the_worker_makes_it_ready(in_process_san
     assert deleting.status_code == 400
     assert session.get(f"/v1/test_helpers/test_clocks/{clock['id']}").json()["status"] == "advancing"
 
-    worker = test_clocks.Worker(store, versions.LATEST)
+    worker = test_clocks.Worker(Room(store.db), versions.LATEST)
     worker.start()
     try:
         deadline = time.monotonic() + 10
