@@ -59,6 +59,7 @@ class LogEntry:
     key: str  # masked (the sandbox's public key is shown as is)
     object_id: str | None = None  # the ``id`` of the object answered (created, retrieved, updated)
     tutorial: bool = False  # the notebook's own call (its params shown first), not a learner's attempt
+    answered_as: str | None = None  # the sandbox answered a newer API version as this one (its header)
 
 
 _LOG: list[LogEntry] = []
@@ -197,6 +198,7 @@ class LoggingHTTPClient(HTTPClient):
             key=_shown_key(_header(headers, "Authorization")),
             object_id=_object_id(body, status),
             tutorial=self._log is _LOG and status is not None and _is_shown_call(pairs),
+            answered_as=_header(rheaders, "Sandbox-Answered-As-Version"),
         ))
 
 
@@ -271,7 +273,9 @@ def request_log() -> pd.DataFrame:
                 [params[key], value] if key in params else value)
         row["params"] = params
         rows.append(row)
-    frame = pd.DataFrame(rows, columns=[*LOG_COLUMNS, "error_message"])
+    # A version newer than the sandbox knows is answered as its newest: the column appears when one was.
+    answered = ["answered_as"] if any(entry.answered_as for entry in _LOG) else []
+    frame = pd.DataFrame(rows, columns=[*LOG_COLUMNS, *answered, "error_message"])
     frame["status"] = pd.array([entry.status for entry in _LOG], dtype="Int64")  # 200, not 200.0
     return frame
 

@@ -20,7 +20,7 @@ from . import resources
 from .api import schema, versions
 from .api.context import SITE, Site
 from .api.hosts import HostCheck, StripPublicPrefix
-from .api.pipeline import METHODS, WORKER_THREADS, BrowserCORS, Sandbox, not_found
+from .api.pipeline import ANSWERED_AS, METHODS, WORKER_THREADS, BrowserCORS, Sandbox, not_found
 from .api.router import api
 from .classroom import control
 from .pages import dashboard, home, hosted, invoice_pages, trainer, views
@@ -88,7 +88,7 @@ def create_app(
     cors = Middleware(
         BrowserCORS, allow_origins=["*"], allow_methods=["GET", "POST", "DELETE"],
         allow_headers=["Content-Type", "Stripe-Version", "Idempotency-Key"],
-        expose_headers=["Request-Id", "Stripe-Version"],
+        expose_headers=["Request-Id", "Stripe-Version", ANSWERED_AS],
     )
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):

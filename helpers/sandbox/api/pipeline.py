@@ -64,6 +64,9 @@ PROXY_PATH = re.compile(r"(/[A-Za-z0-9._~%@!$&'()*+,;=:-]+)+")
 WORKER_THREADS = int(os.environ.get("SANDBOX_WORKERS", "4"))
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
 
+# The response header that says which version answered a version newer than the sandbox knows.
+ANSWERED_AS = "Sandbox-Answered-As-Version"
+
 # Stripe.js sends this one; stripe-python's params classes do not declare it (servers never may).
 INFER_FROM_CLIENT = ("mandate_data", "customer_acceptance", "online", "infer_from_client")
 
@@ -143,7 +146,7 @@ def _record_of(request: Request, response: Response, request_id: str, started: f
         time=time.time(), method=request.method, path=shorten(request.url.path), status=response.status_code,
         request_id=request_id, duration_ms=round((time.perf_counter() - started) * 1000, 1),
         error_type=error.get("type"), error_code=error.get("code"), error_message=error.get("message"),
-        error_param=error.get("param"),
+        error_param=error.get("param"), answered_as=response.headers.get(ANSWERED_AS),
     )
 
 
@@ -224,9 +227,11 @@ class Sandbox:
         key = api_key(request, pairs)
         kind = key_kind(key)
         named["account"] = self.accounts.for_key(key, kind)
-        version = headers["Stripe-Version"] = versions.check(
-            request.headers.get("stripe-version") or self.account_version
-        )
+        resolved = versions.resolve(request.headers.get("stripe-version") or self.account_version)
+        headers["Stripe-Version"] = resolved.requested  # echoed, as Stripe does
+        if resolved.newer_than_known:  # a later monthly version of the newest major: answered as that
+            headers[ANSWERED_AS] = resolved.answered
+        version = resolved.answered
         idem = request.headers.get("idempotency-key") if request.method == "POST" else None
         if idem:
             headers["Idempotency-Key"] = idem

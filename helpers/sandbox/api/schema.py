@@ -197,8 +197,10 @@ def _coerce(value: Any, tp: Any, path: list[Any]) -> Any:
     if tp is bool:
         if isinstance(value, bool):
             return value
-        if value in ("true", "false"):
-            return value == "true"
+        # SDKs before 2025 sent Python's and .NET's True/False, which Stripe's v1 API accepts
+        # (stripe-dotnet#3104: "v1 apis would accept these or the lowercase versions"); 1, yes, TRUE not.
+        if value in ("true", "false", "True", "False"):
+            return value in ("true", "True")
         raise param_invalid(name, f"Invalid boolean: {value}", "parameter_invalid_boolean")
     if tp is int:
         if isinstance(value, str) and _ASCII_INTEGER.fullmatch(value):
