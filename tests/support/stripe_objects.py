@@ -127,6 +127,9 @@ def subscribe(client, customer_id: str, price_id: str, pm_id: str | None, **extr
 
 
 JAN_31 = int(datetime(2026, 1, 31, 9, 30, tzinfo=UTC).timestamp())
+# A renewal invoice's hour in draft: finalized and charged this long after its period's end
+# ("leaves the invoice in a draft state for about an hour", docs.stripe.com/billing/invoices/subscription).
+HOUR = 3600
 
 
 def ts(year: int, month: int, day: int) -> int:

@@ -21,6 +21,7 @@ from helpers.sandbox.shared.ids import random_token
 from support.classroom import classroom_sandbox
 from support.receiver import Receiver
 from support.stripe_objects import (
+    HOUR,
     advance,
     authorized_customer,
     make_client,
@@ -109,7 +110,9 @@ def test_every_step_comes_from_the_accounts_own_objects(classroom):
         sub = subscribe(client, customer.id, price.id, si.payment_method)
         assert "subscription_active" in room(url, token)[account_id(url, key)]["done"]
         assert "renewal" not in room(url, token)[account_id(url, key)]["done"]
-        advance(client, clock, ts(2026, 2, 28))  # one renewal
+        advance(client, clock, ts(2026, 2, 28))  # one renewal, its invoice a draft for an hour: not paid yet
+        assert "renewal" not in room(url, token)[account_id(url, key)]["done"]
+        advance(client, clock, ts(2026, 2, 28) + HOUR)  # finalized and paid
         receiver.wait_for({e.id for e in client.v1.events.list(params={"type": "invoice.paid"}).data})
         deadline = time.monotonic() + 10
         while "webhook" not in room(url, token)[account_id(url, key)]["done"]:  # the attempt is recorded after the answer
