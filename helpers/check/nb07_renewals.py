@@ -87,7 +87,7 @@ def next_renewal(look: Look) -> str:
     if guess == upcoming:
         return (f"Right: `items.data[0].current_period_end` is {upcoming}. The subscription's item "
                 "carries its current period (since 2025-03-31.basil); at its end Stripe creates the "
-                "next invoice and charges it off-session.")
+                "next invoice as a draft, and charges it off-session about an hour later.")
     latest = look.client.v1.invoices.retrieve(sub.latest_invoice)
     if guess in (day(latest.period_end), day(latest.created)):
         raise NotYet(f"{guess} is when the latest invoice was made: an invoice's `period_start` and "
