@@ -99,6 +99,31 @@ def test_serve_on_the_port_of_the_tutorials_own_sandbox_says_so(own, tmp_path):
                                     f"(pid {pid}, another database or user): stop it, or pass --port <another port>.")
 
 
+@pytest.mark.parametrize("link", [os.symlink, os.link], ids=["symlink", "hard link"])
+def test_a_second_serve_through_a_link_to_the_same_database_is_refused(own, tmp_path, link):
+    """Issue 19, item 4: a second `serve` through a symlink (or hard link) to the served database
+    started, and every webhook went out twice. The lock is the database file's own."""
+    db = tmp_path / "served.sqlite3"
+    own(db)
+    other = tmp_path / "elsewhere" / "alias.sqlite3"
+    other.parent.mkdir()
+    link(db, other)
+    port = process.free_port()
+    second = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "helpers.sandbox", "serve", "--port", str(port), "--db", str(other)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+        env={**os.environ, "TUTORIAL_STATE_DIR": str(tmp_path), "PYTHONPATH": str(ROOT)},
+    )
+    try:
+        _, err = second.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        second.kill()
+        second.communicate()
+        pytest.fail(f"a second sandbox served {db} through {other.name} (it was still running after 20 s)")
+    assert second.returncode == 2
+    assert "already serves" in err and "Traceback" not in err
+
+
 def test_serve_binds_loopback_only(tmp_path):
     done = cli("serve", "--host", "0.0.0.0", "--port", str(process.free_port()), "--db", str(tmp_path / "x.sqlite3"), state_dir=tmp_path)  # noqa: S104
     assert done.returncode != 0

@@ -88,47 +88,61 @@ def _is_mine(doc: dict | None) -> bool:
     return doc is not None and doc.get("instance") == instance_id(database())
 
 
+def _lock_paths(db: Path) -> tuple[Path, Path]:
+    """The database's real file (symlinks followed) and the note beside it naming its server."""
+    real = Path(db).resolve()
+    return real, Path(f"{real}.lock")
+
+
 def holder(db: Path) -> str | None:
-    """The address of the sandbox that serves ``db`` now (from its lock file), if one does."""
+    """The address of the sandbox that serves ``db`` now (from the note beside it), if one does.
+    (Opens and closes the database file: call it before this process opens the database.)"""
     if fcntl is None:
         return None
-    lock_file = Path(f"{db}.lock")
-    if not lock_file.exists():
+    real, note = _lock_paths(db)
+    if not real.exists():
         return None
-    with open(lock_file) as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except OSError:  # held: a sandbox serves it, and wrote "pid N, <url>" there
-            return handle.read().rpartition(", ")[2].strip() or None
-        fcntl.flock(handle, fcntl.LOCK_UN)
+    fd = os.open(real, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError:  # held: a sandbox serves it, and wrote "pid N, <url>" beside it
+        with contextlib.suppress(OSError):
+            return note.read_text().rpartition(", ")[2].strip() or None
+        return None
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
     return None
 
 
-def hold_database(db: Path, url: str) -> object | None:
+def hold_database(db: Path, url: str) -> int | None:
     """Lock ``db`` for the rest of this process's life, so that no second sandbox serves it
-    (two would break idempotency and send every webhook twice). Returns the handle to keep
-    open; raises SandboxError naming the process that holds it. The kernel drops the lock
-    when the process ends, even after ``kill -9``."""
+    (two would break idempotency and send every webhook twice). The lock is on the database
+    file itself (its inode), so a symlink or a hard link to it is the same database. Returns the
+    descriptor, which stays open until the process ends (closing another descriptor of the file
+    would drop SQLite's own locks); raises SandboxError naming the process that holds it. The
+    kernel drops the lock when the process ends, even after ``kill -9``."""
     if fcntl is None:
         return None
-    lock_file = Path(f"{db}.lock")
-    lock_file.parent.mkdir(parents=True, exist_ok=True)
-    handle = open(lock_file, "a+")  # noqa: SIM115 - held until the process exits
+    real, note = _lock_paths(db)
+    real.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(real, os.O_RDWR | os.O_CREAT, 0o600)  # an empty file is an empty database
     try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
-        handle.seek(0)
-        holder = handle.read().strip() or "another process"
-        handle.close()
+        os.close(fd)
+        try:
+            holder = note.read_text().strip()
+        except OSError:
+            holder = ""
+        same = "" if real == Path(db).absolute() else f" (the same file as {real})"
         raise SandboxError(
-            f"Another sandbox ({holder}) already serves {db}. Use that one, stop it first "
-            "(python -m helpers.sandbox stop), or give this one its own --db."
+            f"Another sandbox ({holder or 'another process'}) already serves {db}{same}. Use that one, stop "
+            "it first (python -m helpers.sandbox stop), or give this one its own --db."
         ) from None
-    handle.seek(0)
-    handle.truncate()
-    handle.write(f"pid {os.getpid()}, {url}")
-    handle.flush()
-    return handle
+    note.write_text(f"pid {os.getpid()}, {url}")
+    return fd
 
 
 def free_port() -> int:
