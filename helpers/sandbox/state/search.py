@@ -170,6 +170,10 @@ class _Parser:
             text = token.text
             if token.kind not in ("word", "string") or not (text.isascii() and text.isdigit()):
                 raise _invalid(f"{name} takes a whole number (a Unix timestamp), not {text!r}.")
+            if len(text) > 19 or int(text) >= 2**63:  # past a 64-bit integer (SQLite's, Stripe's)
+                error = _invalid(f"{name} takes a whole number up to {2**63 - 1}, not {text[:20]}….")
+                error.code = "parameter_invalid_integer"
+                raise error
             return int(text)
         if token.kind != "string":
             raise _invalid(
