@@ -19,16 +19,21 @@ from starlette.routing import Mount, Route
 from . import resources
 from .api import schema, versions
 from .api.context import SITE, Site
-from .api.hosts import HostCheck, StripPublicPrefix
+from .api.hosts import StripPublicPrefix, host_rule
 from .api.pipeline import ANSWERED_AS, METHODS, WORKER_THREADS, BrowserCORS, Sandbox, not_found
 from .api.router import api
 from .classroom import control
 from .pages import dashboard, home, hosted, invoice_pages, trainer, views
 from .resources import test_clocks, webhooks
 from .shared.contract import SERVICE, instance_id
+from .shared.guards import BodyLimit, HostCheck
 from .state.database import Database
 
 assert resources  # importing the package registers the API's routes
+
+# The largest body of a route outside /v1 (the sign-in forms, the hosted pages' buttons, the
+# /_sandbox routes): a few hundred bytes in use; the sandbox's own limit.
+MAX_FORM_BYTES = 64 * 1024
 
 
 def create_app(
@@ -98,8 +103,10 @@ def create_app(
         yield
 
     app = Starlette(routes=routes, lifespan=lifespan, middleware=[
-        Middleware(HostCheck, public_url=public_url, allowed_hosts=tuple(allowed_hosts)),
-        Middleware(StripPublicPrefix, public_url=public_url), cors,
+        Middleware(HostCheck, **host_rule(public_url, tuple(allowed_hosts))),
+        Middleware(StripPublicPrefix, public_url=public_url),
+        # /v1 reads its body itself (1 MB, 413 in Stripe's envelope); every other route's is a form
+        Middleware(BodyLimit, limit=MAX_FORM_BYTES, skip=("/v1/",), who="The sandbox"), cors,
     ])
     app.state.sandbox = sandbox
     return app

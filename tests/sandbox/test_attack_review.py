@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import socket
+import time
+import urllib.parse
+
 import httpx
 import pytest
+import stripe
 
-from support.stripe_objects import error_of
+from helpers.checkout import CheckoutServer
+from support.stripe_objects import PUBLISHABLE, error_of, post_json, setup_intent
+
+WHSEC = "whsec_" + "attackreview"  # built at run time, as the checkout tests do
 
 HUGE = "9" * 5000  # past Python's 4,300-digit limit for int(str)
 PAST_INT64 = str(2**63)  # 9223372036854775808
@@ -72,3 +81,101 @@ def test_a_valid_invoice_prefix_numbers_the_invoices_and_names_the_pdf(http):
     assert invoice["number"] == "ZZ9-0001"
     pdf = httpx.get(invoice["invoice_pdf"])
     assert pdf.status_code == 200 and pdf.headers["content-disposition"] == 'inline; filename="Invoice-ZZ9-0001.pdf"'
+
+
+# --------------------------------------------------------------------------- one Host rule, both servers
+
+
+def raw(port: int, request: bytes) -> tuple[int, bytes]:
+    """Send ``request`` as it is (HTTP/1.1 bytes, headers a client library would merge) and
+    return the status and the answer's first bytes."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+        conn.sendall(request)
+        answer = b""
+        while b"\r\n\r\n" not in answer:
+            chunk = conn.recv(65536)
+            if not chunk:
+                break
+            answer += chunk
+    return int(answer.split(b" ", 2)[1]), answer
+
+
+@pytest.fixture
+def checkout_with_intent(sandbox, client):
+    server = CheckoutServer(PUBLISHABLE, f"{sandbox.url}/js/stripe.js", sandbox.url, "sandbox").start()
+    server.register_setup_intent(setup_intent(client, server.url + "complete"))
+    yield server
+    server.stop()
+
+
+def test_the_checkout_server_refuses_another_host(checkout_with_intent, monkeypatch):
+    """DNS rebinding: a page on evil.example (resolving to 127.0.0.1) read the client secret."""
+    port = checkout_with_intent.port
+    assert httpx.get(f"http://127.0.0.1:{port}/secret").status_code == 200
+    for host in (f"evil.example:{port}", "evil.example"):
+        answer = httpx.get(f"http://127.0.0.1:{port}/secret", headers={"Host": host})
+        assert answer.status_code == 400 and "client_secret" not in answer.text
+    forwarded = {"Host": "hub.example", "X-Forwarded-Context": f"/user/jo/proxy/{port}"}
+    assert httpx.get(f"http://127.0.0.1:{port}/secret", headers=forwarded).status_code == 400  # no hub here
+    monkeypatch.setenv("JUPYTERHUB_SERVICE_PREFIX", "/user/jo/")  # behind a hub's proxy: its path only
+    assert httpx.get(f"http://127.0.0.1:{port}/secret", headers=forwarded).status_code == 200
+    other = {**forwarded, "X-Forwarded-Context": f"/user/eve/proxy/{port}"}
+    assert httpx.get(f"http://127.0.0.1:{port}/secret", headers=other).status_code == 400
+
+
+@pytest.mark.parametrize("path", ["/v1/customers", "/health", "/secret"])
+def test_two_host_headers_are_refused_by_both_servers(sandbox, checkout_with_intent, path):
+    """The last Host was checked and the first used: one loopback name let a foreign one through."""
+    port = checkout_with_intent.port if path == "/secret" else urllib.parse.urlsplit(sandbox.url).port
+    for hosts in ((b"evil.example", b"127.0.0.1"), (b"127.0.0.1", b"evil.example")):
+        status, answer = raw(port, b"GET " + path.encode() + b" HTTP/1.1\r\nHost: " + hosts[0]
+                             + b"\r\nHost: " + hosts[1] + b"\r\nConnection: close\r\n\r\n")
+        assert status == 400, answer
+    status, _ = raw(port, b"GET " + path.encode() + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+    assert status in (200, 401)  # one loopback Host: answered (the API wants a key)
+
+
+# --------------------------------------------------------------------------- bodies capped before they are read
+
+
+@pytest.mark.parametrize("path", ["/dashboard/login", "/trainer/login", "/_sandbox/account", "/_sandbox/exercises",
+                                  "/pm-redirects/authorize/setatt_x", "/i/in_x_secret_y/pay"])
+def test_the_sandboxs_form_routes_refuse_a_large_body_before_reading_it(sandbox, path):
+    port = urllib.parse.urlsplit(sandbox.url).port
+    declared = (b"POST " + path.encode() + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+                b"application/x-www-form-urlencoded\r\nContent-Length: 300000000\r\nConnection: close\r\n\r\n")
+    assert raw(port, declared)[0] == 413  # answered without the 300 MB ever being sent
+    chunk = b"a" * 65536
+    streamed = (b"POST " + path.encode() + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n"
+                b"Connection: close\r\n\r\n" + (b"%x\r\n" % len(chunk) + chunk + b"\r\n") * 3)
+    assert raw(port, streamed)[0] == 413
+
+
+def test_the_checkout_servers_webhooks_refuse_a_large_body_before_reading_it(checkout_with_intent):
+    port = checkout_with_intent.port
+    declared = (b"POST /webhooks HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 300000000\r\n"
+                b"Connection: close\r\n\r\n")
+    assert raw(port, declared)[0] == 413
+    chunk = b"a" * 262144
+    streamed = (b"POST /webhooks HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n"
+                b"Connection: close\r\n\r\n" + (b"%x\r\n" % len(chunk) + chunk + b"\r\n") * 5)
+    assert raw(port, streamed)[0] == 413
+
+
+# --------------------------------------------------------------------------- webhook signatures within Stripe's tolerance
+
+
+@pytest.mark.parametrize(("age", "accepted"), [(0, True), (-290, True), (-600, False), (86400, False), (290, True)])
+def test_the_checkout_server_verifies_signatures_within_stripes_tolerance(checkout_with_intent, age, accepted):
+    """A delivery signed 10 minutes ago, or a day ahead, was accepted: no timestamp tolerance."""
+    checkout_with_intent.set_webhook_secret(WHSEC)
+    event = {"id": f"evt_age_{age}", "object": "event", "type": "customer.created", "created": int(time.time()),
+             "livemode": False, "api_version": None, "pending_webhooks": 1, "request": {"id": None},
+             "data": {"object": {"id": "cus_x", "object": "customer"}}}
+    payload = json.dumps(event)
+    signed = int(time.time()) + age
+    signature = f"t={signed},v1={stripe.WebhookSignature._compute_signature(f'{signed}.{payload}', WHSEC)}"
+    status, body = post_json(checkout_with_intent.url + "webhooks", payload, {"Stripe-Signature": signature})
+    assert (status == 200) is accepted, body
+    if not accepted:
+        assert "tolerance" in body["error"]["message"]

@@ -7,9 +7,9 @@ from typing import Any
 
 from ..api import versions
 from ..api.context import ApiRequest
-from ..api.hosts import is_loopback
 from ..api.router import api
 from ..shared.errors import StripeError, shorten
+from ..shared.guards import is_loopback
 from ..shared.ids import new_id, random_token
 from .common import deleted, metadata
 
