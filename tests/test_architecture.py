@@ -29,7 +29,7 @@ SERVER = [
     ["helpers.sandbox.resources*"],  # Stripe's objects and what they do
     ["helpers.sandbox.classroom*"],  # accounts in a room, the /_sandbox routes
     ["helpers.sandbox.pages*"],  # what a browser sees
-    ["helpers.sandbox.server"],  # the composition root
+    ["helpers.sandbox.server", "helpers.sandbox.logs"],  # the composition root, the process's log
     ["helpers.sandbox.client*"],  # (only the command line below may use the tutorial's client)
     ["helpers.sandbox.__main__"],  # the command line: serve, start, stop, reset, key
 ]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import sys
 import urllib.error
@@ -12,6 +11,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+from . import logs
 from .client import process
 
 NETWORK_WARNING = """
@@ -74,8 +74,8 @@ def serve(args: argparse.Namespace) -> int:
     announced = bool(public)  # --public-url: learners' notebooks send browsers there
     if not public and os.environ.get("JUPYTERHUB_SERVICE_PREFIX"):
         public = public_base(address)
-    # One line per event in the log (errors name their file and line, no tracebacks).
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    # One line per event in the log (errors name their file and line, no tracebacks), rotated.
+    logs.configure(Path(args.log) if args.log else None)
     token = args.trainer_token or random_token(32)
     process.write_trainer_token(args.db, token)
     # Hosted pages and redirect URLs use the sandbox's own address, never the request's Host header.
@@ -98,7 +98,8 @@ def serve(args: argparse.Namespace) -> int:
             f"    {(public or address).rstrip('/')}/trainer/login#token={token}",
             flush=True,
         )
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False,
+                log_config=None)  # uvicorn's lines go through the sandbox's log (logs.configure)
     return 0
 
 
@@ -232,6 +233,7 @@ def main(argv: list[str] | None = None) -> int:
         help="a host other than this machine that webhook endpoints may target (repeatable)",
     )
     p.add_argument("--classroom", action="store_true", help="one sandbox for a room: an account per learner")
+    p.add_argument("--log", help="write the log to this file (rotated beyond 1 MB) instead of stderr")
     p.add_argument("--trainer-token", help="the trainer's token (default: a new one, printed in classroom mode)")
     p.set_defaults(run=serve)
     p = sub.add_parser("start", help="find or start your background sandbox and print its address")

@@ -13,14 +13,22 @@ import anyio.to_thread
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 
 from . import resources
 from .api import schema, versions
 from .api.context import SITE, Site
 from .api.hosts import StripPublicPrefix, host_rule
-from .api.pipeline import ANSWERED_AS, METHODS, WORKER_THREADS, BrowserCORS, Sandbox, not_found
+from .api.pipeline import (
+    ANSWERED_AS,
+    METHODS,
+    WORKER_THREADS,
+    BrowserCORS,
+    Sandbox,
+    log_bug,
+    not_found,
+)
 from .api.router import api
 from .classroom import control
 from .pages import dashboard, home, hosted, invoice_pages, trainer, views
@@ -34,6 +42,31 @@ assert resources  # importing the package registers the API's routes
 # The largest body of a route outside /v1 (the sign-in forms, the hosted pages' buttons, the
 # /_sandbox routes): a few hundred bytes in use; the sandbox's own limit.
 MAX_FORM_BYTES = 64 * 1024
+
+
+class OneLineErrors:
+    """ASGI middleware: a bug in a route outside /v1 (a page, a /_sandbox route) is one line in the
+    log and a plain 500, not a traceback (/v1 answers its bugs in Stripe's envelope itself)."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict, receive, send) -> None:
+        started = False
+
+        async def sending(message: dict) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        except Exception as bug:  # noqa: BLE001 - answered and logged here, in one line
+            if scope["type"] != "http":
+                raise
+            log_bug(Request(scope), bug)
+            if not started:
+                await PlainTextResponse("The sandbox hit a bug (its log names it).", status_code=500)(scope, receive, send)
 
 
 def create_app(
@@ -103,6 +136,7 @@ def create_app(
         yield
 
     app = Starlette(routes=routes, lifespan=lifespan, middleware=[
+        Middleware(OneLineErrors),
         Middleware(HostCheck, **host_rule(public_url, tuple(allowed_hosts))),
         Middleware(StripPublicPrefix, public_url=public_url),
         # /v1 reads its body itself (1 MB, 413 in Stripe's envelope); every other route's is a form

@@ -3,16 +3,33 @@
 from __future__ import annotations
 
 import json
+import logging
 import socket
+import sqlite3
+import sys
 import time
 import urllib.parse
+import warnings
+from pathlib import Path
 
 import httpx
 import pytest
 import stripe
 
 from helpers.checkout import CheckoutServer
-from support.stripe_objects import PUBLISHABLE, error_of, post_json, setup_intent
+from helpers.sandbox import logs
+from helpers.sandbox.resources import test_clocks
+from helpers.sandbox.server import create_app
+from helpers.sandbox.shared.contract import publishable_key_for
+from helpers.sandbox.shared.ids import random_token
+from helpers.sandbox.state import database as database_module
+from helpers.sandbox.state.account_store import AccountStore
+from helpers.sandbox.state.database import Database
+from support.stripe_objects import PUBLISHABLE, error_of, make_client, post_json, setup_intent
+
+with warnings.catch_warnings():  # starlette 1.x would rather have httpx2 drive its TestClient
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient
 
 WHSEC = "whsec_" + "attackreview"  # built at run time, as the checkout tests do
 
@@ -179,3 +196,107 @@ def test_the_checkout_server_verifies_signatures_within_stripes_tolerance(checko
     assert (status == 200) is accepted, body
     if not accepted:
         assert "tolerance" in body["error"]["message"]
+
+
+# --------------------------------------------------------------------------- a publishable key is public
+
+
+def test_a_publishable_key_alone_cannot_write_a_learners_last_error(sandbox, client):
+    """GET /v1/setup_intents/seti_YOUR_ACCOUNT_IS_LOCKED?key=pk_A made learner A look stuck in the
+    trainer's view. Only A's secret key, or the client secret of one of A's objects, counts."""
+    key = "sk_test_" + random_token(32)
+    learner = make_client(sandbox.url, key)
+    intent = setup_intent(learner, "https://shop.example/done")
+    pk = publishable_key_for(key)
+    mine = {"Authorization": f"Bearer {key}"}
+
+    def account() -> dict:
+        return httpx.get(f"{sandbox.url}/_sandbox/account", headers=mine).json()
+
+    before = account()
+    assert before["last_error"] is None
+    for params in ({"key": pk}, {"key": pk, "client_secret": "seti_YOUR_ACCOUNT_IS_LOCKED_secret_x"},
+                   {"key": pk, "client_secret": intent.client_secret.replace("_secret_", "_secret_x")}):
+        answer = httpx.get(f"{sandbox.url}/v1/setup_intents/seti_YOUR_ACCOUNT_IS_LOCKED", params=params)
+        assert answer.status_code in (403, 404)
+    after = account()
+    assert after["last_error"] is None and len(after["requests"]) == len(before["requests"])
+    # Stripe.js with the intent's own client secret is the learner's: it counts, errors included.
+    own = httpx.get(f"{sandbox.url}/v1/setup_intents/{intent.id}", params={"key": pk, "client_secret": intent.client_secret})
+    assert own.status_code == 200
+    assert account()["requests"][-1]["request_id"] == own.headers["Request-Id"]
+
+
+# --------------------------------------------------------------------------- the WAL and the log stay bounded
+
+
+def test_the_wal_shrinks_back_after_a_reader_held_it(tmp_path, monkeypatch):
+    """62 MB of WAL beside a 2.5 MB database: a reader kept checkpoints from finishing, and SQLite
+    keeps the WAL file at its largest. Checkpoints truncate a large WAL once readers move on."""
+    monkeypatch.setattr(database_module, "WAL_LIMIT_BYTES", 256 * 1024)
+    db = Database(tmp_path / "wal.sqlite3")
+    store = AccountStore(db, "acct_wal")
+    reader = sqlite3.connect(db.path, isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM objects").fetchone()  # a snapshot the checkpoint must respect
+    for i in range(400):
+        store.insert({"id": f"cus_{i}", "object": "customer", "created": 1, "description": "x" * 5000})
+        if i % 50 == 0:
+            db.checkpoint()  # as the housekeeping thread does, while the reader holds its snapshot
+    assert db.wal_size() > 1_000_000  # the reader kept it from being emptied
+    reader.execute("COMMIT")
+    reader.close()
+    db.checkpoint()
+    assert db.wal_size() <= 256 * 1024
+    assert AccountStore(Database(db.path), "acct_wal").count() == 400  # nothing lost
+
+
+def test_the_log_is_one_line_per_event_rotated_while_running_and_without_httpx_urls(tmp_path, monkeypatch):
+    monkeypatch.setattr(logs, "LOG_MAX_BYTES", 20_000)
+    saved = (logging.getLogger().handlers[:], logging.getLogger().level, sys.stdout, sys.stderr)
+    path = tmp_path / "sandbox.log"
+    try:
+        logs.configure(path)
+        sandbox_log = logging.getLogger("helpers.sandbox")
+        try:
+            raise RuntimeError("a bug\nover two lines")
+        except RuntimeError:
+            sandbox_log.exception("webhook worker failed")
+        logging.getLogger("httpx").info('HTTP Request: POST http://127.0.0.1:9/secret-endpoint "HTTP/1.1 200 OK"')
+        print("printed by the process")
+        first = path.read_text()
+        for i in range(2_000):
+            sandbox_log.warning("line %d of a long run", i)
+    finally:
+        handlers, level, sys.stdout, sys.stderr = saved
+        root = logging.getLogger()
+        for handler in root.handlers[:]:
+            root.removeHandler(handler)
+            handler.close()
+        for handler in handlers:
+            root.addHandler(handler)
+        root.setLevel(level)
+    lines = first.splitlines()
+    assert len(lines) == 2, lines  # the error on one line, the print; no httpx line
+    assert "RuntimeError: a bug over two lines" in lines[0] and "Traceback" not in first
+    assert "test_attack_review.py" in lines[0]  # where it was raised
+    assert "printed by the process" in lines[1] and "secret-endpoint" not in first
+    assert path.stat().st_size <= 20_000 and Path(f"{path}.1").stat().st_size <= 20_000  # rotated while running
+
+
+def test_a_bug_in_a_page_route_is_one_log_line_and_a_plain_500(tmp_path, monkeypatch, caplog):
+    from helpers.sandbox.state.room import Room
+
+    def broken(self, object_id, object_type):
+        raise RuntimeError("page bug")
+
+    monkeypatch.setattr(Room, "owner_of", broken)  # what the hosted page asks first
+    monkeypatch.setattr(test_clocks, "start", lambda room, version: None)
+    with TestClient(create_app(Database(tmp_path / "bug.sqlite3")), base_url="http://127.0.0.1",
+                    raise_server_exceptions=False) as session, caplog.at_level(logging.ERROR):
+        session.post("/v1/customers", auth=("sk_test_sandbox", ""))
+        answer = session.get("/pm-redirects/authorize/setatt_x")
+    assert answer.status_code == 500 and "bug" in answer.text
+    records = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(records) == 1 and records[0].exc_info is None
+    assert "RuntimeError" in records[0].getMessage() and "\n" not in records[0].getMessage()

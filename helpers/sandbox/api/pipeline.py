@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import hmac
 import json
 import logging
 import os
@@ -175,9 +176,9 @@ class Sandbox:
     async def handle(self, request: Request) -> Response:
         request_id = new_id("req", 14)
         started = time.perf_counter()
-        named: dict[str, str] = {}  # the account, once the key has named one
+        named: dict[str, Any] = {}  # the account, once the key has named one
         response = await self._respond(request, request_id, named)
-        if "account" in named:
+        if "account" in named and named.get("own"):
             self.activity.record(named["account"], _record_of(request, response, request_id, started))
         return response
 
@@ -236,6 +237,10 @@ class Sandbox:
         if idem:
             headers["Idempotency-Key"] = idem
         store = self.room.account(named["account"])
+        # The account's own activity: its secret key's requests, and Stripe.js's with the client
+        # secret of one of its objects. A publishable key is public (a page's source shows it):
+        # anyone's requests with it alone must not fill its learner's log or "last error".
+        named["own"] = kind == "secret" or own_client_secret(store, pairs)
         status, payload, replayed = self.process(request, pairs, kind, version, request_id, idem, store)
         if replayed:
             headers["Idempotent-Replayed"] = "true"
@@ -377,6 +382,15 @@ class Sandbox:
         finally:
             with self.in_flight_lock:
                 self.in_flight.discard(held)
+
+
+def own_client_secret(store: AccountStore, pairs: list[tuple[str, str]]) -> bool:
+    """Whether the request's ``client_secret`` is that of an object of ``store``'s account."""
+    given = next((value for key, value in pairs if key == "client_secret"), "")
+    object_id = given.partition("_secret_")[0]
+    found = store.find(object_id) if object_id and "_secret_" in given else None
+    kept = found.get("client_secret") if found else None
+    return isinstance(kept, str) and hmac.compare_digest(kept.encode(), given.encode())
 
 
 def request_log_url(request_id: str) -> str:

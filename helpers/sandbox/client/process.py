@@ -27,6 +27,7 @@ from ...filelock import exclusive
 from ..shared.contract import (  # noqa: F401
     DEFAULT_PORT,
     HOST,
+    LOG_MAX_BYTES,
     LOOPBACK,
     RESET_HEADER,
     SERVICE,
@@ -183,7 +184,6 @@ class SandboxProcess:
             self.process.wait(5)
 
 
-LOG_MAX_BYTES = 1_000_000
 
 
 def rotate(log: Path) -> None:
@@ -210,6 +210,7 @@ def start(
         cmd += ["--api-version", api_version]
     if log:
         rotate(Path(log))
+        cmd += ["--log", str(log)]  # the sandbox writes (and rotates) it; what fails before that lands there too
     out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[3]) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     proc = subprocess.Popen(  # noqa: S603

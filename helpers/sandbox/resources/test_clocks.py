@@ -12,8 +12,8 @@ Stripe's limits keep each clock small (``clock_limits``).
 
 from __future__ import annotations
 
+import logging
 import threading
-import traceback
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,6 +27,7 @@ from . import events, renewals
 from .common import deleted
 from .periods import DAY, two_years
 
+log = logging.getLogger("helpers.sandbox")
 KIND = "test_helpers.test_clock"
 DELETES_AFTER = 7 * DAY
 POLL_SECONDS = 0.05  # how often the worker looks for clocks to finish advancing
@@ -133,7 +134,7 @@ def finish_advance(store: AccountStore, account_version: str, clock_id: str) -> 
             store.save(clock)
             events.emit(Actor(store, account_version, clock=target), "test_helpers.test_clock.ready", clock, previous)
     except Exception:  # noqa: BLE001 - a sandbox bug: the clock says so instead of advancing forever
-        traceback.print_exc()
+        log.exception("test clock %s: the simulation failed", clock_id)
         with store.transaction():
             clock = store.find(clock_id)
             if clock is not None and clock["status"] == "advancing":
@@ -158,7 +159,7 @@ class Worker(threading.Thread):
                 for account, clock_id in self.room.advancing_clocks():
                     finish_advance(self.room.account(account), self.account_version, clock_id)
             except Exception as error:  # noqa: BLE001 - the worker must outlive any one failure
-                print(f"test clock worker: {error!r}", flush=True)
+                log.warning("test clock worker: %r", error)
             self.stopping.wait(POLL_SECONDS)
 
 

@@ -18,6 +18,7 @@ import copy
 import hashlib
 import hmac
 import json
+import logging
 import os
 import threading
 import time
@@ -30,6 +31,7 @@ from ..state.account_store import AccountStore
 from ..state.room import Room
 from . import events
 
+log = logging.getLogger("helpers.sandbox")
 USER_AGENT = "Stripe/1.0 (+https://stripe.com/docs/webhooks)"
 POLL_SECONDS = 0.1
 MAX_RESPONSE_BYTES = 64 * 1024  # what is read of an answer; the rest is never downloaded
@@ -108,7 +110,7 @@ class Worker(threading.Thread):
                         active[(account, endpoint_id)] = task
                         task.add_done_callback(lambda _t, e=(account, endpoint_id): active.pop(e, None))
                 except Exception as error:  # noqa: BLE001 - the worker must outlive any one failure
-                    print(f"webhook worker: {error!r}", flush=True)
+                    log.warning("webhook worker: %r", error)
                 await asyncio.sleep(POLL_SECONDS)
             for task in active.values():
                 task.cancel()
@@ -118,7 +120,7 @@ class Worker(threading.Thread):
             try:
                 await deliver(client, store, *due, endpoint_id, timeout)
             except Exception as error:  # noqa: BLE001 - one bad delivery must not stop the others
-                print(f"webhook worker: {error!r}", flush=True)
+                log.warning("webhook worker: %r", error)
                 return
 
 

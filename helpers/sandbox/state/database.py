@@ -13,6 +13,7 @@ accounts are :class:`~.room.Room`'s. Its connection is for ``state/`` only.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sqlite3
 import threading
@@ -24,6 +25,10 @@ from .migrations import migrate
 
 HOUSEKEEPING_SECONDS = 0.5
 BUSY_TIMEOUT_MS = 30_000  # how long a write waits for another connection's write lock
+# The WAL file's size after a checkpoint empties it (SQLite keeps it at its largest otherwise); a
+# WAL larger than this is truncated by a checkpoint that waits a moment for readers to move on.
+WAL_LIMIT_BYTES = 4 * 1024 * 1024
+TRUNCATE_WAIT_MS = 50
 
 
 class WouldWait(Exception):  # noqa: N818 - not an error: a request to move to a worker thread
@@ -53,7 +58,7 @@ class Housekeeper(threading.Thread):
                 self.db.index_pending_terms()
                 self.db.checkpoint()
             except sqlite3.Error as error:  # busy, or the disk: the next turn tries again
-                print(f"sandbox housekeeping: {error!r}", flush=True)
+                logging.getLogger("helpers.sandbox").warning("sandbox housekeeping: %r", error)
 
 
 def keep_private(db: Path) -> None:
@@ -109,8 +114,25 @@ class Database:
         return added
 
     def checkpoint(self) -> None:
-        """Copy what the WAL holds into the database file, without waiting for anyone (PASSIVE)."""
-        self._connect().execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        """Copy what the WAL holds into the database file, without waiting for anyone (PASSIVE).
+        A WAL grown past WAL_LIMIT_BYTES (readers kept a PASSIVE checkpoint from finishing) is
+        emptied and truncated (TRUNCATE), waiting at most TRUNCATE_WAIT_MS for them: else the
+        next turn tries again. Nothing committed is lost either way: it is in the WAL or the file."""
+        db = self._connect()
+        db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        if self.path == ":memory:" or self.wal_size() <= WAL_LIMIT_BYTES:
+            return
+        db.execute(f"PRAGMA busy_timeout={TRUNCATE_WAIT_MS}")
+        try:
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        finally:
+            db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+
+    def wal_size(self) -> int:
+        try:
+            return os.stat(f"{self.path}-wal").st_size
+        except OSError:
+            return 0
 
     @contextlib.contextmanager
     def no_waiting(self) -> Iterator[None]:
@@ -220,6 +242,7 @@ class Database:
             # create's writes. They never outlive the transaction; what a COMMIT makes durable
             # (the WAL) is unchanged.
             db.execute("PRAGMA temp_store=MEMORY")
+            db.execute(f"PRAGMA journal_size_limit={WAL_LIMIT_BYTES}")  # the WAL shrinks back when it restarts
             if self.housekeeper is not None:  # it checkpoints, off the requests' path
                 db.execute("PRAGMA wal_autocheckpoint=0")
             self._local.db = db
