@@ -186,6 +186,13 @@ class SandboxProcess:
 
 
 
+class PortTaken(SandboxError):
+    """The sandbox could not listen: another program took its port as it started."""
+
+
+RACES = 3  # ports tried when other learners' sandboxes keep taking the free one first
+
+
 def rotate(log: Path) -> None:
     """Keep one previous log (``sandbox.log.1``) once the log passes LOG_MAX_BYTES."""
     if log.exists() and log.stat().st_size > LOG_MAX_BYTES:
@@ -221,8 +228,11 @@ def start(
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
+            if health(url, 0.5) is not None or not port_is_free(port):  # another (learner's sandbox) took the port first
+                raise PortTaken(f"Port {port} on {HOST} was taken by another program as the sandbox started.")
             raise SandboxError(f"The sandbox exited at start (code {proc.returncode}); see {log or 'its output'}.")
-        if health(url, 0.5):
+        doc = health(url, 0.5)
+        if doc is not None and doc.get("pid") == proc.pid:  # this process answers, not another on the port
             return SandboxProcess(url, port, db, proc)
         time.sleep(0.05)
     proc.kill()
@@ -267,17 +277,26 @@ def _adopt_or_start(directory: Path) -> str:
         return serving
     configured = os.environ.get("TUTORIAL_SANDBOX_PORT")
     port = int(configured or DEFAULT_PORT)
-    if not port_is_free(port):
-        if configured:
-            raise SandboxError(
-                f"Port {port} on {HOST} (TUTORIAL_SANDBOX_PORT) is taken by another program, or by another "
-                "learner's sandbox, so yours cannot start there. Choose another port, or unset "
-                "TUTORIAL_SANDBOX_PORT and one is picked for you."
-            )
-        port = free_port()  # 12111 is someone else's: never use their sandbox
-    proc = start(database(), port, log=directory / "sandbox.log", detached=True)
-    _record().write_text(json.dumps({"url": proc.url, "port": port, "pid": proc.process.pid}))
-    return proc.url
+    taken = SandboxError(
+        f"Port {port} on {HOST} (TUTORIAL_SANDBOX_PORT) is taken by another program, or by another "
+        "learner's sandbox, so yours cannot start there. Choose another port, or unset "
+        "TUTORIAL_SANDBOX_PORT and one is picked for you."
+    )
+    for _ in range(RACES):
+        if not port_is_free(port):
+            if configured:
+                raise taken
+            port = free_port()  # 12111 is someone else's: never use their sandbox
+        try:
+            proc = start(database(), port, log=directory / "sandbox.log", detached=True)
+        except PortTaken:  # another learner's sandbox won the race for it: another port
+            if configured:
+                raise taken from None
+            port = free_port()
+            continue
+        _record().write_text(json.dumps({"url": proc.url, "port": port, "pid": proc.process.pid}))
+        return proc.url
+    raise SandboxError(f"Your sandbox lost the race for a free port {RACES} times: run the cell again.")
 
 
 def stop_recorded() -> bool:
