@@ -233,10 +233,14 @@ def to_sql(
             sql, values = f"o.seq NOT IN ({terms})", [account, object_type, field]
         elif clause.operator == "~" and fts:
             phrase = '"' + clause.value.lower().replace('"', '""') + '"'  # trigrams in a row: a substring
-            # The index, and the newest terms, which the housekeeping thread has not indexed yet.
-            sql = (f"o.seq IN ({terms} AND (rowid IN (SELECT rowid FROM search_fts WHERE search_fts MATCH ?) "
-                   "OR (rowid IN (SELECT term FROM search_pending) AND instr(value, ?) > 0)))")
-            values = [account, object_type, field, phrase, clause.value.lower()]
+            # The trigram index first (CROSS JOIN keeps SQLite from walking every term of the field
+            # instead), then the newest terms, which the housekeeping thread has not indexed yet.
+            mine = "t.account = ? AND t.type = ? AND t.field = ?"
+            sql = (f"o.seq IN (SELECT t.seq FROM search_fts f CROSS JOIN search_terms t ON t.rowid = f.rowid "
+                   f"WHERE f.search_fts MATCH ? AND {mine} "
+                   f"UNION ALL SELECT t.seq FROM search_pending p CROSS JOIN search_terms t ON t.rowid = p.term "
+                   f"WHERE {mine} AND instr(t.value, ?) > 0)")
+            values = [phrase, account, object_type, field, account, object_type, field, clause.value.lower()]
         elif clause.operator == "~":
             sql = f"o.seq IN ({terms} AND instr(value, ?) > 0)"
             values = [account, object_type, field, clause.value.lower()]
