@@ -133,9 +133,9 @@ def create(req: ApiRequest) -> dict[str, Any]:
 def retrieve(req: ApiRequest) -> dict[str, Any]:
     """A deleted customer still answers, as ``{"id", "object", "deleted": true}`` (Stripe does)."""
     found = req.store.find(req.args["id"])
-    if found is not None and found["object"] == "customer" and found.get("deleted"):
-        return found
-    return req.store.get("customer", req.args["id"])
+    if found is not None and found["object"] == "customer":
+        return found  # a deleted one as its stub
+    return req.store.get("customer", req.args["id"])  # Stripe's 404 for anything else
 
 
 @api.route("POST", "/v1/customers/{id}", "CustomerUpdateParams", quick=True)

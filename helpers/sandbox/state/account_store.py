@@ -20,6 +20,7 @@ import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from ..shared.errors import missing
@@ -60,7 +61,11 @@ class AccountStore:
             raise ValueError("an AccountStore needs the account it belongs to")
         self.db = db
         self.account = account
-        self.deliveries = Deliveries(db, account)
+
+    @cached_property
+    def deliveries(self) -> Deliveries:
+        """The account's webhook deliveries (``state/deliveries.py``)."""
+        return Deliveries(self.db, self.account)
 
     # ------------------------------------------------------------------ transactions
 
