@@ -21,11 +21,17 @@ from helpers.sandbox import logs
 from helpers.sandbox.resources import test_clocks
 from helpers.sandbox.server import create_app
 from helpers.sandbox.shared.contract import publishable_key_for
-from helpers.sandbox.shared.ids import random_token
 from helpers.sandbox.state import database as database_module
 from helpers.sandbox.state.account_store import AccountStore
 from helpers.sandbox.state.database import Database
-from support.stripe_objects import PUBLISHABLE, error_of, make_client, post_json, setup_intent
+from support.stripe_objects import (
+    PUBLISHABLE,
+    error_of,
+    make_client,
+    new_secret_key,
+    post_json,
+    setup_intent,
+)
 
 with warnings.catch_warnings():  # starlette 1.x would rather have httpx2 drive its TestClient
     warnings.simplefilter("ignore")
@@ -204,7 +210,7 @@ def test_the_checkout_server_verifies_signatures_within_stripes_tolerance(checko
 def test_a_publishable_key_alone_cannot_write_a_learners_last_error(sandbox, client):
     """GET /v1/setup_intents/seti_YOUR_ACCOUNT_IS_LOCKED?key=pk_A made learner A look stuck in the
     trainer's view. Only A's secret key, or the client secret of one of A's objects, counts."""
-    key = "sk_test_" + random_token(32)
+    key = new_secret_key()
     learner = make_client(sandbox.url, key)
     intent = setup_intent(learner, "https://shop.example/done")
     pk = publishable_key_for(key)

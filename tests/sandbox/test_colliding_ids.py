@@ -18,7 +18,6 @@ import httpx
 import pytest
 
 from helpers.sandbox.client import process
-from helpers.sandbox.shared.ids import random_token
 from support.receiver import Receiver
 from support.stripe_objects import (
     RETURN_URL,
@@ -26,14 +25,11 @@ from support.stripe_objects import (
     hosted_pay,
     make_client,
     monthly_price,
+    new_secret_key,
     open_invoice,
     subscribe,
     wait_ready,
 )
-
-
-def new_key() -> str:
-    return "sk_test_" + random_token(32)
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +43,7 @@ def collided(tmp_path_factory):
     mp.setenv("SANDBOX_WEBHOOK_ATTEMPTS", "1000")
     proc = process.start(directory / "collisions.sqlite3", log=directory / "sandbox.log")
     mp.undo()
-    a_key, b_key = new_key(), new_key()
+    a_key, b_key = new_secret_key(), new_secret_key()
     a, b = make_client(proc.url, a_key), make_client(proc.url, b_key)
     receiver = Receiver()  # not started yet: A's endpoint is down
     endpoint = a.v1.webhook_endpoints.create(params={"url": receiver.url, "enabled_events": ["customer.created"]})

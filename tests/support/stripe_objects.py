@@ -24,6 +24,13 @@ SECRET = "sk_test_sandbox"
 PUBLISHABLE = "pk_test_sandbox"
 
 
+def new_secret_key() -> str:
+    """A secret key of a new account (built at run time, never a literal)."""
+    from helpers.sandbox.shared.ids import random_token
+
+    return "sk_test_" + random_token(32)
+
+
 def make_client(url: str, key: str = SECRET, **options) -> stripe.StripeClient:
     return stripe.StripeClient(
         key,
