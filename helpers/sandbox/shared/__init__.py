@@ -1,3 +1,4 @@
 """What the sandbox's server and its clients share (layer 0): Stripe's error envelope
 (``errors``), IDs (``ids``), the contract of addresses, headers and key rules
-(``contract``), and the Host rule and body cap both HTTP servers apply (``guards``). Standard library only; it imports nothing else of the sandbox."""
+(``contract``), and the Host rule and body cap both HTTP servers apply (``guards``).
+Standard library only; it imports nothing else of the sandbox."""
