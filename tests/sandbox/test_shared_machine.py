@@ -4,10 +4,12 @@ kernel starts it again on another port, the clients of every open kernel follow 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -48,21 +50,38 @@ def test_a_lost_port_race_starts_the_learners_own_sandbox_elsewhere(learner, tmp
         other.stop()
 
 
-def bound_not_listening(port: int) -> socket.socket:
-    """The port taken (nobody else may bind it) but refusing connections: a dead sandbox's port
-    that something else holds now."""
-    deadline = time.monotonic() + 10
-    while True:  # until the killed process has let go of it
-        holder = socket.socket()
-        holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            holder.bind((process.HOST, port))
-            return holder
-        except OSError:
-            holder.close()
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
+class TakenPort:
+    """A dead sandbox's port, taken by another program meanwhile: it listens there (so nobody else
+    may bind it, also with SO_REUSEADDR, as ``process.port_is_free`` binds) and closes every
+    connection unanswered. A restart cannot go back to it (as house20's restart on the recorded
+    port would, were it free)."""
+
+    def __init__(self, port: int) -> None:
+        deadline = time.monotonic() + 10
+        while True:  # until the killed process has let go of it
+            self.socket = socket.socket()
+            self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # past TIME_WAIT
+            try:
+                self.socket.bind((process.HOST, port))
+                break
+            except OSError:
+                self.socket.close()
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        self.socket.listen()
+        self.thread = threading.Thread(target=self._close_each, daemon=True)
+        self.thread.start()
+
+    def _close_each(self) -> None:
+        with contextlib.suppress(OSError):  # closed: the test is over
+            while True:
+                self.socket.accept()[0].close()
+
+    def close(self) -> None:
+        self.socket.shutdown(socket.SHUT_RDWR)
+        self.socket.close()
+        self.thread.join(5)
 
 
 def test_every_kernels_clients_follow_a_sandbox_started_again_elsewhere(learner, monkeypatch, capsys):
@@ -80,7 +99,7 @@ def test_every_kernels_clients_follow_a_sandbox_started_again_elsewhere(learner,
     old_port = int(old.rsplit(":", 1)[1])
     pid = process.health(old)["pid"]
     os.kill(pid, 9)  # the sandbox dies
-    holder = bound_not_listening(old_port)  # and its port is not free any more
+    holder = TakenPort(old_port)  # and its port is not free any more
     try:
         # Another kernel (another process) starts it again: on another port.
         other_kernel = subprocess.run(
