@@ -25,6 +25,8 @@ from helpers.sandbox.server import create_app
 from helpers.sandbox.shared.contract import RESET_HEADER, TRAINER_HEADER
 from helpers.sandbox.shared.ids import random_token
 from helpers.sandbox.state.database import Database
+from helpers.sandbox.state.room import Room
+from helpers.sandbox.state.room_activity import Note
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -323,6 +325,19 @@ def test_an_accounts_reset_removes_its_room_rows_and_no_one_elses(classroom):
     assert all(rows_of(classroom, keeps).values())
     row = classroom.row(learners[0])
     assert row["note"] is None and row["last_error"] is None and row["state"] == "new"
+
+
+def test_a_classroom_database_of_before_migration_7_opens_with_its_room(tmp_path):
+    """Before the room's tables were migration 7, a classroom sandbox made them on first use: such
+    a database (user_version 6, the tables there) opens with what the room knew kept."""
+    path = tmp_path / "room.sqlite3"
+    store = Room(Database(path)).account("acct_before")
+    store.activity.set_note(Note("stuck", "before the upgrade", 1000.0))
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA user_version = 6")
+    assert Room(Database(path)).notes() == {"acct_before": Note("stuck", "before the upgrade", 1000.0)}
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 7
 
 
 def test_forget_accounts_on_a_stopped_sandbox(tmp_path, monkeypatch):
