@@ -98,7 +98,7 @@ def hook_us() -> float:
     """The kernel's side: the post_run_cell hook's work for one cell (place it in the saved
     notebook, build the event, queue it), in microseconds."""
     notebook = kernel_room.Notebook(str(ROOT / "notebooks" / "03_setup_intent.ipynb"))
-    cell_id = next(c["id"] for c in notebook._cells() if "predicted = ..." in "".join(c.get("source", "")))
+    cell_id = next(c["id"] for c in notebook._cells() if "check.predict(" in "".join(c.get("source", "")))
     reporter = kernel_room.Reporter("http://127.0.0.1:9", notebook)  # never started: nothing is sent
     result = SimpleNamespace(info=SimpleNamespace(silent=False, store_history=True, cell_id=cell_id),
                              result=None, error_in_exec=KeyError("x"), error_before_exec=None)
