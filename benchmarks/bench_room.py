@@ -29,7 +29,7 @@ from helpers.sandbox.resources import test_clocks  # noqa: E402
 from helpers.sandbox.server import create_app  # noqa: E402
 from helpers.sandbox.shared.contract import TRAINER_HEADER  # noqa: E402
 from helpers.sandbox.shared.ids import random_token  # noqa: E402
-from helpers.sandbox.state.store import Store  # noqa: E402
+from helpers.sandbox.state.database import Database  # noqa: E402
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -72,11 +72,11 @@ def a_room(client: TestClient, learners: int) -> list[dict]:
 
 def measure(learners: int) -> dict:
     with tempfile.TemporaryDirectory(prefix="bench-room-") as state:
-        app = create_app(Store(Path(state) / "room.sqlite3"), classroom=True, trainer_token=TOKEN,
+        app = create_app(Database(Path(state) / "room.sqlite3"), classroom=True, trainer_token=TOKEN,
                          new_accounts_per_minute=10_000)
         with TestClient(app, base_url="http://127.0.0.1", client=("127.0.0.1", 50000)) as client:
             keys = a_room(client, learners)
-            app.state.room.flush()
+            app.state.learners.flush()
             trainer = {TRAINER_HEADER: TOKEN}
             view = median_ms(lambda: client.get("/trainer/progress", headers=trainer), 30)
             size = len(client.get("/trainer/progress", headers=trainer).content)
@@ -98,7 +98,7 @@ def hook_us() -> float:
     """The kernel's side: the post_run_cell hook's work for one cell (place it in the saved
     notebook, build the event, queue it), in microseconds."""
     notebook = kernel_room.Notebook(str(ROOT / "notebooks" / "03_setup_intent.ipynb"))
-    cell_id = next(c["id"] for c in notebook._cells() if "predicted = ..." in "".join(c.get("source", "")))
+    cell_id = next(c["id"] for c in notebook._cells() if "check.predict(" in "".join(c.get("source", "")))
     reporter = kernel_room.Reporter("http://127.0.0.1:9", notebook)  # never started: nothing is sent
     result = SimpleNamespace(info=SimpleNamespace(silent=False, store_history=True, cell_id=cell_id),
                              result=None, error_in_exec=KeyError("x"), error_before_exec=None)

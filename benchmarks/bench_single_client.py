@@ -18,6 +18,12 @@ Three servers on 127.0.0.1, driven the same way by one ``stripe.StripeClient``
 
 The servers take turns round by round (create, then retrieve), so that other load on the shared
 machine falls on all three alike; the best round of each counts, and the median is printed too.
+
+Each server's **CPU time per call** (its process's user and system time, from ``/proc``, over a
+batch, divided by the calls) is printed beside the rates: unlike a rate, it hardly moves with the
+load other programs put on the machine, so it says how much work each server does per call.
+``--compare DIR`` runs the sandbox of another copy of the project (``git archive main | tar -x
+-C DIR``) as a fourth server, side by side: a before/after in one run, under the same load.
 """
 
 from __future__ import annotations
@@ -78,6 +84,11 @@ class Server:
     url: str
     proc: subprocess.Popen | process.SandboxProcess
     rounds: dict[str, list[list[float]]] = field(default_factory=dict)
+    cpu: dict[str, list[float]] = field(default_factory=dict)  # per call, seconds, one entry per round
+
+    @property
+    def pid(self) -> int:
+        return (self.proc.process if isinstance(self.proc, process.SandboxProcess) else self.proc).pid
 
     def stop(self) -> None:
         if isinstance(self.proc, process.SandboxProcess):
@@ -141,6 +152,28 @@ def start_limit(directory: Path, body: bytes) -> Server:
     return Server("limit (fixed body)", url, proc)
 
 
+def start_other_sandbox(directory: Path, tree: Path) -> Server:
+    """The sandbox of another copy of the project (``tree``), for a before/after in one run."""
+    port = process.free_port()
+    proc = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "helpers.sandbox", "serve", "--port", str(port), "--db", str(directory / "other.sqlite3")],
+        cwd=tree, env={**os.environ, "PYTHONPATH": str(tree)}, stdout=subprocess.DEVNULL,
+        stderr=open(directory / "other.log", "wb"),  # noqa: SIM115
+    )
+    url = f"http://127.0.0.1:{port}"
+    wait_until_up(url, proc, f"the sandbox of {tree}")
+    return Server(f"sandbox ({tree.name})", url, proc)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far (every thread), from /proc; 0 where there is none."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def client_for(url: str) -> stripe.StripeClient:
     return stripe.StripeClient(KEY, base_addresses={"api": url}, max_network_retries=0)
 
@@ -160,9 +193,10 @@ def run_round(server: Server, client: stripe.StripeClient, number: int, calls: i
     def create(i: int) -> None:
         ids.append(client.v1.customers.create(params={"email": f"r{number}-{i}@example.com", "name": "Bench"}).id)
 
-    server.rounds.setdefault("customers.create", []).append(timed(calls, create))
-    server.rounds.setdefault("customers.retrieve", []).append(
-        timed(calls, lambda i: client.v1.customers.retrieve(ids[i % len(ids)])))
+    for call, fn in (("customers.create", create), ("customers.retrieve", lambda i: client.v1.customers.retrieve(ids[i % len(ids)]))):
+        before = cpu_seconds(server.pid)
+        server.rounds.setdefault(call, []).append(timed(calls, fn))
+        server.cpu.setdefault(call, []).append((cpu_seconds(server.pid) - before) / calls)
 
 
 def rate(latencies: list[float]) -> float:
@@ -180,6 +214,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--calls", type=int, default=300, help="calls per batch (default 300)")
     parser.add_argument("--skip-mock", action="store_true", help="without stripe-stateful-mock")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--compare", type=Path, metavar="DIR",
+                        help="also run the sandbox of another copy of the project (a before/after in one run)")
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="bench-single-") as tmp:
@@ -192,10 +228,13 @@ def main(argv: list[str] | None = None) -> int:
             servers.append(start_limit(directory, body))
             if not args.skip_mock:
                 servers.append(start_mock(directory))
+            if args.compare:
+                servers.append(start_other_sandbox(directory, args.compare.resolve()))
             clients = {s.name: client_for(s.url) for s in servers}
             for server in servers:  # warm-up: connections, imports, caches
                 run_round(server, clients[server.name], -1, 50)
                 server.rounds.clear()
+                server.cpu.clear()
             for number in range(args.rounds):
                 for server in servers:
                     run_round(server, clients[server.name], number, args.calls)
@@ -213,7 +252,7 @@ def report(servers: list[Server], args: argparse.Namespace) -> None:
           f"sequential calls; {args.rounds} rounds of {args.calls}, best round (median round in brackets); "
           f"load average at the end {os.getloadavg()[0]:.1f}")
     print()
-    header = f"{'server':<22} {'call':<20} {'calls/s':>18} {'p50 ms':>8} {'p95 ms':>8}"
+    header = f"{'server':<22} {'call':<20} {'calls/s':>18} {'p50 ms':>8} {'p95 ms':>8} {'CPU ms/call':>12}"
     print(header)
     print("-" * len(header))
     figures: dict[str, dict[str, dict[str, float]]] = {}
@@ -221,10 +260,11 @@ def report(servers: list[Server], args: argparse.Namespace) -> None:
         for call, rounds in server.rounds.items():
             best = max(rounds, key=rate)
             median = statistics.median(rate(r) for r in rounds)
+            cpu = statistics.median(server.cpu[call]) * 1000
             figures.setdefault(server.name, {})[call] = {
-                "best": rate(best), "median": median, "p50": pct(best, 0.5), "p95": pct(best, 0.95)}
+                "best": rate(best), "median": median, "p50": pct(best, 0.5), "p95": pct(best, 0.95), "cpu_ms": cpu}
             print(f"{server.name:<22} {call:<20} {rate(best):>9.0f} ({median:>5.0f}) "
-                  f"{pct(best, 0.5):>8.2f} {pct(best, 0.95):>8.2f}")
+                  f"{pct(best, 0.5):>8.2f} {pct(best, 0.95):>8.2f} {cpu:>12.2f}")
     print()
     sandbox, limit = figures["sandbox"], figures["limit (fixed body)"]
     mock = figures.get("stripe-stateful-mock")
@@ -235,6 +275,9 @@ def report(servers: list[Server], args: argparse.Namespace) -> None:
             line += (f", sandbox/stripe-stateful-mock {sandbox[call]['best'] / mock[call]['best']:.2f}x "
                      f"(median rounds {sandbox[call]['median'] / mock[call]['median']:.2f}x)")
         print(line)
+    print("CPU per call (median round), server process only: " + "; ".join(
+        f"{name} {figures[name]['customers.create']['cpu_ms']:.2f} / {figures[name]['customers.retrieve']['cpu_ms']:.2f} ms"
+        for name in figures) + " (create / retrieve)")
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2))
 

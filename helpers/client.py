@@ -58,6 +58,7 @@ class LogEntry:
     error_param: str | None = None  # the parameter an error names
     exercise: str | None = None  # the exercise in focus when the learner sent it (helpers.focus)
     housekeeping: bool = False  # sent inside tutorial_calls(): a catch-up, an earlier run's object retired
+    answered_as: str | None = None  # the sandbox answered a newer API version as this one (its header)
 
 
 _LOG: list[LogEntry] = []
@@ -154,18 +155,33 @@ class SandboxNotAnswering(problems.Problem, stripe.APIConnectionError):
     message says what to tell the trainer (a stripe.APIConnectionError all the same)."""
 
 
+# A sandbox that was started again elsewhere (another port): its old base -> its current one.
+# Shared by every client of this kernel, so all of them follow it.
+_MOVED: dict[str, str] = {}
+
+
+def _followed(url: str) -> str:
+    """``url`` on the sandbox's current address, if the sandbox it names has moved."""
+    for old, new in _MOVED.items():
+        if url == old or url.startswith(old + "/"):
+            return new + url[len(old):]
+    return url
+
+
 class LoggingHTTPClient(HTTPClient):
     """An ``HTTPClient`` that delegates to the SDK's default one and logs each request."""
 
     name = "logging"
 
     def __init__(self, inner: HTTPClient | None = None, log: list[LogEntry] | None = None,
-                 reconnect: Callable[[], bool] | None = None, classroom: bool = False) -> None:
+                 reconnect: Callable[[str], str | None] | None = None, classroom: bool = False) -> None:
         super().__init__(async_fallback_client=new_http_client_async_fallback())
         self._inner = inner or new_default_http_client()
         self.name = self._inner.name
         self._log = _LOG if log is None else log
-        self._reconnect = reconnect  # after a connection error: True if it is worth one retry
+        # After a connection error at a base: the sandbox's address now (it may have moved, or
+        # been started again), or None when another try is not worth it.
+        self._reconnect = reconnect
         # The trainer's sandbox (TUTORIAL_SANDBOX_URL): when it does not answer, or something
         # else answers, the error says to tell the trainer (not the SDK's "let us know at
         # support@stripe.com").
@@ -173,15 +189,21 @@ class LoggingHTTPClient(HTTPClient):
 
     def request(self, method: str, url: str, headers: Mapping[str, str] | None,
                 post_data: Any = None, *, _usage: list[str] | None = None):
+        url = _followed(url)
+        base = _base_of(url)
         try:
             return self._logged(method, url, headers, post_data)
         except SandboxNotAnswering:
             raise
         except stripe.APIConnectionError:
-            if self._reconnect is None or not self._reconnect():
+            now = self._reconnect(base) if self._reconnect is not None else None
+            if now is None:
                 if self._classroom:
                     raise SandboxNotAnswering(problems.sandbox_unreachable()) from None
                 raise
+        if now != base:  # started again on another port (by this kernel or another): follow it
+            _MOVED.update({old: now for old, new in _MOVED.items() if new == base} | {base: now})
+            url = _followed(url)
         # The same request again, with the same Idempotency-Key: a POST is never done twice.
         return self._logged(method, url, headers, post_data)
 
@@ -240,6 +262,7 @@ class LoggingHTTPClient(HTTPClient):
             error_param=param,
             exercise=in_focus.exercise if in_focus else None,
             housekeeping=kernels and _tutorial_depth > 0,
+            answered_as=_header(rheaders, "Sandbox-Answered-As-Version"),
         )
         self._log.append(entry)
         if kernels:
@@ -250,20 +273,29 @@ class LoggingHTTPClient(HTTPClient):
                     pass
 
 
-def restart_sandbox(base: str) -> Callable[[], bool]:
-    """A ``reconnect`` for the tutorial's own sandbox: start it again (its state is on disk)."""
+def _base_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
-    def restart() -> bool:
+
+def restart_sandbox() -> Callable[[str], str | None]:
+    """A ``reconnect`` for the tutorial's own sandbox, after a connection error: its address now.
+    Another kernel may have started it again (on another port, when its old one was taken);
+    else it is started again here (its state is on disk). None: nothing to retry."""
+
+    def restart(failed: str) -> str | None:
         if settings_mod.classroom_url():  # someone else's sandbox: not ours to start
-            return False
-        if sandbox_process.running_url():
-            return False  # it runs: the failure was something else
-        try:
-            url = sandbox_process.ensure_running()
-        except sandbox_process.SandboxError:
-            return False
-        print(f"The sandbox was not running: started it again on {url} (its data is kept).", flush=True)
-        return url.rstrip("/") == base.rstrip("/")
+            return None
+        url = sandbox_process.running_url()
+        if url is not None and url.rstrip("/") == failed:
+            return None  # it runs there: the failure was something else
+        if url is None:
+            try:
+                url = sandbox_process.ensure_running()
+            except sandbox_process.SandboxError:
+                return None
+            print(f"The sandbox was not running: started it again on {url} (its data is kept).", flush=True)
+        return url.rstrip("/")
 
     return restart
 
@@ -288,7 +320,7 @@ def get_client(stripe_version: str | None = None, *,
         options["base_addresses"] = {"api": base, "files": base, "connect": base,
                                      "meter_events": base}
         options["max_network_retries"] = 0  # local: a retry would only hide a sandbox bug
-        reconnect = restart_sandbox(base)
+        reconnect = restart_sandbox()
     return stripe.StripeClient(
         settings.secret_key,
         stripe_version=stripe_version or stripe.api_version,
@@ -322,7 +354,9 @@ def request_log() -> pd.DataFrame:
                 [params[key], value] if key in params else value)
         row["params"] = params
         rows.append(row)
-    frame = pd.DataFrame(rows, columns=[*LOG_COLUMNS, "error_message"])
+    # A version newer than the sandbox knows is answered as its newest: the column appears when one was.
+    answered = ["answered_as"] if any(entry.answered_as for entry in _LOG) else []
+    frame = pd.DataFrame(rows, columns=[*LOG_COLUMNS, *answered, "error_message"])
     frame["status"] = pd.array([entry.status for entry in _LOG], dtype="Int64")  # 200, not 200.0
     return frame
 

@@ -50,6 +50,26 @@ def failed(invoice: dict[str, Any]) -> bool:
         invoice.get("status") == "paid" and attempts >= 2)
 
 
+def charged_at(invoice: dict[str, Any]) -> int:
+    """When the invoice was finalized and charged (a renewal about an hour after it was made, as
+    a draft); its creation while it is still a draft."""
+    return (invoice.get("status_transitions") or {}).get("finalized_at") or invoice["created"]
+
+
+def hours_in_draft(invoice: dict[str, Any]) -> float | None:
+    """How long the invoice was a draft before it was finalized (None: it still is one)."""
+    if invoice.get("status") == "draft":
+        return None
+    return (charged_at(invoice) - invoice["created"]) / 3600
+
+
+def _draft_label(invoice: dict[str, Any]) -> str:
+    hours = hours_in_draft(invoice)
+    if hours is None:
+        return "\n(draft)"
+    return f"\n+{hours:g} h draft" if hours else ""
+
+
 @dataclass(frozen=True)
 class Timeline:
     """The figure, and a one-line summary that is also its plain-text form."""
@@ -87,9 +107,9 @@ def plot(invoices: Iterable[Any], advances: Iterable[int] = (), *, start: int | 
             axes.broken_barh([(begin, width)], (0.7, 0.6), facecolors=colour, edgecolor="white",
                              linewidth=2)
         axes.scatter([mdates.date2num(_when(invoice["created"]))], [0], s=70, color=colour, zorder=3)
-        label = (invoice.get("billing_reason") or "").removeprefix("subscription_")
+        label = (invoice.get("billing_reason") or "").removeprefix("subscription_") + _draft_label(invoice)
         axes.annotate(label, (mdates.date2num(_when(invoice["created"])), 0), xytext=(0, -14),
-                      textcoords="offset points", ha="center", fontsize=8)
+                      textcoords="offset points", ha="center", va="top", fontsize=8)
     if start is not None:
         axes.scatter([mdates.date2num(_when(start))], [2], marker="o", s=50, color="#555555", zorder=3)
         axes.annotate("start", (mdates.date2num(_when(start)), 2), xytext=(0, 8),
@@ -99,14 +119,14 @@ def plot(invoices: Iterable[Any], advances: Iterable[int] = (), *, start: int | 
                      s=60, color="#555555", zorder=3)
     failures = [i for i in rows if failed(i)]
     marks = []
-    for failure in failures:  # each renewal that failed made the subscription past_due
-        when = mdates.date2num(_when(failure["created"]))
+    for failure in failures:  # each renewal that failed made the subscription past_due, when charged
+        when = mdates.date2num(_when(charged_at(failure)))
         axes.axvline(when, color=PAST_DUE, linestyle="--", linewidth=1.5)
         marks.append(axes.annotate("renewal failed: past_due", (when, 2.75), xytext=(4, 0),
                                    textcoords="offset points", color=PAST_DUE, fontsize=9, va="center",
                                    in_layout=False))
     axes.set_yticks(range(len(LANES)), LANES)
-    axes.set_ylim(-0.7, 3.0)
+    axes.set_ylim(-0.9, 3.0)
     axes.xaxis.set_major_locator(mdates.MonthLocator())
     axes.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))
     axes.tick_params(axis="x", labelsize=8)
@@ -143,8 +163,14 @@ def _summary(rows: list[dict[str, Any]], advances: list[int], failures: list[dic
     parts = [f"{len(rows)} invoice(s)" + (f" ({statuses})" if statuses else "")]
     if advances:
         parts.append(f"the clock advanced {len(advances)} time(s), to {_day(advances[-1])}")
+    waited = sorted({h for i in rows if (h := hours_in_draft(i))})
+    if waited:
+        parts.append("renewals charged " + " or ".join(f"{h:g} h" for h in waited) + " after they were made (drafts meanwhile)")
+    drafts = sum(1 for i in rows if i.get("status") == "draft")
+    if drafts:
+        parts.append(f"{drafts} draft(s) not charged yet")
     if failures:
-        parts.append("past_due from " + " and from ".join(_day(f["created"]) for f in failures))
+        parts.append("past_due from " + " and from ".join(_day(charged_at(f)) for f in failures))
     return "Timeline: " + "; ".join(parts)
 
 

@@ -17,6 +17,12 @@ def public_url(port: int) -> str:
     return f"http://{HOST}:{port}/"
 
 
+def proxy_path(port: int) -> str | None:
+    """The path jupyter-server-proxy names in ``X-Forwarded-Context`` for a local server on
+    ``port`` (``/user/<name>/proxy/<port>``); None outside JupyterHub and Binder."""
+    return public_url(port).rstrip("/") if os.environ.get("JUPYTERHUB_SERVICE_PREFIX") else None
+
+
 def public_base(server_url: str) -> str:
     """A local server's base URL (no trailing slash) as the browser must use it."""
     port = urllib.parse.urlsplit(server_url).port

@@ -66,15 +66,18 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture
 def in_process_sandbox(tmp_path, monkeypatch):
     """The sandbox's app in this process as one TestClient session (one event loop for every
-    request), with the demo secret key, its test clock thread not started (a test drives it)."""
+    request), with the demo secret key, its test clock thread not started (a test drives it).
+    Yields the demo key's account store and the session."""
     from starlette.testclient import TestClient
 
     from helpers.sandbox.resources import test_clocks
     from helpers.sandbox.server import create_app
-    from helpers.sandbox.state.store import Store
+    from helpers.sandbox.state.database import Database
+    from helpers.sandbox.state.room import Room
 
-    monkeypatch.setattr(test_clocks, "start", lambda store, version: None)
-    store = Store(tmp_path / "in-process.sqlite3")
-    with TestClient(create_app(store), base_url="http://127.0.0.1",
+    monkeypatch.setattr(test_clocks, "start", lambda room, version: None)
+    db = Database(tmp_path / "in-process.sqlite3")
+    room = Room(db)
+    with TestClient(create_app(db), base_url="http://127.0.0.1",
                     headers={"Authorization": f"Bearer {SECRET}"}) as session:
-        yield store, session
+        yield room.account(room.open_account(SECRET)), session

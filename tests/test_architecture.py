@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import fnmatch
+import re
 from pathlib import Path
 
 import pytest
@@ -28,7 +29,7 @@ SERVER = [
     ["helpers.sandbox.resources*"],  # Stripe's objects and what they do
     ["helpers.sandbox.classroom*"],  # accounts in a room, the /_sandbox routes
     ["helpers.sandbox.pages*"],  # what a browser sees
-    ["helpers.sandbox.server"],  # the composition root
+    ["helpers.sandbox.server", "helpers.sandbox.logs"],  # the composition root, the process's log
     ["helpers.sandbox.client*"],  # (only the command line below may use the tutorial's client)
     ["helpers.sandbox.__main__"],  # the command line: serve, start, stop, reset, key
 ]
@@ -123,7 +124,7 @@ def cycles() -> list[list[str]]:
 
 def test_the_graph_is_read():
     """The reader sees real edges (so the tests below cannot pass on an empty graph)."""
-    assert "helpers.sandbox.state.store" in GRAPH["helpers.sandbox.api.pipeline"]
+    assert "helpers.sandbox.state.database" in GRAPH["helpers.sandbox.api.pipeline"]
     assert "helpers.settings" in GRAPH["helpers.explain"]
     assert "helpers.sandbox.client.control" in GRAPH["helpers.sandbox.client.launcher"]  # a lazy import
 
@@ -133,9 +134,9 @@ def test_no_import_cycles():
 
 
 def test_a_cycle_is_found_when_there_is_one(monkeypatch):
-    monkeypatch.setitem(GRAPH, "helpers.sandbox.state.store", GRAPH["helpers.sandbox.state.store"] | {
-        "helpers.sandbox.state.accounts"})
-    assert ["helpers.sandbox.state.accounts", "helpers.sandbox.state.store"] in cycles()
+    monkeypatch.setitem(GRAPH, "helpers.sandbox.state.database", GRAPH["helpers.sandbox.state.database"] | {
+        "helpers.sandbox.state.room"})
+    assert any({"helpers.sandbox.state.database", "helpers.sandbox.state.room"} <= set(c) for c in cycles())
 
 
 def test_every_module_has_a_layer():
@@ -184,3 +185,75 @@ def test_every_folder_says_what_it_owns_and_may_import():
     for package in sorted(p.parent for p in (HELPERS / "sandbox").rglob("__init__.py")):
         doc = ast.get_docstring(ast.parse((package / "__init__.py").read_text())) or ""
         assert len(doc) > 80 and "import" in doc, f"{package.relative_to(ROOT)}/__init__.py needs its docstring"
+
+
+# --------------------------------------------------------------------------- the state's own rules (issue 19)
+
+# The start of an SQL statement (keywords in capitals, as this code writes them).
+SQL = re.compile(r"\s*(SELECT\s.*\sFROM\s|INSERT (OR \w+ )?INTO |UPDATE \w+ SET |DELETE FROM |"
+                 r"(CREATE|DROP) (TABLE|INDEX|VIRTUAL TABLE|TRIGGER) |ALTER TABLE |PRAGMA |BEGIN|COMMIT|SAVEPOINT )",
+                 re.DOTALL)
+
+
+def sql_literals(name: str) -> list[str]:
+    """The string literals of a module that start like an SQL statement (an f-string's
+    constant parts joined)."""
+    tree = ast.parse(MODULES[name].read_text())
+    parts = {id(v) for node in ast.walk(tree) if isinstance(node, ast.JoinedStr) for v in node.values}
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in parts:
+            text = node.value
+        elif isinstance(node, ast.JoinedStr):
+            text = "".join(v.value if isinstance(v, ast.Constant) else "{}" for v in node.values)
+        else:
+            continue
+        if SQL.match(text):
+            found.append(text)
+    return found
+
+
+def test_sqlite_and_sql_only_under_state():
+    """The database is the state's alone: no other module of ours imports sqlite3, writes an SQL
+    statement or reaches for a connection (``_connect``)."""
+    outside = {}
+    for name, path in MODULES.items():
+        if name.startswith("helpers.sandbox.state"):
+            continue
+        tree = ast.parse(path.read_text())
+        imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+        imported |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+        connects = [node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute) and node.attr == "_connect"]
+        problems = sorted({"sqlite3"} & imported) + sql_literals(name) + connects
+        if problems:
+            outside[name] = problems
+    assert outside == {}
+
+
+def test_sql_literals_are_seen():
+    """The reader finds statements, plain and f-strings (so the test above cannot pass blind)."""
+    assert any("INSERT INTO objects" in s for s in sql_literals("helpers.sandbox.state.account_store"))
+    assert any("SELECT seq FROM objects WHERE account = ? AND type = '{}'" in s
+               for s in sql_literals("helpers.sandbox.state.account_store"))
+
+
+@pytest.mark.parametrize("name", ["helpers.sandbox.state.account_store", "helpers.sandbox.state.deliveries",
+                                  "helpers.sandbox.state.room_activity"])
+def test_every_statement_of_an_account_store_names_the_account(name):
+    """What an account's store runs keeps to its account: each statement names ``account``
+    (the only exception, a delete of search terms by ``seq``, which is unique across accounts)."""
+    unscoped = [s for s in sql_literals(name) if "account" not in s and not s.startswith("DELETE FROM search_terms WHERE seq")]
+    assert unscoped == []
+
+
+def test_only_the_room_and_the_workers_reach_across_accounts():
+    """``state.room`` is imported by the modules that must act across accounts: the accounts'
+    lookup, the background workers, the pipeline that holds the room, the classroom (the
+    trainer's steps, exercises and learners, its routes) and the command line's reset; nothing
+    else."""
+    allowed = {"helpers.sandbox.state.accounts", "helpers.sandbox.api.pipeline", "helpers.sandbox.resources.webhooks",
+               "helpers.sandbox.resources.test_clocks", "helpers.sandbox.classroom.guide_steps",
+               "helpers.sandbox.classroom.exercises", "helpers.sandbox.classroom.learners",
+               "helpers.sandbox.classroom.control", "helpers.sandbox.__main__"}
+    importers = {name for name, targets in GRAPH.items() if "helpers.sandbox.state.room" in targets}
+    assert importers <= allowed, sorted(importers - allowed)

@@ -55,6 +55,28 @@ def test_plot_summary_is_its_text_and_the_png_is_an_image():
     assert drawn._repr_png_().startswith(b"\x89PNG\r\n\x1a\n")
 
 
+def charged_an_hour_later(row: dict) -> dict:
+    """A renewal as Stripe makes it: a draft for an hour, then finalized (and charged)."""
+    return {**row, "status_transitions": {"finalized_at": row["created"] + 3600}}
+
+
+def test_the_renewal_hour_in_draft_is_drawn_and_said():
+    """Issue 17/19: a renewal is a draft for an hour before it is charged; the timeline labels
+    each renewal with its hour, marks a failure when it was charged, and counts a draft."""
+    rows = [RENEWALS[0], charged_an_hour_later(RENEWALS[1]), charged_an_hour_later(RENEWALS[2]),
+            invoice("A-0004", at(2027, 4), at(2027, 5), "draft", attempts=0)]
+    rows[3]["attempted"] = False
+    drawn = timeline.plot(rows, [at(2027, 4)], start=at(2027, 1))
+    labels = [text.get_text() for text in drawn.figure.axes[0].texts]
+    assert labels.count("cycle\n+1 h draft") == 2 and "cycle\n(draft)" in labels and "create" in labels
+    failure = [line for line in drawn.figure.axes[0].get_lines() if line.get_linestyle() == "--"]
+    assert failure[0].get_xdata()[0] == mdates.date2num(datetime(2027, 3, 1, 13, tzinfo=UTC))
+    assert repr(drawn) == (
+        "Timeline: 4 invoice(s) (2 paid, 1 open, 1 draft); the clock advanced 1 time(s), to 2027-04-01; "
+        "renewals charged 1 h after they were made (drafts meanwhile); 1 draft(s) not charged yet; "
+        "past_due from 2027-03-01")
+
+
 def test_a_recovered_invoice_still_marks_when_it_failed():
     recovered = [*RENEWALS[:2], invoice("A-0003", at(2027, 3), at(2027, 4), "paid", attempts=2)]
     assert repr(timeline.plot(recovered)).endswith("(3 paid); past_due from 2027-03-01")
@@ -132,12 +154,16 @@ def test_renewals_of_a_subscription_that_went_past_due(kernel):
     failed_renewal(kernel)
     drawn = timeline.renewals()
     assert repr(drawn) == ("Timeline: 5 invoice(s) (4 paid, 1 open); the clock advanced 4 time(s), "
-                           "to 2027-05-05; past_due from 2027-05-01")
+                           "to 2027-05-05; renewals charged 1 h after they were made (drafts meanwhile); "
+                           "past_due from 2027-05-01")
     client: stripe.StripeClient = kernel["client"]
     customer = progress.recall("clock_customer")
     events = [e for e in client.v1.events.list(params={"limit": 100}).data
               if e.data.object.to_dict().get("customer") == customer]
     frame = timeline.event_list(reversed(events))  # the API lists newest first
     failed = frame[frame["type"] == "invoice.payment_failed"]
-    assert list(failed["created (UTC)"]) == ["2027-05-01 12:00"]
+    # The renewal's period ended at 12:00; its invoice was a draft for an hour, then charged.
+    assert list(failed["created (UTC)"]) == ["2027-05-01 13:00"]
+    created = frame[(frame["type"] == "invoice.created") & (frame["created (UTC)"] >= "2027-05-01")]
+    assert list(created["created (UTC)"]) == ["2027-05-01 12:00"]
     assert list(frame["created (UTC)"]) == sorted(frame["created (UTC)"])

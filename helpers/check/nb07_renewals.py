@@ -114,8 +114,8 @@ def next_renewal(look: Look) -> str:
                      "still billing.")
     upcoming = day(sub["items"].data[0].current_period_end)
     answer = (f"`items.data[0].current_period_end` is {upcoming}. The subscription's item carries its "
-              "current period (since 2025-03-31.basil); at its end Stripe creates the next invoice and "
-              "charges it off-session.")
+              "current period (since 2025-03-31.basil); at its end Stripe creates the next invoice as a "
+              "draft, and charges it off-session about an hour later.")
     made = look.evidence.prediction
     if made is None:
         look.prediction = "none"

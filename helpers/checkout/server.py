@@ -37,13 +37,15 @@ from typing import Any
 
 import stripe
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from ..problems import NextStep, Problem, stoppable
-from ..urls import path_segment, public_url, stand_in_js_url, stand_in_js_url_direct  # noqa: F401 - re-exported
+from ..sandbox.shared.guards import BodyLimit, HostCheck
+from ..urls import path_segment, proxy_path, public_url, stand_in_js_url, stand_in_js_url_direct  # noqa: F401 - re-exported
 from . import pages
 from .outcome import BUTTON, RedirectOutcome
 from .runner import BackgroundServer
@@ -57,6 +59,12 @@ KEPT_OUTCOMES = 20  # redirects remembered (the notebook needs the newest)
 KEPT_EVENT_IDS = 10_000  # webhook event IDs remembered to drop redeliveries
 WAITING_FOR_REDIRECT = "for the customer to come back to your return_url"
 MAX_CHECKS = 4  # /complete requests checking with Stripe at once; more wait for a free slot
+# The largest body the server reads (a webhook delivery; a Stripe event is a few kilobytes): its own limit.
+MAX_BODY_BYTES = 1_000_000
+# How old (and, this server's own rule, how far ahead) a webhook's signed timestamp may be:
+# stripe-python's construct_event default (Webhook.DEFAULT_TOLERANCE, 300 s), which refuses
+# older deliveries; a timestamp in the future passes it, and this server refuses that too.
+TOLERANCE = stripe.Webhook.DEFAULT_TOLERANCE
 
 Retrieve = Callable[[str], dict[str, Any]]  # client_secret -> client-visible SetupIntent JSON
 
@@ -549,7 +557,7 @@ class CheckoutServer:
                 message = "No webhook signing secret configured: call set_webhook_secret('whsec_…')."
                 return JSONResponse({"error": {"message": message}}, status_code=400)
             try:
-                stripe.WebhookSignature.verify_header(payload, signature, self._webhook_secret)
+                verify(payload, signature, self._webhook_secret)
             except stripe.SignatureVerificationError as error:
                 return JSONResponse({"error": {"message": str(error)}}, status_code=400)
             try:
@@ -589,8 +597,23 @@ class CheckoutServer:
                 Route("/complete", complete),
                 Route("/webhooks", webhooks, methods=["POST"]),
                 Mount("/static", StaticFiles(directory=STATIC), name="static"),
-            ]
+            ],
+            middleware=[  # the sandbox's Host rule (DNS rebinding would read /secret), bodies capped
+                Middleware(HostCheck, proxy_path=lambda scope: proxy_path(scope["server"][1]),
+                           who="Your checkout server"),
+                Middleware(BodyLimit, limit=MAX_BODY_BYTES, who="Your checkout server"),
+            ],
         )
+
+
+def verify(payload: str, signature: str, secret: str, now: float | None = None) -> None:
+    """Stripe's signature check with its tolerance (``construct_event``'s default): a delivery
+    signed more than TOLERANCE seconds ago, or (this server's rule) that far ahead, is refused."""
+    stripe.WebhookSignature.verify_header(payload, signature, secret, tolerance=TOLERANCE)
+    signed = dict(part.split("=", 1) for part in signature.split(",") if "=" in part).get("t", "")
+    if signed.isdigit() and int(signed) > (time.time() if now is None else now) + TOLERANCE:
+        raise stripe.SignatureVerificationError(
+            f"Timestamp outside the tolerance zone ({signed}): signed in the future", signature, payload)
 
 
 def _json_error(message: str, status: int) -> JSONResponse:

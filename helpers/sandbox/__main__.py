@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import sys
 import urllib.error
@@ -12,6 +11,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+from . import logs
 from .client import process
 
 NETWORK_WARNING = """
@@ -66,7 +66,7 @@ def serve(args: argparse.Namespace) -> int:
     from .server import create_app
     from .shared.errors import StripeError
     from .shared.ids import random_token
-    from .state.store import Store
+    from .state.database import Database
 
     try:
         version = check(args.api_version or LATEST)
@@ -81,13 +81,13 @@ def serve(args: argparse.Namespace) -> int:
     announced = bool(public)  # --public-url: learners' notebooks send browsers there
     if not public and os.environ.get("JUPYTERHUB_SERVICE_PREFIX"):
         public = public_base(address)
-    # One line per event in the log (errors name their file and line, no tracebacks).
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    # One line per event in the log (errors name their file and line, no tracebacks), rotated.
+    logs.configure(Path(args.log) if args.log else None)
     token = args.trainer_token or random_token(32)
     process.write_trainer_token(args.db, token)
     # Hosted pages and redirect URLs use the sandbox's own address, never the request's Host header.
     remote = args.host not in process.LOOPBACK
-    app = create_app(Store(args.db), version, public or address, args.webhook_host,
+    app = create_app(Database(args.db), version, public or address, args.webhook_host,
                      classroom=args.classroom, trainer_token=token, allowed_hosts=args.allow_host,
                      announce_public_url=announced, remote_clients=remote,
                      new_accounts_per_minute=args.new_accounts_per_minute)
@@ -106,8 +106,9 @@ def serve(args: argparse.Namespace) -> int:
             f"    {(public or address).rstrip('/')}/trainer/login#token={token}",
             flush=True,
         )
-    uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, log_level="warning",
-                                  access_log=False)).run(sockets=[listener])
+    uvicorn.Server(uvicorn.Config(  # uvicorn's lines go through the sandbox's log (logs.configure)
+        app, host=args.host, port=args.port, log_level="warning", access_log=False, log_config=None,
+    )).run(sockets=[listener])
     return 0
 
 
@@ -186,25 +187,17 @@ def reset(args: argparse.Namespace) -> int:
     except process.SandboxError as error:
         print(error, file=sys.stderr)
         return 2
-    from .shared.contract import secret_hash
-    from .state import room_activity
-    from .state.store import Store
+    from .state.database import Database
+    from .state.room import Room
 
-    store = Store(db)
-    room_activity.ensure_tables(store)
+    room = Room(Database(db))
     if args.all:
-        removed, forgotten = store.reset(), 0
-        if args.forget_accounts:
-            with store.transaction() as connection:
-                forgotten = room_activity.forget_accounts(connection)
-        print(reset_sentence(removed, store.read("SELECT count(*) FROM accounts")[0][0], forgotten))
+        removed = room.reset_all()
+        forgotten = room.forget_accounts() if args.forget_accounts else 0
+        print(reset_sentence(removed, room.count_accounts(), forgotten))
         return 0
-    found = store.read("SELECT id FROM accounts WHERE secret_hash = ?", (secret_hash(learner.keys()[0]),))
-    removed = store.for_account(found[0][0]).reset() if found else 0
-    if found:
-        with store.transaction() as connection:
-            room_activity.forget(connection, found[0][0])
-    print(reset_sentence(removed))
+    found = room.account_for_secret_key(learner.keys()[0])
+    print(reset_sentence(room.account(found).reset() if found else 0))
     return 0
 
 
@@ -261,6 +254,7 @@ def main(argv: list[str] | None = None) -> int:
         help="a host other than this machine that webhook endpoints may target (repeatable)",
     )
     p.add_argument("--classroom", action="store_true", help="one sandbox for a room: an account per learner")
+    p.add_argument("--log", help="write the log to this file (rotated beyond 1 MB) instead of stderr")
     p.add_argument("--trainer-token", help="the trainer's token (default: a new one, printed in classroom mode)")
     p.add_argument("--new-accounts-per-minute", type=int, metavar="N",
                    help="classroom: how many new accounts one client address may open at once and per minute "

@@ -20,7 +20,7 @@ from helpers import settings
 from helpers.sandbox.client import process
 from helpers.sandbox.server import create_app
 from helpers.sandbox.shared.ids import random_token
-from helpers.sandbox.state.store import Store
+from helpers.sandbox.state.database import Database
 from support.stripe_objects import make_client
 from support.waiting import PATIENCE
 
@@ -110,7 +110,7 @@ def open_invoice_url(client) -> str:
 @pytest.mark.parametrize(("remote", "status"), [(False, 403), (True, 200)])
 def test_a_learners_reset_from_another_machine_needs_a_sandbox_that_listens_there(tmp_path, remote, status):
     """Starlette's test client comes from the address "testclient", not loopback."""
-    app = create_app(Store(tmp_path / "reset.sqlite3"), classroom=True, remote_clients=remote)
+    app = create_app(Database(tmp_path / "reset.sqlite3"), classroom=True, remote_clients=remote)
     key = "sk_test_" + random_token(32)
     client = TestClient(app, base_url="http://127.0.0.1")
     client.post("/v1/customers", headers={"Authorization": f"Bearer {key}"})
@@ -125,7 +125,7 @@ def test_a_learners_reset_from_another_machine_needs_a_sandbox_that_listens_ther
 def test_stripe_js_is_sent_back_the_way_it_came(tmp_path, path, host, wanted):
     from helpers.sandbox.shared.contract import publishable_key_for
 
-    app = create_app(Store(tmp_path / "js.sqlite3"), public_url=PUBLIC, classroom=True, allowed_hosts=("hub",))
+    app = create_app(Database(tmp_path / "js.sqlite3"), public_url=PUBLIC, classroom=True, allowed_hosts=("hub",))
     key = "sk_test_" + random_token(32)
     kernel = TestClient(app, base_url="http://hub", headers={"Authorization": f"Bearer {key}"})
     customer = kernel.post("/v1/customers").json()["id"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import sqlite3
 import subprocess
 import sys
 import unicodedata
@@ -23,7 +24,9 @@ from helpers.sandbox.resources import test_clocks
 from helpers.sandbox.server import create_app
 from helpers.sandbox.shared.contract import RESET_HEADER, TRAINER_HEADER
 from helpers.sandbox.shared.ids import random_token
-from helpers.sandbox.state.store import Store
+from helpers.sandbox.state.database import Database
+from helpers.sandbox.state.room import Room
+from helpers.sandbox.state.room_activity import Note
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -46,7 +49,7 @@ class Classroom:
         self.start()
 
     def start(self) -> None:
-        app = create_app(Store(self.path), classroom=True, trainer_token=TOKEN, **self.options)
+        app = create_app(Database(self.path), classroom=True, trainer_token=TOKEN, **self.options)
         self.app = app
         self.client = TestClient(app, base_url="http://127.0.0.1", client=("127.0.0.1", 50000)).__enter__()
 
@@ -58,8 +61,14 @@ class Classroom:
         self.start()
 
     @property
-    def room(self):
-        return self.app.state.room
+    def learners(self):
+        """The classroom's ``Learners``: every learner's state, as the trainer's view reads it."""
+        return self.app.state.learners
+
+    def rows(self, table: str) -> int:
+        """How many rows ``table`` of the database holds (read beside the app, as a trainer could)."""
+        with sqlite3.connect(self.path) as db:
+            return db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608
 
     def learner(self, name: str | None = None) -> Learner:
         found = Learner(self, "sk_test_" + random_token(32))
@@ -68,7 +77,7 @@ class Classroom:
         return found
 
     def view(self) -> dict:
-        self.room.flush()
+        self.learners.flush()
         answer = self.client.get("/trainer/progress", headers=TRAINER)
         assert answer.status_code == 200, answer.text
         return answer.json()
@@ -283,19 +292,59 @@ def test_forget_accounts_removes_the_last_groups_accounts_and_rows(classroom):
     answer = classroom.client.post("/_sandbox/reset", headers={**reset, **TRAINER}, data={"forget_accounts": "true"})
     assert answer.status_code == 200 and answer.json()["forgotten"] == 1 and answer.json()["accounts"] == 0
     assert classroom.view()["learners"] == []
-    store = classroom.app.state.sandbox.store
     for table in ("room_learners", "room_outcomes", "room_notes", "room_passes", "room_evidence"):
-        assert store.read(f"SELECT count(*) FROM {table}")[0][0] == 0, table  # noqa: S608
+        assert classroom.rows(table) == 0, table
     old.customer()  # the same key opens a new, empty account
     again = classroom.row(old)
     assert again["display_name"] is None and again["note"] is None and again["last_error"] is None
+
+
+ROOM_TABLES = ("room_learners", "room_outcomes", "room_notes", "room_passes", "room_evidence")
+
+
+def rows_of(classroom: Classroom, account: str) -> dict[str, int]:
+    with sqlite3.connect(classroom.path) as db:
+        return {table: db.execute(f"SELECT count(*) FROM {table} WHERE account = ?",  # noqa: S608
+                                  (account,)).fetchone()[0] for table in ROOM_TABLES}
+
+
+def test_an_accounts_reset_removes_its_room_rows_and_no_one_elses(classroom):
+    """A learner's reset empties their account, what the room knows of them included (state's
+    ``AccountStore.reset``); another learner's rows stay."""
+    learners = [classroom.learner("Resets"), classroom.learner("Keeps")]
+    for learner in learners:
+        learner.get("/v1/customers/cus_doesnotexist")  # a failed call, and 02-missing-customer's evidence
+        learner.post("/_sandbox/note", data={"kind": "stuck"})
+        learner.report({"kind": "check", "ok": True, "age": 0, "exercise": "02-missing-customer"})
+    classroom.learners.flush()
+    resets, keeps = (learner.id for learner in learners)
+    assert all(rows_of(classroom, resets).values()) and all(rows_of(classroom, keeps).values())
+    answer = learners[0].post("/_sandbox/reset", headers=dict([RESET_HEADER]))
+    assert answer.status_code == 200 and answer.json()["reset"] == resets
+    assert rows_of(classroom, resets) == dict.fromkeys(ROOM_TABLES, 0)
+    assert all(rows_of(classroom, keeps).values())
+    row = classroom.row(learners[0])
+    assert row["note"] is None and row["last_error"] is None and row["state"] == "new"
+
+
+def test_a_classroom_database_of_before_migration_7_opens_with_its_room(tmp_path):
+    """Before the room's tables were migration 7, a classroom sandbox made them on first use: such
+    a database (user_version 6, the tables there) opens with what the room knew kept."""
+    path = tmp_path / "room.sqlite3"
+    store = Room(Database(path)).account("acct_before")
+    store.activity.set_note(Note("stuck", "before the upgrade", 1000.0))
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA user_version = 6")
+    assert Room(Database(path)).notes() == {"acct_before": Note("stuck", "before the upgrade", 1000.0)}
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 7
 
 
 def test_forget_accounts_on_a_stopped_sandbox(tmp_path, monkeypatch):
     monkeypatch.setattr(test_clocks, "start", lambda store, version: None)
     room = Classroom(tmp_path / "room.sqlite3")
     room.learner("Kept until forgotten").get("/v1/customers/cus_doesnotexist")
-    room.room.flush()
+    room.learners.flush()
     room.stop()
     cli = [sys.executable, "-m", "helpers.sandbox", "reset", "--db", str(tmp_path / "room.sqlite3"),
            "--url", "http://127.0.0.1:9"]
@@ -303,9 +352,8 @@ def test_forget_accounts_on_a_stopped_sandbox(tmp_path, monkeypatch):
     assert refused.returncode == 2 and "with --all" in refused.stderr
     done = subprocess.run([*cli, "--all", "--forget-accounts"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and "Removed every account (1 account" in done.stdout, done.stderr
-    store = Store(tmp_path / "room.sqlite3")
-    assert store.read("SELECT count(*) FROM accounts")[0][0] == 0
-    assert store.read("SELECT count(*) FROM room_learners")[0][0] == 0
+    assert room.rows("accounts") == 0
+    assert room.rows("room_learners") == 0
 
 
 def test_the_export_has_a_row_per_learner_and_no_formula(classroom):
@@ -324,7 +372,7 @@ def test_the_export_has_a_row_per_learner_and_no_formula(classroom):
 
 
 def test_a_kernel_that_stops_beating_is_silent_and_one_that_shut_down_is_not(classroom):
-    room = classroom.room
+    room = classroom.learners
     quiet, closed = classroom.learner("Quiet"), classroom.learner("Closed")
     room.kernel_report(quiet.id, {"kernel": "k1", "notebook": "05_subscription.ipynb", "events": [cell(cell=3)]},
                        now=1000.0)
@@ -332,17 +380,17 @@ def test_a_kernel_that_stops_beating_is_silent_and_one_that_shut_down_is_not(cla
                        now=1000.0)
     room.kernel_report(closed.id, {"kernel": "k2", "events": [{"kind": "ended"}]}, now=1001.0)
     room.kernel_report(closed.id, {"kernel": "k2", "events": []}, now=1001.5)  # its last beat, sent meanwhile
-    states = {r["id"]: r for r in room.learners(now=1020.0)}
+    states = {r["id"]: r for r in room.states(now=1020.0)}
     assert states[quiet.id]["state"] == "working"
-    states = {r["id"]: r for r in room.learners(now=1040.0)}
+    states = {r["id"]: r for r in room.states(now=1040.0)}
     assert states[quiet.id]["state"] == "silent" and states[quiet.id]["kernel"]["silent"]
     assert states[closed.id]["state"] != "silent" and states[closed.id]["kernel"]["ended"]
     room.kernel_report(quiet.id, {"kernel": "k1", "events": []}, now=1041.0)  # a heartbeat: alive again
-    assert {r["id"]: r for r in room.learners(now=1042.0)}[quiet.id]["state"] == "working"
+    assert {r["id"]: r for r in room.states(now=1042.0)}[quiet.id]["state"] == "working"
 
 
 def test_stuck_learners_come_first_longest_first_and_counts_per_column(classroom):
-    room = classroom.room
+    room = classroom.learners
     names = ["Zed", "Amy", "Bob", "Cy"]
     learners = {name: classroom.learner(name) for name in names}
     for name in names:

@@ -18,9 +18,12 @@ from helpers.sandbox.api.router import Router
 from helpers.sandbox.resources.customers import SEARCH_FIELDS
 from helpers.sandbox.server import create_app
 from helpers.sandbox.shared.ids import random_token
+from helpers.sandbox.state import database as database_module
+from helpers.sandbox.state import migrations as migrations_module
 from helpers.sandbox.state import search
-from helpers.sandbox.state import store as store_module
-from helpers.sandbox.state.store import Store
+from helpers.sandbox.state.account_store import AccountStore
+from helpers.sandbox.state.database import Database
+from helpers.sandbox.state.room import Room
 from support.stripe_objects import ONLINE, RETURN_URL, SECRET
 from support.waiting import PATIENCE, wait_until
 
@@ -33,9 +36,15 @@ KEY = "sk_test_" + "speed"
 
 @pytest.fixture
 def served(tmp_path):
-    store = Store(tmp_path / "speed.sqlite3")
-    client = TestClient(create_app(store), base_url="http://127.0.0.1", headers={"Authorization": f"Bearer {KEY}"})
-    return store, client
+    db = Database(tmp_path / "speed.sqlite3")
+    client = TestClient(create_app(db), base_url="http://127.0.0.1", headers={"Authorization": f"Bearer {KEY}"})
+    return db, client
+
+
+def read(db: Database, sql: str) -> list[tuple]:
+    """What another program sees in the database file (committed rows)."""
+    with sqlite3.connect(db.path) as other:
+        return other.execute(sql).fetchall()
 
 
 def test_random_tokens_draw_every_character_equally_often():
@@ -77,7 +86,7 @@ def test_search_finds_customers_before_and_after_the_trigram_index_has_them(serv
     ada = client.post("/v1/customers", data={"name": "Ada Qwertzlace"}).json()["id"]
     assert found("name~'wertzla'") == [ada]  # pending
     assert store.index_pending_terms() >= 1
-    assert store.read("SELECT count(*) FROM search_pending")[0][0] == 0
+    assert read(store, "SELECT count(*) FROM search_pending")[0][0] == 0
     assert found("name~'wertzla'") == [ada]  # indexed
     client.post(f"/v1/customers/{ada}", data={"name": "Ada Lovelace"})  # indexed terms replaced by pending ones
     assert found("name~'wertzla'") == []
@@ -89,27 +98,26 @@ def test_search_finds_customers_before_and_after_the_trigram_index_has_them(serv
     assert found("name~'ovelac'") == []
     # The index and the terms agree: every indexed row is a term, nothing is left pending.
     store.index_pending_terms()
-    indexed = {r[0] for r in store.read("SELECT rowid FROM search_fts")}
-    assert indexed == {r[0] for r in store.read("SELECT rowid FROM search_terms")}
+    indexed = {r[0] for r in read(store, "SELECT rowid FROM search_fts")}
+    assert indexed == {r[0] for r in read(store, "SELECT rowid FROM search_terms")}
 
 
 def test_a_database_of_before_the_pending_terms_is_migrated(tmp_path):
     """Migration 5 on a database with indexed terms: they stay found; new ones are pending."""
     path = tmp_path / "old.sqlite3"
-    migrations = store_module.MIGRATIONS
-    old = Store.__new__(Store)
-    store_module.MIGRATIONS = migrations[:4]
+    migrations = migrations_module.MIGRATIONS
+    migrations_module.MIGRATIONS = migrations[:4]
     try:
-        Store.__init__(old, path)
-        old.for_account("acct_1").insert({"id": "cus_old", "object": "customer", "name": "Oldname Person", "created": 1})
+        old = Database(path)
+        AccountStore(old, "acct_1").insert({"id": "cus_old", "object": "customer", "name": "Oldname Person", "created": 1})
     finally:
-        store_module.MIGRATIONS = migrations
-    assert old.read("SELECT count(*) FROM search_fts")[0][0] == 1  # the trigger of migration 3 indexed it
-    store = Store(path)
-    assert store.read("PRAGMA user_version")[0][0] == len(migrations)
-    view = store.for_account("acct_1")
+        migrations_module.MIGRATIONS = migrations
+    assert read(old, "SELECT count(*) FROM search_fts")[0][0] == 1  # the trigger of migration 3 indexed it
+    db = Database(path)
+    assert read(db, "PRAGMA user_version")[0][0] == len(migrations)
+    view = AccountStore(db, "acct_1")
     view.insert({"id": "cus_new", "object": "customer", "name": "Newname Person", "created": 2})
-    assert store.read("SELECT count(*) FROM search_pending")[0][0] == 1
+    assert read(db, "SELECT count(*) FROM search_pending")[0][0] == 1
     for name, wanted in (("ldnam", "cus_old"), ("ewnam", "cus_new")):
         query = search.parse(f"name~'{name}'", SEARCH_FIELDS)
         assert [c["id"] for c in view.search("customer", query, limit=10, offset=0)] == [wanted]
@@ -134,9 +142,15 @@ def test_housekeeping_checkpoints_the_wal_and_requests_do_not(served):
 
 
 def test_the_test_clock_worker_looks_for_advancing_clocks_in_an_index(tmp_path):
-    store = Store(tmp_path / "clocks.sqlite3")
-    sql, args = store._select_seqs("test_helpers.test_clock", {"status": "advancing"}, None, None, None)
-    plan = " ".join(row[3] for row in store.read("EXPLAIN QUERY PLAN " + sql, tuple(args)))
+    """The worker's look, in every account, many times a second: the statement it runs
+    (traced) uses the partial index of clocks by status."""
+    db = Database(tmp_path / "clocks.sqlite3")
+    statements: list[str] = []
+    db._connect().set_trace_callback(statements.append)
+    assert Room(db).advancing_clocks() == []
+    db._connect().set_trace_callback(None)
+    [sql] = statements
+    plan = " ".join(row[3] for row in db._connect().execute("EXPLAIN QUERY PLAN " + sql).fetchall())
     assert "objects_clocks_by_status" in plan and "SCAN" not in plan, plan
 
 
@@ -194,9 +208,9 @@ def test_statement_journals_stay_in_memory_on_every_connection(tmp_path):
     first connection and on a worker thread's own."""
     import threading
 
-    store = Store(tmp_path / "journals.sqlite3")
-    seen = [store.read("PRAGMA temp_store")[0][0]]
-    worker = threading.Thread(target=lambda: seen.append(store.read("PRAGMA temp_store")[0][0]))
+    db = Database(tmp_path / "journals.sqlite3")
+    seen = [db._connect().execute("PRAGMA temp_store").fetchone()[0]]
+    worker = threading.Thread(target=lambda: seen.append(db._connect().execute("PRAGMA temp_store").fetchone()[0]))
     worker.start()
     worker.join()
     assert seen == [2, 2]  # 2: MEMORY
@@ -255,7 +269,7 @@ def test_a_quick_write_never_waits_on_the_event_loop_for_the_write_lock(in_proce
     store, client = in_process_sandbox
     where = _record_where_parsing_runs(monkeypatch)
     answers: list[int] = []
-    store.lock.acquire()
+    store.db.lock.acquire()
     try:
         writer = threading.Thread(target=lambda: answers.append(
             client.post("/v1/customers", data={"email": "waits@example.com"}).status_code))
@@ -264,7 +278,7 @@ def test_a_quick_write_never_waits_on_the_event_loop_for_the_write_lock(in_proce
         assert _health_answers_within(client, 10)  # the loop is free
         assert answers == [] and writer.is_alive()
     finally:
-        store.lock.release()
+        store.db.lock.release()
     writer.join(10)
     assert answers == [200]
     assert where == ["loop", "worker"]  # tried on the loop, answered in a worker
@@ -280,7 +294,7 @@ def test_a_quick_write_never_waits_on_the_event_loop_for_sqlites_lock(in_process
     store, client = in_process_sandbox
     where = _record_where_parsing_runs(monkeypatch)
     answers: list[int] = []
-    other = sqlite3.connect(store.path, isolation_level=None)
+    other = sqlite3.connect(store.db.path, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")
     try:
         writer = threading.Thread(target=lambda: answers.append(
@@ -296,7 +310,7 @@ def test_a_quick_write_never_waits_on_the_event_loop_for_sqlites_lock(in_process
     assert answers == [200]
     assert where == ["loop", "worker"]
     # The loop's connection waits for other programs again afterwards (only its BEGIN does not).
-    assert store.read("PRAGMA busy_timeout")[0][0] == store_module.BUSY_TIMEOUT_MS
+    assert store.db._connect().execute("PRAGMA busy_timeout").fetchone()[0] == database_module.BUSY_TIMEOUT_MS
 
 
 def test_the_api_route_comes_first_and_no_other_route_is_under_v1(served):
@@ -332,7 +346,7 @@ class WatchedLock:
 
 
 def test_hosted_page_store_work_does_not_block_the_event_loop(tmp_path):
-    store = Store(tmp_path / "page.sqlite3")
+    store = Database(tmp_path / "page.sqlite3")
     with TestClient(create_app(store), base_url="http://127.0.0.1", headers={"Authorization": f"Bearer {SECRET}"}) as session:
         customer = session.post("/v1/customers").json()
         intent = session.post("/v1/setup_intents", data={

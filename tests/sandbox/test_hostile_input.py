@@ -18,11 +18,12 @@ from helpers.sandbox.client import process
 from helpers.sandbox.resources import payment_methods, test_clocks
 from helpers.sandbox.server import create_app
 from helpers.sandbox.shared.errors import StripeError
-from helpers.sandbox.state.store import Store
+from helpers.sandbox.state.database import Database
 from support.stripe_objects import (
     PUBLISHABLE,
     RETURN_URL,
     SECRET,
+    account_store,
     authorized_customer,
     error_of,
     monthly_price,
@@ -53,11 +54,11 @@ def pk(sandbox):
 @pytest.fixture
 def local(tmp_path, monkeypatch):
     """A factory for the app in this process (test clock thread off), as TestClient sessions."""
-    monkeypatch.setattr(test_clocks, "start", lambda store, version: None)
+    monkeypatch.setattr(test_clocks, "start", lambda room, version: None)
     opened = []
 
     def make(base_url: str = "http://127.0.0.1", **options) -> TestClient:
-        store = Store(tmp_path / f"local{len(opened)}.sqlite3")
+        store = Database(tmp_path / f"local{len(opened)}.sqlite3")
         session = TestClient(create_app(store, **options), base_url=base_url,
                              headers={"Authorization": f"Bearer {SECRET}"})
         opened.append(session.__enter__())
@@ -120,7 +121,7 @@ def test_secret_key_paths_refuse_another_customers_payment_method(client, http):
 def test_attach_itself_never_moves_a_payment_method(client, sandbox):
     customer_a, si = authorized_customer(client)
     other = client.v1.customers.create()
-    store = Store(sandbox.db)
+    store = account_store(sandbox.db)
     pm = store.get("payment_method", si.payment_method)
     with pytest.raises(StripeError, match="attached to another Customer"):
         payment_methods.attach(Actor(store, "2026-01-01"), pm, other.id)

@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from helpers.sandbox.client import process
-from helpers.sandbox.state.store import Store
+from helpers.sandbox.state.database import Database
 from support.stripe_objects import SECRET, make_client
 from support.waiting import wait_until
 
@@ -141,6 +141,31 @@ def test_serve_on_the_port_of_the_tutorials_own_sandbox_says_so(own, tmp_path):
     assert other.returncode == 2
     assert other.stderr.strip() == (f"Port {proc.port} on 127.0.0.1 is taken by another tutorial sandbox "
                                     f"(pid {pid}, another database or user): stop it, or pass --port <another port>.")
+
+
+@pytest.mark.parametrize("link", [os.symlink, os.link], ids=["symlink", "hard link"])
+def test_a_second_serve_through_a_link_to_the_same_database_is_refused(own, tmp_path, link):
+    """Issue 19, item 4: a second `serve` through a symlink (or hard link) to the served database
+    started, and every webhook went out twice. The lock is the database file's own."""
+    db = tmp_path / "served.sqlite3"
+    own(db)
+    other = tmp_path / "elsewhere" / "alias.sqlite3"
+    other.parent.mkdir()
+    link(db, other)
+    port = process.free_port()
+    second = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "helpers.sandbox", "serve", "--port", str(port), "--db", str(other)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+        env={**os.environ, "TUTORIAL_STATE_DIR": str(tmp_path), "PYTHONPATH": str(ROOT)},
+    )
+    try:
+        _, err = second.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        second.kill()
+        second.communicate()
+        pytest.fail(f"a second sandbox served {db} through {other.name} (it was still running after 20 s)")
+    assert second.returncode == 2
+    assert "already serves" in err and "Traceback" not in err
 
 
 def test_serve_binds_loopback_only(tmp_path):
@@ -449,11 +474,11 @@ def test_the_database_is_readable_by_its_owner_only(own, tmp_path):
 def test_an_existing_database_is_tightened_when_opened(tmp_path):
 
     db = tmp_path / "old.sqlite3"
-    Store(db)
+    Database(db)
     for path in (db, Path(f"{db}-wal"), Path(f"{db}-shm")):
         if path.exists():
             path.chmod(0o644)
-    Store(db).count_all()
+    Database(db)
     assert db.stat().st_mode & 0o777 == 0o600
     assert all(p.stat().st_mode & 0o777 == 0o600 for p in (Path(f"{db}-wal"), Path(f"{db}-shm")) if p.exists())
 

@@ -20,16 +20,17 @@ import pytest
 import stripe
 
 from helpers.sandbox.client import process
-from helpers.sandbox.resources import renewals, test_clocks, webhooks
+from helpers.sandbox.resources import renewals, test_clocks
 from helpers.sandbox.resources.customers import SEARCH_FIELDS
 from helpers.sandbox.server import create_app
 from helpers.sandbox.shared.errors import StripeError
+from helpers.sandbox.state import account_store as store_module
 from helpers.sandbox.state import search
-from helpers.sandbox.state import store as store_module
 from helpers.sandbox.state.accounts import Accounts
-from helpers.sandbox.state.store import Store
+from helpers.sandbox.state.database import Database
+from helpers.sandbox.state.room import Room
 from support.receiver import Receiver
-from support.stripe_objects import SECRET, make_client, unique, unique_email
+from support.stripe_objects import SECRET, account_store, make_client, unique, unique_email
 from support.waiting import PATIENCE
 
 # One worker runs this module's tests (make test runs them in parallel, --dist loadgroup): its
@@ -183,12 +184,12 @@ def test_the_lock_outlives_nothing_after_kill_9(tmp_path):
 def test_idempotency_check_and_write_are_one_transaction(tmp_path, monkeypatch):
     """Two apps on one database (as two processes were): the same Idempotency-Key sent to both
     at once makes one customer, and the other request replays it."""
-    monkeypatch.setattr(test_clocks, "start", lambda store, version: None)
+    monkeypatch.setattr(test_clocks, "start", lambda room, version: None)
     db = tmp_path / "two.sqlite3"
     headers = {"Authorization": f"Bearer {SECRET}"}
     loopback = "http://127.0.0.1"  # the sandbox answers loopback Host names only
-    with TestClient(create_app(Store(db)), base_url=loopback, headers=headers) as a, \
-            TestClient(create_app(Store(db)), base_url=loopback, headers=headers) as b:
+    with TestClient(create_app(Database(db)), base_url=loopback, headers=headers) as a, \
+            TestClient(create_app(Database(db)), base_url=loopback, headers=headers) as b:
         for trial in range(10):
             key = f"idem-{trial}-{uuid.uuid4()}"
             barrier = threading.Barrier(2)
@@ -286,7 +287,7 @@ def quick_webhooks(tmp_path_factory):
 def attempts_when_recorded(proc, event_id: str, endpoint_id: str, wait: float = PATIENCE) -> list[dict]:
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
-        found = webhooks.attempts_for(Store(proc.db), event_id, endpoint_id)
+        found = account_store(proc.db).deliveries.attempts(event_id, endpoint_id)
         if found:
             return found
         time.sleep(0.1)
@@ -407,7 +408,7 @@ def test_an_advance_never_holds_up_api_requests(tmp_path, monkeypatch):
 
     monkeypatch.setattr(renewals, "step", slow_step)
     headers = {"Authorization": f"Bearer {SECRET}"}
-    with TestClient(create_app(Store(tmp_path / "clock.sqlite3")), base_url="http://127.0.0.1", headers=headers) as session:
+    with TestClient(create_app(Database(tmp_path / "clock.sqlite3")), base_url="http://127.0.0.1", headers=headers) as session:
         def post(path, data):
             answer = session.post(path, data=data)
             assert answer.status_code == 200, answer.text
@@ -438,8 +439,8 @@ def test_an_advance_never_holds_up_api_requests(tmp_path, monkeypatch):
 @pytest.fixture
 def traced(tmp_path, monkeypatch):
     """The app in this process, with every SQL statement its store runs recorded."""
-    monkeypatch.setattr(test_clocks, "start", lambda store, version: None)
-    store = Store(tmp_path / "traced.sqlite3")
+    monkeypatch.setattr(test_clocks, "start", lambda room, version: None)
+    store = Database(tmp_path / "traced.sqlite3")
     statements: list[str] = []
     connect = store._connect
 
@@ -453,7 +454,7 @@ def traced(tmp_path, monkeypatch):
         yield store, session, statements
 
 
-def plans(store: Store, statements: list[str]) -> list[str]:
+def plans(store: Database, statements: list[str]) -> list[str]:
     """The query plans of the reads among ``statements``."""
     db = sqlite3.connect(store.path)
     out = []
@@ -498,7 +499,10 @@ def test_a_sparse_substring_beyond_the_newest_uses_the_trigram_index(traced, mon
     statements.clear()
     found = session.get("/v1/customers/search", params={"query": "name~'xwv r'"}).json()["data"]
     assert [c["id"] for c in found] == [rare]
-    assert any("search_fts VIRTUAL TABLE" in plan for plan in plans(store, statements))
+    drawn = [plan for plan in plans(store, statements) if "VIRTUAL TABLE INDEX" in plan]
+    assert drawn, plans(store, statements)  # the trigram index is used
+    # and drives: each match's term found by its rowid, not every name term of the account walked
+    assert "SEARCH t USING INTEGER PRIMARY KEY" in drawn[0] and "search_terms_lookup" not in drawn[0], drawn[0]
 
 
 def test_broad_search_pages_are_the_same_either_way(traced, monkeypatch):
@@ -550,11 +554,11 @@ def test_an_older_database_is_migrated_with_its_search_terms(tmp_path):
     db.execute("INSERT INTO objects (id, type, created, data) VALUES ('cus_old', 'customer', 1, ?)", (json.dumps(customer),))
     db.commit()
     db.close()
-    store = Store(tmp_path / "old.sqlite3")
-    demo = store.for_account(Accounts(store).for_key(SECRET, "secret"))  # what was there is the demo key's
+    room = Room(Database(tmp_path / "old.sqlite3"))
+    demo = room.account(Accounts(room).for_key(SECRET, "secret"))  # what was there is the demo key's
     query = search.parse("email:'old@example.com'", SEARCH_FIELDS)
     assert [c["id"] for c in demo.search("customer", query, limit=10, offset=0)] == ["cus_old"]
-    assert Store(tmp_path / "old.sqlite3").count_all() == 1  # opening it again changes nothing
+    assert Room(Database(tmp_path / "old.sqlite3")).count_objects() == 1  # opening it again changes nothing
 
 
 def test_reads_do_not_wait_for_a_write(traced):

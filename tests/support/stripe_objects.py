@@ -25,6 +25,13 @@ SECRET = "sk_test_sandbox"
 PUBLISHABLE = "pk_test_sandbox"
 
 
+def new_secret_key() -> str:
+    """A secret key of a new account (built at run time, never a literal)."""
+    from helpers.sandbox.shared.ids import random_token
+
+    return "sk_test_" + random_token(32)
+
+
 def make_client(url: str, key: str = SECRET, **options) -> stripe.StripeClient:
     return stripe.StripeClient(
         key,
@@ -128,6 +135,9 @@ def subscribe(client, customer_id: str, price_id: str, pm_id: str | None, **extr
 
 
 JAN_31 = int(datetime(2026, 1, 31, 9, 30, tzinfo=UTC).timestamp())
+# A renewal invoice's hour in draft: finalized and charged this long after its period's end
+# ("leaves the invoice in a draft state for about an hour", docs.stripe.com/billing/invoices/subscription).
+HOUR = 3600
 
 
 def ts(year: int, month: int, day: int) -> int:
@@ -208,3 +218,13 @@ def redirected_intent(http, **params: str) -> dict:
     })
     assert response.status_code == 200, response.text
     return response.json()
+
+
+def account_store(db_path, key: str = SECRET):
+    """The store of ``key``'s account in a sandbox's database file (opened beside the running
+    sandbox, as another program would: WAL readers do not disturb it)."""
+    from helpers.sandbox.state.database import Database
+    from helpers.sandbox.state.room import Room
+
+    room = Room(Database(db_path))
+    return room.account(room.account_for_secret_key(key) or room.open_account(key))

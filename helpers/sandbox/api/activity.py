@@ -26,6 +26,7 @@ class RequestRecord:
     error_code: str | None = None
     error_message: str | None = None
     error_param: str | None = None
+    answered_as: str | None = None  # the API version that answered a newer one the request asked for
 
     def as_dict(self) -> dict:
         return asdict(self)

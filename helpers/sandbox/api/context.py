@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..shared.errors import StripeError, missing, shorten
-from ..state.store import NAMES, Store
+from ..state.account_store import NAMES, AccountStore
 from . import schema, versions
 
 MAX_EXPAND_DEPTH = 4
@@ -116,7 +116,7 @@ def page_limit(params: dict[str, Any]) -> int:
 
 @dataclass
 class ApiRequest:
-    store: Store
+    store: AccountStore
     method: str
     path: str
     route: str  # "POST /v1/customers/{id}"
@@ -256,7 +256,7 @@ class ApiRequest:
 class Actor:
     """Who changes state outside an API request (a hosted page, a test clock): no request id."""
 
-    store: Store
+    store: AccountStore
     account_version: str
     request_id: str | None = None
     idempotency_key: str | None = None

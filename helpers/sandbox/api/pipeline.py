@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import hmac
 import json
 import logging
 import os
@@ -31,8 +32,10 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from ..shared.errors import StripeError, shorten
 from ..shared.ids import new_id, random_token
+from ..state.account_store import AccountStore
 from ..state.accounts import Accounts
-from ..state.store import Store, WouldWait
+from ..state.database import Database, WouldWait
+from ..state.room import Room
 from . import schema, versions, wire
 from .activity import Activity, RequestRecord
 from .context import SITE, ApiRequest, check_client_expand
@@ -61,6 +64,9 @@ PROXY_PATH = re.compile(r"(/[A-Za-z0-9._~%@!$&'()*+,;=:-]+)+")
 # SQLite writer); more threads than cores only make them wait for the GIL behind each other.
 WORKER_THREADS = int(os.environ.get("SANDBOX_WORKERS", "4"))
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
+
+# The response header that says which version answered a version newer than the sandbox knows.
+ANSWERED_AS = "Sandbox-Answered-As-Version"
 
 # Stripe.js sends this one; stripe-python's params classes do not declare it (servers never may).
 INFER_FROM_CLIENT = ("mandate_data", "customer_acceptance", "online", "infer_from_client")
@@ -141,24 +147,25 @@ def _record_of(request: Request, response: Response, request_id: str, started: f
         time=time.time(), method=request.method, path=shorten(request.url.path), status=response.status_code,
         request_id=request_id, duration_ms=round((time.perf_counter() - started) * 1000, 1),
         error_type=error.get("type"), error_code=error.get("code"), error_message=error.get("message"),
-        error_param=error.get("param"),
+        error_param=error.get("param"), answered_as=response.headers.get(ANSWERED_AS),
     )
 
 
 class Sandbox:
-    """Holds the store, its accounts, and the state shared between requests (idempotency keys
-    in flight, each account's recent requests)."""
+    """Holds the database, its room of accounts, and the state shared between requests
+    (idempotency keys in flight, each account's recent requests)."""
 
     def __init__(
-        self, store: Store, account_version: str, public_url: str | None = None,
+        self, db: Database, account_version: str, public_url: str | None = None,
         webhook_hosts: Iterable[str] = (), *, classroom: bool = False, trainer_token: str | None = None,
         remote_clients: bool = False, new_accounts_per_minute: int | None = None,
     ) -> None:
-        self.store = store
+        self.db = db
+        self.room = Room(db)  # reads across accounts, by name; an account's store: room.account(id)
         self.account_version = account_version
         self.public_url = public_url  # the base browsers use, when not the request's own
         self.webhook_hosts = frozenset(h.lower() for h in webhook_hosts)  # beyond loopback
-        self.accounts = Accounts(store, classroom=classroom, new_per_minute=new_accounts_per_minute)
+        self.accounts = Accounts(self.room, classroom=classroom, new_per_minute=new_accounts_per_minute)
         self.activity = Activity()
         self.classroom = classroom
         self.trainer_token = trainer_token or random_token(32)  # lists accounts, resets them all
@@ -169,9 +176,9 @@ class Sandbox:
     async def handle(self, request: Request) -> Response:
         request_id = new_id("req", 14)
         started = time.perf_counter()
-        named: dict[str, str] = {}  # the account, once the key has named one
+        named: dict[str, Any] = {}  # the account, once the key has named one
         response = await self._respond(request, request_id, named)
-        if "account" in named:
+        if "account" in named and named.get("own"):
             self.activity.record(named["account"], _record_of(request, response, request_id, started))
         return response
 
@@ -181,7 +188,7 @@ class Sandbox:
             body = await read_body(request)
             if self.quick(request, body):
                 try:
-                    with self.store.no_waiting():
+                    with self.db.no_waiting():
                         status, payload = self.answer(request, body, request_id, headers, named)
                 except WouldWait:  # another thread holds the write lock: wait for it in a worker
                     status, payload = await run_in_threadpool(self.answer, request, body, request_id, headers, named)
@@ -205,7 +212,7 @@ class Sandbox:
         GIL's switch interval (5 ms) for which a worker thread's Python would hold the loop
         anyway, without the hand-over to a thread and back (0.2 ms or more). Large requests,
         lists, searches and the billing routes stay in worker threads; a quick write that finds
-        the write lock taken moves there too (``Store.no_waiting``), so the loop never waits."""
+        the write lock taken moves there too (``Database.no_waiting``), so the loop never waits."""
         if len(body) + len(request.scope["query_string"]) > QUICK_BYTES:
             return False
         found = api.resolve("GET" if request.method == "HEAD" else request.method, request.url.path)
@@ -221,13 +228,19 @@ class Sandbox:
         key = api_key(request, pairs)
         kind = key_kind(key)
         named["account"] = self.accounts.for_key(key, kind, client_address(request))
-        version = headers["Stripe-Version"] = versions.check(
-            request.headers.get("stripe-version") or self.account_version
-        )
+        resolved = versions.resolve(request.headers.get("stripe-version") or self.account_version)
+        headers["Stripe-Version"] = resolved.requested  # echoed, as Stripe does
+        if resolved.newer_than_known:  # a later monthly version of the newest major: answered as that
+            headers[ANSWERED_AS] = resolved.answered
+        version = resolved.answered
         idem = request.headers.get("idempotency-key") if request.method == "POST" else None
         if idem:
             headers["Idempotency-Key"] = idem
-        store = self.store.for_account(named["account"])
+        store = self.room.account(named["account"])
+        # The account's own activity: its secret key's requests, and Stripe.js's with the client
+        # secret of one of its objects. A publishable key is public (a page's source shows it):
+        # anyone's requests with it alone must not fill its learner's log or "last error".
+        named["own"] = kind == "secret" or own_client_secret(store, pairs)
         status, payload, replayed = self.process(request, pairs, kind, version, request_id, idem, store)
         if replayed:
             headers["Idempotent-Replayed"] = "true"
@@ -235,7 +248,7 @@ class Sandbox:
 
     def process(
         self, request: Request, pairs: list[tuple[str, str]], kind: str, version: str,
-        request_id: str, idem: str | None, store: Store,
+        request_id: str, idem: str | None, store: AccountStore,
     ) -> tuple[int, str, bool]:
         """(status, JSON body, replayed) for one API request, in ``store`` (the view of the
         key's account); raises StripeError before the handler."""
@@ -374,6 +387,15 @@ class Sandbox:
 def client_address(request: Request) -> str:
     """The address a request came from (what a classroom's limit on new accounts counts by)."""
     return request.client.host if request.client else ""
+
+
+def own_client_secret(store: AccountStore, pairs: list[tuple[str, str]]) -> bool:
+    """Whether the request's ``client_secret`` is that of an object of ``store``'s account."""
+    given = next((value for key, value in pairs if key == "client_secret"), "")
+    object_id = given.partition("_secret_")[0]
+    found = store.find(object_id) if object_id and "_secret_" in given else None
+    kept = found.get("client_secret") if found else None
+    return isinstance(kept, str) and hmac.compare_digest(kept.encode(), given.encode())
 
 
 def request_log_url(request_id: str) -> str:

@@ -38,6 +38,7 @@ METADATA_KEYS, METADATA_KEY_LENGTH, METADATA_VALUE_LENGTH = 50, 40, 500
 MAX_STRING_LENGTH = 5000
 # Integers: 64-bit, as Stripe's amounts and timestamps are.
 INT_RANGE = (-(2**63), 2**63 - 1)
+INT_DIGITS = len(str(INT_RANGE[1]))  # 19
 
 # Fields the API returns only when asked for with ``expand[]`` ("includable"): those Stripe's API
 # reference marks so, which its OpenAPI fixtures (openapi/fixtures3.json) leave out and
@@ -143,11 +144,14 @@ def _coerce(value: Any, tp: Any, path: list[Any]) -> Any:
     if tp is bool:
         if isinstance(value, bool):
             return value
-        if value in ("true", "false"):
-            return value == "true"
+        # SDKs before 2025 sent Python's and .NET's True/False, which Stripe's v1 API accepts
+        # (stripe-dotnet#3104: "v1 apis would accept these or the lowercase versions"); 1, yes, TRUE not.
+        if value in ("true", "false", "True", "False"):
+            return value in ("true", "True")
         raise param_invalid(name, f"Invalid boolean: {value}", "parameter_invalid_boolean")
     if tp is int:
-        if isinstance(value, str) and _ASCII_INTEGER.fullmatch(value):
+        # At most 19 digits (a 64-bit integer): Python refuses to read more than 4,300 at all.
+        if isinstance(value, str) and _ASCII_INTEGER.fullmatch(value) and len(value.lstrip("-")) <= INT_DIGITS:
             value = int(value)
         if isinstance(value, int) and not isinstance(value, bool) and INT_RANGE[0] <= value <= INT_RANGE[1]:
             return value
@@ -161,7 +165,7 @@ def _coerce(value: Any, tp: Any, path: list[Any]) -> Any:
             number = Decimal(value) if ok else None
         except InvalidOperation:
             number = None
-        if number is None or not number.is_finite():
+        if number is None or not number.is_finite() or abs(number) > INT_RANGE[1]:
             raise param_invalid(name, f"Invalid decimal: {_quote(value)}", "parameter_invalid_decimal")
         return float(number) if tp is float else number
     if tp is str:

@@ -11,6 +11,7 @@ _KEY = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])*)$")
 _APPEND = object()
 # Stripe's deepest parameters nest five levels (items[0][price_data][recurring][interval]).
 MAX_DEPTH = 10
+MAX_INDEX_DIGITS = 19  # an array index past a 64-bit integer is no index
 
 
 def _invalid(key: str, why: str = "") -> StripeError:
@@ -52,6 +53,9 @@ def decode(pairs: list[tuple[str, str]]) -> dict[str, Any]:
                 part = str(index)
                 appended.add(id(node))
             elif i and part.isdigit():
+                if len(part) > MAX_INDEX_DIGITS:  # Python cannot even read past 4,300 digits
+                    raise StripeError(f"Invalid integer: {shorten(part, 30)} is not an array index.",
+                                      code="parameter_invalid_integer", param=shorten(key.partition("]")[0] + "]", 100))
                 indexed.add(id(node))
             if id(node) in appended and id(node) in indexed:
                 raise _invalid(key, ": an array is sent either as a[]=x or as a[0]=x, not both")

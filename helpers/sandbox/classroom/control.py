@@ -1,6 +1,6 @@
 """The sandbox's own routes under ``/_sandbox`` (not Stripe's API): an account's reset (which
 answers how many objects it removed), its display name and recent requests, what the learner's
-kernel reports to the room (``/_sandbox/room``: cells, checks, a heartbeat; ``room.py``), the
+kernel reports to the room (``/_sandbox/room``: cells, checks, a heartbeat; ``learners.py``), the
 learner's sticky note (``/_sandbox/note``), the exercises its learner passed, and the trainer's
 list of accounts. (``pages/dashboard.py`` adds ``/_sandbox/dashboard-link``, ``pages/views.py``
 ``/_sandbox/static``.)
@@ -24,9 +24,8 @@ from starlette.routing import Route
 
 from ..shared.contract import LOOPBACK, RESET_HEADER, TRAINER_HEADER
 from ..shared.errors import StripeError
-from ..state import room_activity
-from ..state.accounts import Account
-from .room import MAX_REPORT_BYTES, Room
+from ..state.room import Account
+from .learners import MAX_REPORT_BYTES, Learners
 
 
 def is_trainer_token(sandbox, given: str) -> bool:
@@ -64,7 +63,7 @@ async def json_body(request: Request, limit: int) -> object:
         raise StripeError("The body is not JSON.") from None
 
 
-def routes(sandbox, room: Room) -> list[Route]:
+def routes(sandbox, learners: Learners) -> list[Route]:
     def refused(message: str, status: int = 403) -> Response:
         return JSONResponse({"error": {"type": "invalid_request_error", "message": message}}, status_code=status)
 
@@ -73,7 +72,7 @@ def routes(sandbox, room: Room) -> list[Route]:
 
     def described(account: Account, *, recent: bool) -> dict:
         heard = sandbox.activity.last_error(account.id)  # since this process started, else as kept
-        last_error = heard.as_dict() if heard else room_activity.read_learner(sandbox.store, account.id).last_error
+        last_error = heard.as_dict() if heard else sandbox.room.account(account.id).activity.learner().last_error
         out = {
             "id": account.id, "display_name": account.display_name, "created": account.created,
             "publishable_key": account.publishable_key, "last_error": last_error,
@@ -95,15 +94,14 @@ def routes(sandbox, room: Room) -> list[Route]:
             return refused("Only the trainer's reset (--all, with the trainer's token) forgets accounts.")
 
         def everyone() -> Response:
-            room.flush()
-            removed = sandbox.store.reset()
+            learners.flush()  # what the room was writing is written, then removed with the rest
+            removed = sandbox.room.reset_all()
             forgotten = 0
             if forget_accounts:
-                with sandbox.store.transaction() as db:
-                    forgotten = room_activity.forget_accounts(db)
+                forgotten = sandbox.room.forget_accounts()
                 sandbox.accounts.forget_keys()
             sandbox.activity.forget()
-            room.forget()
+            learners.forget()
             return JSONResponse({"reset": "all accounts", "removed": removed,
                                  "accounts": len(sandbox.accounts.all()), "forgotten": forgotten})
 
@@ -112,9 +110,10 @@ def routes(sandbox, room: Room) -> list[Route]:
                 account = account_of(sandbox, request)
             except StripeError as error:
                 return refused(error.message, error.status)
-            removed = sandbox.store.for_account(account).reset()
+            learners.flush()
+            removed = sandbox.room.account(account).reset()
             sandbox.activity.forget(account)
-            room.forget(account)
+            learners.forget(account)
             return JSONResponse({"reset": account, "removed": removed})
 
         return await run_in_threadpool(everyone if is_trainer(request) else one)
@@ -144,7 +143,7 @@ def routes(sandbox, room: Room) -> list[Route]:
                 total = next((v for k, v in fields if k == "total"), "0")
                 if not (total.isascii() and total.isdigit()):
                     raise StripeError("total must be a whole number.", param="total")
-                reported = room.report_passes(account_id, [v for k, v in fields if k == "passed"], int(total))
+                reported = learners.report_passes(account_id, [v for k, v in fields if k == "passed"], int(total))
             except StripeError as error:
                 return JSONResponse(error.body(), status_code=error.status)
             return JSONResponse(reported)
@@ -161,7 +160,7 @@ def routes(sandbox, room: Room) -> list[Route]:
 
         def answer() -> Response:
             try:
-                return JSONResponse(room.kernel_report(account_of(sandbox, request), report))
+                return JSONResponse(learners.kernel_report(account_of(sandbox, request), report))
             except StripeError as error:
                 return JSONResponse(error.body(), status_code=error.status)
 
@@ -176,9 +175,9 @@ def routes(sandbox, room: Room) -> list[Route]:
             try:
                 account_id = account_of(sandbox, request)
                 if fields.get("kind") == "clear":
-                    return JSONResponse({"note": None, "cleared": room.clear_note(account_id)})
-                return JSONResponse({"note": room.set_note(account_id, fields.get("kind", ""),
-                                                           fields.get("text", "")).as_dict()})
+                    return JSONResponse({"note": None, "cleared": learners.clear_note(account_id)})
+                return JSONResponse({"note": learners.set_note(account_id, fields.get("kind", ""),
+                                                               fields.get("text", "")).as_dict()})
             except StripeError as error:
                 return JSONResponse(error.body(), status_code=error.status)
 

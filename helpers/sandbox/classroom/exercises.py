@@ -19,8 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..state.store import Store
-from . import guide_steps
+from ..state.room import EventRule, Room
 
 
 @dataclass(frozen=True)
@@ -53,21 +52,19 @@ EXERCISES = (
 )
 IDS = tuple(e.id for e in EXERCISES)
 
-# Exercises that make what no notebook cell makes: one condition over an event row (its type
-# as ``kind``, its JSON as ``data``), as in ``guide_steps``.
+# Exercises that make what no notebook cell makes: the events that show it
+# (``state.room.EventRule``), as in ``guide_steps``.
 _EVENT_EVIDENCE = {
     # The notebooks make monthly prices (a yearly one picked in 01's form counts here too).
-    "01-yearly-price": "kind = 'price.created' AND json_extract(data, '$.data.object.recurring.interval') = 'year'",
+    "01-yearly-price": EventRule(("price.created",), "recurring.interval", "year"),
     # No notebook cell sets a product's default price.
-    "01-default-price": "kind = 'product.updated' AND json_extract(data, '$.data.object.default_price') IS NOT NULL",
+    "01-default-price": EventRule(("product.updated",), "default_price"),
     # The notebooks subscribe to monthly prices only.
-    "05-yearly-subscription": (
-        "kind = 'customer.subscription.created' "
-        "AND json_extract(data, '$.data.object.items.data[0].price.recurring.interval') = 'year'"),
+    "05-yearly-subscription": EventRule(("customer.subscription.created",),
+                                        "items.data[0].price.recurring.interval", "year"),
 }
-_KINDS = ("price.created", "product.updated", "customer.subscription.created")
 
 
-def seen_in_events(store: Store) -> dict[str, set[str]]:
+def seen_in_events(room: Room) -> dict[str, set[str]]:
     """For every account: the exercises whose making its events show."""
-    return guide_steps.event_flags(store, _EVENT_EVIDENCE, _KINDS)
+    return room.accounts_with_events(_EVENT_EVIDENCE)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..state.store import Store
+from ..state.room import EventRule, Room
 
 
 @dataclass(frozen=True)
@@ -33,19 +33,17 @@ STEPS = (
     Step("webhook", "Webhook received", "(beyond the guide)"),
 )
 
-# One condition per step, over an event row (its type as ``kind``, its JSON as ``data``).
+# What each step's events look like (``state.room.EventRule``): their types, and a field of
+# their object with the value it must have.
 _EVENT_STEPS = {
-    "product_price": "kind = 'price.created' AND json_extract(data, '$.data.object.type') = 'recurring'",
-    "customer": "kind = 'customer.created'",
-    "setup_intent": "kind = 'setup_intent.created'",
-    "authorized": "kind = 'setup_intent.succeeded'",
-    "subscription_active": "kind IN ('customer.subscription.created', 'customer.subscription.updated') "
-                           "AND json_extract(data, '$.data.object.status') = 'active'",
-    "renewal": "kind = 'invoice.paid' AND json_extract(data, '$.data.object.billing_reason') = 'subscription_cycle'",
+    "product_price": EventRule(("price.created",), "type", "recurring"),
+    "customer": EventRule(("customer.created",)),
+    "setup_intent": EventRule(("setup_intent.created",)),
+    "authorized": EventRule(("setup_intent.succeeded",)),
+    "subscription_active": EventRule(("customer.subscription.created", "customer.subscription.updated"),
+                                     "status", "active"),
+    "renewal": EventRule(("invoice.paid",), "billing_reason", "subscription_cycle"),
 }
-_KINDS = ("price.created", "customer.created", "setup_intent.created", "setup_intent.succeeded",
-          "customer.subscription.created", "customer.subscription.updated", "invoice.paid")
-_WEBHOOKS = "SELECT DISTINCT account FROM webhook_attempts WHERE status_code BETWEEN 200 AND 299"
 
 # Where a failed call belongs, by its path (the first match): the step of the guide it serves.
 _PATH_STEPS = (
@@ -59,30 +57,12 @@ NOTEBOOK_STEPS = {"01": "product_price", "02": "customer", "03": "setup_intent",
                   "05": "subscription_active", "06": "webhook", "07": "renewal"}
 
 
-def event_flags(store: Store, conditions: dict[str, str], kinds: tuple[str, ...]) -> dict[str, set[str]]:
-    """For every account with any: the keys of ``conditions`` (SQL over an event row's ``kind``
-    and ``data``) that one of its events of ``kinds`` meets, in one pass over those events
-    (they are indexed by type)."""
-    query = (
-        "SELECT account, " + ", ".join(f"max({condition})" for condition in conditions.values())
-        + " FROM (SELECT account, json_extract(data, '$.type') AS kind, data FROM objects"
-        " WHERE type = 'event' AND json_extract(data, '$.type') IN (" + ", ".join(f"'{k}'" for k in kinds) + "))"
-        " GROUP BY account"
-    )
-    found: dict[str, set[str]] = {}
-    for account, *flags in store.read(query):
-        met = {key for key, flag in zip(conditions, flags, strict=True) if flag}
-        if met:
-            found[account] = met
-    return found
-
-
-def done_by_account(store: Store) -> dict[str, set[str]]:
+def done_by_account(room: Room) -> dict[str, set[str]]:
     """For every account with any step done: the keys of its steps done."""
-    with store.snapshot():
-        done = event_flags(store, _EVENT_STEPS, _KINDS)
-        webhooks = store.read(_WEBHOOKS)
-    for (account,) in webhooks:
+    with room.db.snapshot():
+        done = room.accounts_with_events(_EVENT_STEPS)
+        delivered = room.accounts_with_delivered_webhooks()
+    for account in delivered:
         done.setdefault(account, set()).add("webhook")
     return done
 

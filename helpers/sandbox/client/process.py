@@ -27,6 +27,7 @@ from ...filelock import exclusive
 from ..shared.contract import (  # noqa: F401
     DEFAULT_PORT,
     HOST,
+    LOG_MAX_BYTES,
     LOOPBACK,
     RESET_HEADER,
     SERVICE,
@@ -38,7 +39,6 @@ try:
     import fcntl
 except ImportError:  # Windows: no flock; a second sandbox on one database is not refused there
     fcntl = None  # type: ignore[assignment]
-
 
 
 def trainer_token_file(db: str | Path) -> Path:
@@ -99,47 +99,61 @@ def _is_mine(doc: dict | None) -> bool:
     return doc is not None and doc.get("instance") == instance_id(database())
 
 
+def _lock_paths(db: Path) -> tuple[Path, Path]:
+    """The database's real file (symlinks followed) and the note beside it naming its server."""
+    real = Path(db).resolve()
+    return real, Path(f"{real}.lock")
+
+
 def holder(db: Path) -> str | None:
-    """The address of the sandbox that serves ``db`` now (from its lock file), if one does."""
+    """The address of the sandbox that serves ``db`` now (from the note beside it), if one does.
+    (Opens and closes the database file: call it before this process opens the database.)"""
     if fcntl is None:
         return None
-    lock_file = Path(f"{db}.lock")
-    if not lock_file.exists():
+    real, note = _lock_paths(db)
+    if not real.exists():
         return None
-    with open(lock_file) as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except OSError:  # held: a sandbox serves it, and wrote "pid N, <url>" there
-            return handle.read().rpartition(", ")[2].strip() or None
-        fcntl.flock(handle, fcntl.LOCK_UN)
+    fd = os.open(real, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError:  # held: a sandbox serves it, and wrote "pid N, <url>" beside it
+        with contextlib.suppress(OSError):
+            return note.read_text().rpartition(", ")[2].strip() or None
+        return None
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
     return None
 
 
-def hold_database(db: Path, url: str) -> object | None:
+def hold_database(db: Path, url: str) -> int | None:
     """Lock ``db`` for the rest of this process's life, so that no second sandbox serves it
-    (two would break idempotency and send every webhook twice). Returns the handle to keep
-    open; raises SandboxError naming the process that holds it. The kernel drops the lock
-    when the process ends, even after ``kill -9``."""
+    (two would break idempotency and send every webhook twice). The lock is on the database
+    file itself (its inode), so a symlink or a hard link to it is the same database. Returns the
+    descriptor, which stays open until the process ends (closing another descriptor of the file
+    would drop SQLite's own locks); raises SandboxError naming the process that holds it. The
+    kernel drops the lock when the process ends, even after ``kill -9``."""
     if fcntl is None:
         return None
-    lock_file = Path(f"{db}.lock")
-    lock_file.parent.mkdir(parents=True, exist_ok=True)
-    handle = open(lock_file, "a+")  # noqa: SIM115 - held until the process exits
+    real, note = _lock_paths(db)
+    real.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(real, os.O_RDWR | os.O_CREAT, 0o600)  # an empty file is an empty database
     try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
-        handle.seek(0)
-        holder = handle.read().strip() or "another process"
-        handle.close()
+        os.close(fd)
+        try:
+            holder = note.read_text().strip()
+        except OSError:
+            holder = ""
+        same = "" if real == Path(db).absolute() else f" (the same file as {real})"
         raise SandboxError(
-            f"Another sandbox ({holder}) already serves {db}. Use that one, stop it first "
-            "(python -m helpers.sandbox stop), or give this one its own --db."
+            f"Another sandbox ({holder or 'another process'}) already serves {db}{same}. Use that one, stop "
+            "it first (python -m helpers.sandbox stop), or give this one its own --db."
         ) from None
-    handle.seek(0)
-    handle.truncate()
-    handle.write(f"pid {os.getpid()}, {url}")
-    handle.flush()
-    return handle
+    note.write_text(f"pid {os.getpid()}, {url}")
+    return fd
 
 
 def free_port() -> int:
@@ -154,7 +168,7 @@ def announced_url(db: Path, pid: int) -> str | None:
     """The address that the sandbox process ``pid`` wrote beside ``db`` once it listened (its
     lock file: "pid N, URL"), or None before then. How ``start`` learns a port the sandbox chose."""
     try:
-        text = Path(f"{db}.lock").read_text()
+        text = _lock_paths(db)[1].read_text()
     except OSError:
         return None
     owner, _, url = text.partition(", ")
@@ -193,7 +207,11 @@ class SandboxProcess:
             self.process.wait(5)
 
 
-LOG_MAX_BYTES = 1_000_000
+class PortTaken(SandboxError):
+    """The sandbox could not listen: another program took its port as it started."""
+
+
+RACES = 3  # ports tried when other learners' sandboxes keep taking the free one first
 
 
 def rotate(log: Path) -> None:
@@ -225,6 +243,7 @@ def start(
         cmd += ["--api-version", api_version]
     if log:
         rotate(Path(log))
+        cmd += ["--log", str(log)]  # the sandbox writes (and rotates) it; what fails before that lands there too
     out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[3]) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     proc = subprocess.Popen(  # noqa: S603
@@ -234,10 +253,13 @@ def start(
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
+            if port and (health(f"http://{HOST}:{port}", 0.5) is not None or not port_is_free(port)):
+                # another program (another learner's sandbox) took the port first
+                raise PortTaken(f"Port {port} on {HOST} was taken by another program as the sandbox started.")
             raise SandboxError(f"The sandbox exited at start (code {proc.returncode}); see {log or 'its output'}.")
         url = f"http://{HOST}:{port}" if port else announced_url(db, proc.pid)
         doc = health(url, 0.5) if url else None
-        if doc is not None and doc.get("pid") == proc.pid:
+        if doc is not None and doc.get("pid") == proc.pid:  # this process answers, not another on the port
             return SandboxProcess(url, urllib.parse.urlsplit(url).port, db, proc)
         time.sleep(0.05)
     proc.kill()
@@ -293,20 +315,29 @@ def _adopt_or_start(directory: Path) -> str:
         return serving
     configured = os.environ.get("TUTORIAL_SANDBOX_PORT")
     port = int(configured or DEFAULT_PORT)
-    if port and not port_is_free(port):
-        if configured:
-            raise SandboxError(
-                f"Port {port} on {HOST} (TUTORIAL_SANDBOX_PORT) is taken by another program, or by another "
-                "learner's sandbox, so yours cannot start there. Choose another port, or unset "
-                "TUTORIAL_SANDBOX_PORT and one is picked for you."
-            )
-    if not (configured and port):
+    fixed = bool(configured) and port != 0  # TUTORIAL_SANDBOX_PORT=<port>: that port or none
+    taken = SandboxError(
+        f"Port {port} on {HOST} (TUTORIAL_SANDBOX_PORT) is taken by another program, or by another "
+        "learner's sandbox, so yours cannot start there. Choose another port, or unset "
+        "TUTORIAL_SANDBOX_PORT and one is picked for you."
+    )
+    if fixed and not port_is_free(port):
+        raise taken
+    if not fixed:
         wanted = (_recorded_port(), None if configured else DEFAULT_PORT)
         # 12111 taken (someone else's: never use their sandbox), or "0": the sandbox binds a free one
         port = next((p for p in wanted if p and port_is_free(p)), 0)
-    proc = start(database(), port, log=directory / "sandbox.log", detached=True)
-    _record().write_text(json.dumps({"url": proc.url, "port": proc.port, "pid": proc.process.pid}))
-    return proc.url
+    for _ in range(RACES):
+        try:
+            proc = start(database(), port, log=directory / "sandbox.log", detached=True)
+        except PortTaken:  # another learner's sandbox won the race for it: a port the sandbox binds itself
+            if fixed:
+                raise taken from None
+            port = 0
+            continue
+        _record().write_text(json.dumps({"url": proc.url, "port": proc.port, "pid": proc.process.pid}))
+        return proc.url
+    raise SandboxError(f"Your sandbox lost the race for a free port {RACES} times: run the cell again.")
 
 
 def stop_recorded() -> bool:

@@ -231,7 +231,7 @@ class Pages:
     def __init__(self, sandbox, account_id: str) -> None:
         self.sandbox = sandbox
         self.account = sandbox.accounts.get(account_id)
-        self.store = sandbox.store.for_account(account_id)
+        self.store = sandbox.room.account(account_id)
 
     def base(self, current: str | None) -> dict:  # current: the navigation's key of this page, if any
         name = self.account.display_name if self.account else None
@@ -239,9 +239,7 @@ class Pages:
                 "account_id": self.account.id if self.account else "", "static": STATIC}
 
     def home(self) -> dict:
-        counted = dict(self.store.read(
-            "SELECT type, count(*) FROM objects WHERE account = ? GROUP BY type", (self.store.account,)
-        ))
+        counted = self.store.counts_by_type()
         counts = [(c.key, c.title, counted.get(c.object_type, 0)) for c in COLLECTIONS.values()
                   if c.key in dict(NAVIGATION)]
         last_error = self.sandbox.activity.last_error(self.store.account)
@@ -271,17 +269,8 @@ class Pages:
                                                                  limit=LIST_LIMIT))
                    for key, field_name in RELATED.get(kind, [])]
         if kind != "event":
-            events = self.store.read(
-                "SELECT data FROM objects WHERE account = ? AND type = 'event' "
-                "AND json_extract(data, '$.data.object.id') = ? ORDER BY seq DESC LIMIT 20",
-                (self.store.account, object_id),
-            )
-            related.append(table(COLLECTIONS["events"], [json.loads(row[0]) for row in events]))
-        wanted = sorted(strings_in(public) - {object_id})
-        known = {row[0] for row in self.store.read(
-            f"SELECT id FROM objects WHERE account = ? AND id IN ({', '.join('?' * len(wanted))})",  # noqa: S608
-            (self.store.account, *wanted),
-        )} if wanted else set()
+            related.append(table(COLLECTIONS["events"], self.store.events_about(object_id, 20)))
+        known = self.store.existing_ids(strings_in(public) - {object_id})
         listed_in = next((c.key for c in COLLECTIONS.values() if c.object_type == kind), "")
         status = obj.get("status") if isinstance(obj.get("status"), str) else None
         return {**self.base(listed_in), "object_id": object_id, "kind": kind, "json": json_html(public, known),

@@ -26,6 +26,6 @@ code {{ background: #f3f3f3; padding: 0 .2em; }}</style></head><body>
 def routes(sandbox) -> list[Route]:
     def home(request: Request) -> Response:  # sync: Starlette runs it in a thread (SQLite)
         return HTMLResponse(PAGE.format(version=escape(sandbox.account_version),
-                                        objects=sandbox.store.count_all()))
+                                        objects=sandbox.room.count_objects()))
 
     return [Route("/", home)]

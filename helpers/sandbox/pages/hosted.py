@@ -141,13 +141,22 @@ async def form_of(request: Request) -> dict[str, str] | None:
 
 
 def routes(sandbox) -> list[Route]:
-    store = sandbox.store
+    def store_of(ref: str):
+        """The store of the account whose SetupIntent attempt (or invoice PaymentIntent) the
+        page's link names: the page acts in that account only."""
+        for kind in ("setup_attempt", "payment_intent"):
+            if owner := sandbox.room.owner_of(ref, kind):
+                return sandbox.room.account(owner)
+        return None
 
     async def stripe_js(request: Request) -> Response:
         return FileResponse(STATIC / "stripe.js", media_type="application/javascript")
 
     def authorize_page(request: Request) -> Response:  # sync: Starlette runs it in a thread
         ref = request.path_params["attempt"]
+        store = store_of(ref)
+        if store is None:
+            return page(GONE, 410)
         if found := setup_intents.attempt_for_page(store, ref):
             return page(setup_page(store, found[1]))
         if payment := hosted_invoices.payment_for_page(store, ref):
@@ -158,9 +167,11 @@ def routes(sandbox) -> list[Route]:
         if action not in ("authorize", "fail"):
             return message_page("Choose Authorize or Fail", "Use one of the page's two buttons.", 400)
         try:
-            with store.transaction():
-                # The page acts in the account the SetupIntent (or the invoice's payment) belongs to.
-                actor = Actor(store.for_account(store.account_of(ref) or ""), sandbox.account_version)
+            with sandbox.db.transaction():
+                store = store_of(ref)
+                if store is None:
+                    return page(GONE, 410)
+                actor = Actor(store, sandbox.account_version)
                 if found := setup_intents.attempt_for_page(store, ref):
                     attempt, intent = found
                     if action == "authorize":

@@ -96,10 +96,17 @@ def invoice_page(store, invoice: dict, redirect_status: str | None) -> str:
 
 
 def routes(sandbox) -> list[Route]:
-    store = sandbox.store
+    def store_of(token: str):
+        """The store of the account whose invoice the token names (``in_…_secret_…``)."""
+        owner = sandbox.room.owner_of(token.partition("_secret_")[0], "invoice")
+        return sandbox.room.account(owner) if owner else None
+
+    def invoice_of(token: str):
+        store = store_of(token)
+        return (store, invoices.by_hosted_token(store, token)) if store else (None, None)
 
     def show(request: Request) -> Response:  # sync: Starlette runs it in a thread
-        invoice = invoices.by_hosted_token(store, request.path_params["token"])
+        store, invoice = invoice_of(request.path_params["token"])
         if invoice is None:
             return message_page(*NOT_FOUND, 404)
         return page(invoice_page(store, invoice, request.query_params.get("redirect_status")))
@@ -107,18 +114,17 @@ def routes(sandbox) -> list[Route]:
     def pay(request: Request) -> Response:
         if not same_origin(request):
             return message_page("Refused", "Only the invoice page itself may start a payment.", 403)
-        with store.transaction():
-            invoice = invoices.by_hosted_token(store, request.path_params["token"])
+        with sandbox.db.transaction():
+            store, invoice = invoice_of(request.path_params["token"])
             if invoice is None:
                 return message_page(*NOT_FOUND, 404)
             if not hosted_invoices.payable(invoice):  # paid or voided meanwhile: show it as it is
                 return see_other(request, invoice["hosted_invoice_url"])
-            account = store.for_account(store.account_of(invoice["id"]) or "")  # the page acts in the invoice's account
-            target = hosted_invoices.start(Actor(account, sandbox.account_version), invoice)
+            target = hosted_invoices.start(Actor(store, sandbox.account_version), invoice)  # in the invoice's account
         return see_other(request, target)
 
     def pdf(request: Request) -> Response:
-        invoice = invoices.by_hosted_token(store, request.path_params["token"])
+        _, invoice = invoice_of(request.path_params["token"])
         if invoice is None:
             return message_page(*NOT_FOUND, 404)
         name = f"Invoice-{invoice.get('number') or invoice['id']}.pdf"

@@ -4,7 +4,7 @@ and per exercise (a symbol and a colour for every state), counts per column unde
 that stays in view, sticky notes, and a learner's details on click (the full error, their
 request log, a read-only look at their Dashboard). ``static/trainer.js`` redraws it every few
 seconds from ``/trainer/progress`` (JSON); ``/trainer/export.csv`` is the end-of-session table.
-What it shows comes from ``classroom/room.py``.
+What it shows comes from ``classroom/learners.py``.
 
 Signing in takes the trainer token the sandbox printed at start: typed into the form at
 ``/trainer/login``, or carried in the fragment of the link ``serve --classroom`` prints
@@ -27,7 +27,7 @@ from starlette.routing import Route
 
 from ..classroom import exercises, guide_steps
 from ..classroom.control import form_fields, is_trainer_token
-from ..classroom.room import Room
+from ..classroom.learners import Learners
 from ..shared.contract import TRAINER_HEADER
 from . import signin, views
 from .dashboard import issue_link
@@ -66,10 +66,10 @@ def order(learner: dict) -> tuple:
     return (3 if note.get("kind") == "done" else 2, 0, name)
 
 
-def progress(room: Room, now: float | None = None) -> dict:
+def progress(room: Learners, now: float | None = None) -> dict:
     """The room as the view draws it: columns, counts per column, learners in order."""
     now = time.time() if now is None else now
-    learners = sorted(room.learners(now), key=order)
+    learners = sorted(room.states(now), key=order)
     counts = {c["key"]: {"done": 0, "passed": 0, "reported": 0} for c in columns()}
     for learner in learners:
         for key, state in learner["cells"].items():
@@ -84,10 +84,10 @@ def progress(room: Room, now: float | None = None) -> dict:
     }
 
 
-def learner_detail(sandbox, room: Room, account_id: str) -> dict | None:
+def learner_detail(sandbox, room: Learners, account_id: str) -> dict | None:
     """One learner for the drill-down: their state, the latest outcome of each step and
     exercise, and their request log (newest first)."""
-    found = next((learner for learner in room.learners() if learner["id"] == account_id), None)
+    found = next((learner for learner in room.states() if learner["id"] == account_id), None)
     if found is None:
         return None
     outcomes = room.outcomes_of(account_id)
@@ -101,7 +101,7 @@ def _cell(value: object) -> str:
     return "'" + shown if shown[:1] in ("=", "+", "-", "@", "\t", "\r") else shown
 
 
-def export_csv(room: Room, now: float | None = None) -> str:
+def export_csv(room: Learners, now: float | None = None) -> str:
     """The end-of-session table: per learner, each step and exercise, the time stuck."""
     room.flush()
     room_now = progress(room, now)
@@ -124,7 +124,7 @@ def export_csv(room: Room, now: float | None = None) -> str:
     return out.getvalue()
 
 
-def routes(sandbox, room: Room, dashboard_signer: signin.Signer) -> list[Route]:
+def routes(sandbox, room: Learners, dashboard_signer: signin.Signer) -> list[Route]:
     signer = signin.Signer()
 
     def signed_in(request: Request) -> bool:

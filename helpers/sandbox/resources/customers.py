@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ...limits import EMAIL, MAX_AMOUNT
@@ -15,8 +16,10 @@ from . import clock_limits, events
 from .common import address, apply_updates, created_filter, deleted, metadata
 
 UPDATABLE = (
-    "address", "balance", "description", "email", "name", "next_invoice_sequence", "phone", "preferred_locales", "shipping",
+    "address", "balance", "description", "email", "invoice_prefix", "name", "next_invoice_sequence", "phone",
+    "preferred_locales", "shipping",
 )
+INVOICE_PREFIX = re.compile(r"[A-Z0-9]{1,12}")  # ASCII letters and digits only
 
 
 def clock_time(req: ApiRequest, customer: dict[str, Any] | None) -> int:
@@ -34,7 +37,7 @@ MAX_INVOICE_SEQUENCE = 999_999_999
 
 
 def check_customer_params(p: dict[str, Any]) -> None:
-    """``email``, ``balance`` and ``next_invoice_sequence`` as Stripe takes them."""
+    """``email``, ``balance``, ``next_invoice_sequence`` and ``invoice_prefix`` as Stripe takes them."""
     if p.get("email") and not EMAIL.match(p["email"]):
         raise StripeError(
             f"Invalid email address: {shorten(p['email'], 100)}", code="email_invalid", param="email"
@@ -44,6 +47,14 @@ def check_customer_params(p: dict[str, Any]) -> None:
             f"Invalid integer: balance must be between -{MAX_AMOUNT} and {MAX_AMOUNT} (in the currency's "
             "smallest unit).",
             code="parameter_invalid_integer", param="balance",
+        )
+    if p.get("invoice_prefix") is not None and not INVOICE_PREFIX.fullmatch(p["invoice_prefix"]):
+        # stripe-python 16.1 (CustomerCreateParams.invoice_prefix): "Must be 1–12 uppercase letters
+        # or numbers." The message is the sandbox's wording.
+        raise StripeError(
+            f"Invalid invoice_prefix: {shorten(p['invoice_prefix'], 30)!r}. It must be 1 to 12 uppercase letters "
+            "(A-Z) or digits.",
+            code="parameter_invalid_string", param="invoice_prefix",
         )
     sequence = p.get("next_invoice_sequence")
     if sequence is not None and not 1 <= sequence <= MAX_INVOICE_SEQUENCE:
@@ -122,9 +133,9 @@ def create(req: ApiRequest) -> dict[str, Any]:
 def retrieve(req: ApiRequest) -> dict[str, Any]:
     """A deleted customer still answers, as ``{"id", "object", "deleted": true}`` (Stripe does)."""
     found = req.store.find(req.args["id"])
-    if found is not None and found["object"] == "customer" and found.get("deleted"):
-        return found
-    return req.store.get("customer", req.args["id"])
+    if found is not None and found["object"] == "customer":
+        return found  # a deleted one as its stub
+    return req.store.get("customer", req.args["id"])  # Stripe's 404 for anything else
 
 
 @api.route("POST", "/v1/customers/{id}", "CustomerUpdateParams", quick=True)

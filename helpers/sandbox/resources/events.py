@@ -12,9 +12,9 @@ from typing import Any
 
 from ..api import schema, versions
 from ..shared.ids import new_id
-from ..state.store import Store
+from ..state.account_store import AccountStore
 
-SUBSCRIBERS: list[Callable[[Store, dict[str, Any]], int]] = []
+SUBSCRIBERS: list[Callable[[AccountStore, dict[str, Any]], int]] = []
 
 
 def copied(value: Any) -> Any:
@@ -40,7 +40,7 @@ def emit(
     created: int | None = None,
 ) -> dict[str, Any]:
     """Record ``event_type`` for ``obj`` (a stored object) on behalf of request ``req``."""
-    store: Store = req.store
+    store: AccountStore = req.store
     version = req.account_version
     data: dict[str, Any] = {"object": versions.downgrade_response(version, public(obj))}
     if previous_attributes is not None:
@@ -71,7 +71,7 @@ def emit(
     return event
 
 
-def clock_time(store: Store, obj: dict[str, Any]) -> int | None:
+def clock_time(store: AccountStore, obj: dict[str, Any]) -> int | None:
     """The frozen time of the test clock ``obj`` (or its customer) lives on, if any."""
     clock_id = obj.get("test_clock")
     if not clock_id and isinstance(obj.get("customer"), str):

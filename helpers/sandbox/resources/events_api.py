@@ -7,7 +7,7 @@ from typing import Any
 from ..api.context import ApiRequest
 from ..api.router import api
 from ..shared.errors import StripeError
-from ..state.store import Glob
+from ..state.account_store import Glob
 from .common import created_filter
 
 

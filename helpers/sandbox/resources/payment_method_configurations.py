@@ -11,7 +11,7 @@ from ..api.context import ApiRequest
 from ..api.router import api
 from ..api.schema import shape
 from ..shared.ids import new_id
-from ..state.store import Store
+from ..state.account_store import AccountStore
 
 KIND = "payment_method_configuration"
 # The payment methods the sandbox account has turned on.
@@ -19,7 +19,7 @@ ACCOUNT_PAYMENT_METHOD_TYPES = ["amazon_pay", "card", "link"]
 _ON = {"available": True, "display_preference": {"overridable": None, "preference": "on", "value": "on"}}
 
 
-def default(store: Store) -> dict[str, Any]:
+def default(store: AccountStore) -> dict[str, Any]:
     """The account's default configuration, made on first use."""
     found = store.query(KIND, {"is_default": True}, limit=1)
     if found:
@@ -39,7 +39,7 @@ def default(store: Store) -> dict[str, Any]:
     return config
 
 
-def details(store: Store, requested: str | None) -> dict[str, Any]:
+def details(store: AccountStore, requested: str | None) -> dict[str, Any]:
     """``payment_method_configuration_details`` for an intent that uses dynamic payment methods."""
     config = default(store)
     if requested:

@@ -17,7 +17,7 @@ from ..api.router import api
 from ..api.schema import shape
 from ..shared.errors import StripeError
 from ..shared.ids import new_id
-from ..state.store import Store
+from ..state.account_store import AccountStore
 from . import events
 from .common import created_filter
 
@@ -35,7 +35,7 @@ class Decline(dict):
     """Why an off-session charge cannot be made: {code, message}."""
 
 
-def decline_reason(store: Store, customer_id: str | None, pm_id: str | None) -> Decline | None:
+def decline_reason(store: AccountStore, customer_id: str | None, pm_id: str | None) -> Decline | None:
     """None when ``pm_id`` can be charged off-session for ``customer_id``; else why not."""
     if not pm_id:
         return Decline(

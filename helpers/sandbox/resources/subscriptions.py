@@ -247,6 +247,17 @@ def bill(
     period: tuple[int, int], now: int, trial: bool = False,
 ) -> dict[str, Any]:
     """Create and finalize the invoice for the items' current period."""
+    invoice = draft_invoice(actor, sub, customer, invoice_id=invoice_id, reason=reason, period=period, now=now,
+                            trial=trial)
+    invoices.finalize(actor, invoice, now)
+    return invoice
+
+
+def draft_invoice(
+    actor: Any, sub: dict[str, Any], customer: dict[str, Any], *, invoice_id: str, reason: str,
+    period: tuple[int, int], now: int, trial: bool = False,
+) -> dict[str, Any]:
+    """The draft invoice for the items' current period (``invoice.created``)."""
     lines = [
         invoices.line_for(
             sub, item, invoice_id, product_name(actor.store, item["price"]),
@@ -254,11 +265,9 @@ def bill(
         )
         for item in sub["items"]["data"]
     ]
-    invoice = invoices.new_invoice(
+    return invoices.new_invoice(
         actor, sub, customer, lines, invoice_id=invoice_id, billing_reason=reason, period=period, now=now
     )
-    invoices.finalize(actor, invoice, now)
-    return invoice
 
 
 def amount_of(sub: dict[str, Any]) -> int:

@@ -12,8 +12,8 @@ Stripe's limits keep each clock small (``clock_limits``).
 
 from __future__ import annotations
 
+import logging
 import threading
-import traceback
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,11 +21,13 @@ from ..api.context import Actor, ApiRequest
 from ..api.router import api
 from ..shared.errors import StripeError
 from ..shared.ids import new_id
-from ..state.store import Store
+from ..state.account_store import AccountStore
+from ..state.room import Room
 from . import events, renewals
 from .common import deleted
 from .periods import DAY, two_years
 
+log = logging.getLogger("helpers.sandbox")
 KIND = "test_helpers.test_clock"
 DELETES_AFTER = 7 * DAY
 POLL_SECONDS = 0.05  # how often the worker looks for clocks to finish advancing
@@ -116,14 +118,9 @@ def _check_ready(clock: dict[str, Any], action: str) -> None:
         raise StripeError(f"The test clock {clock['id']} is {clock['status']}; you cannot {action} it.")
 
 
-def finish_advance(store: Store, account_version: str, clock_id: str) -> None:
+def finish_advance(store: AccountStore, account_version: str, clock_id: str) -> None:
     """Run everything due up to the clock's target time, one moment per transaction, then set
     it ready. If that fails, the clock ends ``internal_failure``; the steps done stay done."""
-    if store.account is None:  # the worker's unscoped store: act in the clock's account
-        account = store.account_of(clock_id)
-        if account is None:
-            return
-        store = store.for_account(account)
     try:
         clock = store.find(clock_id)
         if clock is None or clock["object"] != KIND or clock["status"] != "advancing":
@@ -138,7 +135,7 @@ def finish_advance(store: Store, account_version: str, clock_id: str) -> None:
             store.save(clock)
             events.emit(Actor(store, account_version, clock=target), "test_helpers.test_clock.ready", clock, previous)
     except Exception:  # noqa: BLE001 - a sandbox bug: the clock says so instead of advancing forever
-        traceback.print_exc()
+        log.exception("test clock %s: the simulation failed", clock_id)
         with store.transaction():
             clock = store.find(clock_id)
             if clock is not None and clock["status"] == "advancing":
@@ -151,19 +148,19 @@ def finish_advance(store: Store, account_version: str, clock_id: str) -> None:
 class Worker(threading.Thread):
     """Finishes the advances that requests start, until the process ends."""
 
-    def __init__(self, store: Store, account_version: str) -> None:
+    def __init__(self, room: Room, account_version: str) -> None:
         super().__init__(name="sandbox-test-clocks", daemon=True)
-        self.store = store
+        self.room = room
         self.account_version = account_version
         self.stopping = threading.Event()
 
     def run(self) -> None:
         while not self.stopping.is_set():
             try:
-                for clock in self.store.query(KIND, {"status": "advancing"}, newest_first=False):
-                    finish_advance(self.store, self.account_version, clock["id"])
+                for account, clock_id in self.room.advancing_clocks():
+                    finish_advance(self.room.account(account), self.account_version, clock_id)
             except Exception as error:  # noqa: BLE001 - the worker must outlive any one failure
-                print(f"test clock worker: {error!r}", flush=True)
+                log.warning("test clock worker: %r", error)
             self.stopping.wait(POLL_SECONDS)
 
 
@@ -171,13 +168,13 @@ _workers: dict[int, Worker] = {}
 _lock = threading.Lock()
 
 
-def start(store: Store, account_version: str) -> Worker:
-    """Start the store's test clock thread (once). It also finishes advances that a stopped
+def start(room: Room, account_version: str) -> Worker:
+    """Start the database's test clock thread (once). It also finishes advances that a stopped
     sandbox left ``advancing``."""
     with _lock:
-        worker = _workers.get(id(store))
+        worker = _workers.get(id(room.db))
         if worker is None or not worker.is_alive():
-            worker = _workers[id(store)] = Worker(store, account_version)
+            worker = _workers[id(room.db)] = Worker(room, account_version)
             worker.start()
     return worker
 

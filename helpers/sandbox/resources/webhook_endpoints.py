@@ -7,11 +7,10 @@ from typing import Any
 
 from ..api import versions
 from ..api.context import ApiRequest
-from ..api.hosts import is_loopback
 from ..api.router import api
 from ..shared.errors import StripeError, shorten
+from ..shared.guards import is_loopback
 from ..shared.ids import new_id, random_token
-from . import webhooks
 from .common import deleted, metadata
 
 
@@ -94,7 +93,7 @@ def update(req: ApiRequest) -> dict[str, Any]:
 def delete(req: ApiRequest) -> dict[str, Any]:
     endpoint = req.store.get("webhook_endpoint", req.args["id"])
     req.store.delete(endpoint["id"])
-    webhooks.cancel_for_endpoint(req.store, endpoint["id"])
+    req.store.deliveries.cancel(endpoint["id"])
     return deleted("webhook_endpoint", endpoint["id"])
 
 

@@ -27,6 +27,7 @@ from pathlib import Path
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 12111
+LOG_MAX_BYTES = 1_000_000  # the sandbox's log moves to <log>.1 beyond this (at start, and while it runs)
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 SERVICE = "stripe-sandbox"  # the health document's "service": this is the tutorial's sandbox
 

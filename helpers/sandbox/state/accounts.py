@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
 
 from ..shared import text
-from ..shared.contract import DEMO_PUBLISHABLE_KEY, DEMO_SECRET_KEY, secret_hash
+from ..shared.contract import DEMO_PUBLISHABLE_KEY, DEMO_SECRET_KEY
 from ..shared.errors import StripeError
-from .store import Store, open_account
+from .room import Account, Room
 
 # New accounts per client address: this many at once, and as many again each minute. A room of
 # 30 behind one hub (every kernel from 127.0.0.1) opens its accounts well within it.
@@ -28,14 +27,6 @@ CLASSROOM_DEMO_KEY = (
     "(sk_test_sandbox) would mix everyone's data. The tutorial's helpers make your key on first use; "
     "with curl, use the command the notebook's curl view shows."
 )
-
-
-@dataclass(frozen=True)
-class Account:
-    id: str
-    publishable_key: str
-    display_name: str | None
-    created: int
 
 
 class OpeningLimit:
@@ -63,10 +54,10 @@ class OpeningLimit:
 
 
 class Accounts:
-    """The accounts of one store: found by key, opened on first use, listed for the trainer."""
+    """The accounts of one room: found by key, opened on first use, listed for the trainer."""
 
-    def __init__(self, store: Store, *, classroom: bool = False, new_per_minute: int | None = None) -> None:
-        self.store = store
+    def __init__(self, room: Room, *, classroom: bool = False, new_per_minute: int | None = None) -> None:
+        self.room = room
         self.classroom = classroom
         self.opening = OpeningLimit(new_per_minute or NEW_ACCOUNTS_PER_MINUTE) if classroom else None
         self._by_key: dict[str, str] = {}  # key -> account id, for keys seen (both kinds)
@@ -81,44 +72,35 @@ class Accounts:
         if found is not None:
             return found
         if kind == "publishable":
-            rows = self.store.read("SELECT id FROM accounts WHERE publishable_key = ?", (key,))
-            if not rows:
+            found = self.room.account_for_publishable_key(key)
+            if found is None:
                 raise StripeError(
                     f"Invalid API Key provided: {key[:8]}…{key[-4:]}. No account has this publishable key: use "
                     "the one that belongs to your secret key.",
                     status=401,
                 )
-            found = rows[0][0]
         else:
-            rows = self.store.read("SELECT id FROM accounts WHERE secret_hash = ?", (secret_hash(key),))
-            if rows:
-                found = rows[0][0]
-            else:
+            found = self.room.account_for_secret_key(key)
+            if found is None:
                 if self.opening:
                     self.opening.take(client)
-                with self.store.transaction() as db:
-                    found = open_account(db, key)
+                found = self.room.open_account(key)
         self._by_key[key] = found
         return found
 
     def get(self, account_id: str) -> Account | None:
-        rows = self.store.read(
-            "SELECT id, publishable_key, display_name, created FROM accounts WHERE id = ?", (account_id,)
-        )
-        return Account(*rows[0]) if rows else None
+        return self.room.get(account_id)
 
     def all(self) -> list[Account]:
         """Every account, oldest first."""
-        rows = self.store.read("SELECT id, publishable_key, display_name, created FROM accounts ORDER BY created, id")
-        return [Account(*row) for row in rows]
+        return self.room.accounts()
 
     def set_display_name(self, account_id: str, name: str) -> Account:
         name = text.display_name(name)
         problem = text.name_problem(name)
         if problem:
             raise StripeError(problem, param="display_name")
-        with self.store.transaction() as db:
-            db.execute("UPDATE accounts SET display_name = ? WHERE id = ?", (name, account_id))
+        self.room.set_display_name(account_id, name)
         return self.get(account_id)
 
     def forget_keys(self) -> None:

@@ -12,6 +12,7 @@ Stripe's OpenAPI spec allows for ``query``).
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -20,6 +21,10 @@ from ..shared.errors import StripeError
 MAX_QUERY_LENGTH = 5000
 MAX_CLAUSES = 10  # the sandbox's own cap (Stripe's is not documented where we looked)
 MIN_SUBSTRING = 3  # substring values: at least three characters (the sandbox's rule; unverified)
+
+# What search looks in, per object type (plus every metadata key), copied lowercased into the
+# ``search_terms`` table by :func:`write_terms`.
+SEARCHABLE = {"customer": ("email", "name", "phone")}
 
 STRING, NUMBER = "string", "number"
 NUMERIC_OPERATORS = (">", "<", ">=", "<=", "=")
@@ -165,6 +170,10 @@ class _Parser:
             text = token.text
             if token.kind not in ("word", "string") or not (text.isascii() and text.isdigit()):
                 raise _invalid(f"{name} takes a whole number (a Unix timestamp), not {text!r}.")
+            if len(text) > 19 or int(text) >= 2**63:  # past a 64-bit integer (SQLite's, Stripe's)
+                error = _invalid(f"{name} takes a whole number up to {2**63 - 1}, not {text[:20]}….")
+                error.code = "parameter_invalid_integer"
+                raise error
             return int(text)
         if token.kind != "string":
             raise _invalid(
@@ -195,7 +204,7 @@ def broad(query: Query) -> bool:
 
 
 def to_sql(
-    query: Query, object_type: str, account: str | None, *, per_row: bool = False, fts: bool = True,
+    query: Query, object_type: str, account: str, *, per_row: bool = False, fts: bool = True,
 ) -> tuple[str, list[Any]]:
     """A condition over ``objects o`` with its arguments. String fields are looked up in the
     store's ``search_terms`` (lowercased copies, indexed by account, field and value; a
@@ -224,10 +233,14 @@ def to_sql(
             sql, values = f"o.seq NOT IN ({terms})", [account, object_type, field]
         elif clause.operator == "~" and fts:
             phrase = '"' + clause.value.lower().replace('"', '""') + '"'  # trigrams in a row: a substring
-            # The index, and the newest terms, which the housekeeping thread has not indexed yet.
-            sql = (f"o.seq IN ({terms} AND (rowid IN (SELECT rowid FROM search_fts WHERE search_fts MATCH ?) "
-                   "OR (rowid IN (SELECT term FROM search_pending) AND instr(value, ?) > 0)))")
-            values = [account, object_type, field, phrase, clause.value.lower()]
+            # The trigram index first (CROSS JOIN keeps SQLite from walking every term of the field
+            # instead), then the newest terms, which the housekeeping thread has not indexed yet.
+            mine = "t.account = ? AND t.type = ? AND t.field = ?"
+            sql = (f"o.seq IN (SELECT t.seq FROM search_fts f CROSS JOIN search_terms t ON t.rowid = f.rowid "
+                   f"WHERE f.search_fts MATCH ? AND {mine} "
+                   f"UNION ALL SELECT t.seq FROM search_pending p CROSS JOIN search_terms t ON t.rowid = p.term "
+                   f"WHERE {mine} AND instr(t.value, ?) > 0)")
+            values = [phrase, account, object_type, field, account, object_type, field, clause.value.lower()]
         elif clause.operator == "~":
             sql = f"o.seq IN ({terms} AND instr(value, ?) > 0)"
             values = [account, object_type, field, clause.value.lower()]
@@ -236,3 +249,24 @@ def to_sql(
         parts.append(f"NOT ({sql})" if clause.negated else sql)
         args += values
     return f" {query.joiner} ".join(parts), args
+
+
+def search_terms(obj: dict[str, Any]) -> list[tuple[str, str]]:
+    """(field, lowercased value) for every searchable value of ``obj``."""
+    fields = SEARCHABLE.get(obj.get("object", ""))
+    if fields is None or obj.get("deleted"):
+        return []
+    terms = [(f, str(obj[f]).lower()) for f in fields if obj.get(f) is not None]
+    terms += [(f"metadata:{k}", str(v).lower()) for k, v in (obj.get("metadata") or {}).items() if v is not None]
+    return terms
+
+
+def write_terms(db: sqlite3.Connection, account: str, seq: int, obj: dict[str, Any], *, new: bool = False) -> None:
+    """The object's search terms in place of its old ones (``new``: it has none yet, since
+    ``seq`` is never reused)."""
+    if not new:
+        db.execute("DELETE FROM search_terms WHERE seq = ?", (seq,))
+    db.executemany(
+        "INSERT INTO search_terms (seq, account, type, field, value) VALUES (?, ?, ?, ?, ?)",
+        [(seq, account, obj["object"], field, value) for field, value in search_terms(obj)],
+    )

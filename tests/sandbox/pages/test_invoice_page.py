@@ -14,6 +14,7 @@ from pypdf import PdfReader
 
 from helpers import autopilot
 from support.stripe_objects import (
+    HOUR,
     advance,
     authorized_customer,
     check_shape,
@@ -139,7 +140,7 @@ def test_a_failed_amazon_pay_renewal_is_not_retried_and_the_invoice_page_recover
     sub = subscribe(client, customer.id, monthly_price(client).id, si.payment_method,
                     payment_settings={"save_default_payment_method": "on_subscription"})
     client.v1.payment_methods.detach(si.payment_method)
-    advance(client, clock, ts(2026, 2, 28))
+    advance(client, clock, ts(2026, 2, 28) + HOUR)  # the renewal's hour in draft is over: charged, failed
     failed = client.v1.invoices.retrieve(client.v1.subscriptions.retrieve(sub.id).latest_invoice)
     assert (failed.status, failed.attempt_count) == ("open", 1)
     assert failed.next_payment_attempt is None  # Stripe does not retry Amazon Pay on its own
@@ -153,7 +154,7 @@ def test_a_failed_amazon_pay_renewal_is_not_retried_and_the_invoice_page_recover
     assert client.v1.invoices.retrieve(failed.id).status == "paid"
     new_pm = client.v1.payment_methods.retrieve(recovered.default_payment_method)
     assert new_pm.customer == customer.id and new_pm.type == "amazon_pay"
-    advance(client, clock, ts(2026, 3, 31))  # the next renewal is charged off-session again
+    advance(client, clock, ts(2026, 3, 31) + HOUR)  # the next renewal is charged off-session again
     renewed = client.v1.subscriptions.retrieve(sub.id)
     assert renewed.status == "active"
     assert client.v1.invoices.retrieve(renewed.latest_invoice).status == "paid"

@@ -25,6 +25,7 @@ from support.classroom import account_id, classroom_sandbox, join
 from support.kernel import Kernel
 from support.receiver import Receiver
 from support.stripe_objects import (
+    HOUR,
     advance,
     authorized_customer,
     make_client,
@@ -100,7 +101,10 @@ def test_every_step_comes_from_the_accounts_own_objects(classroom):
                                                                     "authorized"]
         sub = subscribe(client, customer.id, price.id, si.payment_method)
         assert "subscription_active" in done(learners(url, token)[account_id(url, key)])
-        advance(client, clock, ts(2026, 2, 28))  # one renewal
+        assert "renewal" not in done(learners(url, token)[account_id(url, key)])
+        advance(client, clock, ts(2026, 2, 28))  # one renewal, its invoice a draft for an hour: not paid yet
+        assert "renewal" not in done(learners(url, token)[account_id(url, key)])
+        advance(client, clock, ts(2026, 2, 28) + HOUR)  # finalized and paid
         receiver.wait_for({e.id for e in client.v1.events.list(params={"type": "invoice.paid"}).data})
         deadline = time.monotonic() + PATIENCE
         while "webhook" not in done(learners(url, token)[account_id(url, key)]):  # recorded after the answer

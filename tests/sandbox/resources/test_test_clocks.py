@@ -9,7 +9,9 @@ import stripe
 
 from helpers.sandbox.api import versions
 from helpers.sandbox.resources import test_clocks
+from helpers.sandbox.state.room import Room
 from support.stripe_objects import (
+    HOUR,
     JAN_31,
     advance,
     authorized_customer,
@@ -38,8 +40,8 @@ def test_three_renewals_then_a_failed_one(client):
     assert (item.current_period_start, item.current_period_end) == (JAN_31, ts(2026, 2, 28))
 
     for frozen in (ts(2026, 2, 28), ts(2026, 3, 31), ts(2026, 4, 30)):
-        clock = advance(client, clock, frozen)
-        assert clock.frozen_time == frozen
+        clock = advance(client, clock, frozen + HOUR)  # each renewal's hour in draft is over
+        assert clock.frozen_time == frozen + HOUR
     sub = client.v1.subscriptions.retrieve(sub.id)
     item = sub["items"].data[0]
     assert sub.status == "active"
@@ -61,15 +63,78 @@ def test_three_renewals_then_a_failed_one(client):
     client.v1.payment_methods.detach(si.payment_method)
     # Detaching takes the PaymentMethod off the subscription too: the renewal has nothing to charge.
     assert client.v1.subscriptions.retrieve(sub.id).default_payment_method is None
-    advance(client, clock, ts(2026, 5, 31))
+    advance(client, clock, ts(2026, 5, 31) + HOUR)
     sub = client.v1.subscriptions.retrieve(sub.id)
     assert sub.status == "past_due"
     failed = client.v1.invoices.retrieve(sub.latest_invoice)
     assert (failed.status, failed.attempt_count, failed.billing_reason) == ("open", 1, "subscription_cycle")
     failures = client.v1.events.list(params={"type": "invoice.payment_failed", "limit": 5}).data
-    assert failures[0].data.object.id == failed.id and failures[0].created == ts(2026, 5, 31)
+    assert failures[0].data.object.id == failed.id and failures[0].created == ts(2026, 5, 31) + HOUR
     charges = client.v1.charges.list(params={"customer": customer.id, "limit": 100}).data
     assert charges and all(c.status == "succeeded" for c in charges)  # no PaymentMethod: no Charge
+
+
+def events_of(client, object_ids: set[str], since: int) -> list[tuple[str, int]]:
+    """(type, created) of the events about ``object_ids`` at or after ``since``, oldest first."""
+    found = client.v1.events.list(params={"limit": 100}).data
+    return [(e.type, e.created) for e in reversed(found)
+            if e.data.object.id in object_ids and e.created >= since]
+
+
+def test_a_renewal_waits_an_hour_in_draft_then_is_finalized_and_paid(client):
+    """Issue 19, item 3: "When subscriptions renew, Stripe: creates an invoice; leaves the invoice in
+    a draft state for about an hour; attempts to finalize and pay the invoice"
+    (docs.stripe.com/billing/invoices/subscription), in the clock's time."""
+    clock = new_clock(client)
+    customer, si = authorized_customer(client, test_clock=clock.id)
+    sub = subscribe(client, customer.id, monthly_price(client).id, si.payment_method)
+    end = ts(2026, 2, 28)
+
+    advance(client, clock, end)  # the period's end: a new period, its invoice a draft
+    sub = client.v1.subscriptions.retrieve(sub.id)
+    assert sub.status == "active" and sub["items"].data[0].current_period_start == end
+    draft = client.v1.invoices.retrieve(sub.latest_invoice)
+    assert (draft.status, draft.billing_reason, draft.created) == ("draft", "subscription_cycle", end)
+    assert (draft.auto_advance, draft.automatically_finalizes_at) == (True, end + HOUR)
+    assert (draft.number, draft.hosted_invoice_url, draft.amount_paid, draft.attempt_count) == (None, None, 0, 0)
+    assert draft.status_transitions.finalized_at is None
+    check_shape(draft)
+    assert events_of(client, {sub.id, draft.id}, end) == [
+        ("customer.subscription.updated", end), ("invoice.created", end)]
+
+    advance(client, clock, end + HOUR - 1)  # a second before the hour is over: still a draft
+    assert client.v1.invoices.retrieve(draft.id).status == "draft"
+
+    advance(client, clock, end + HOUR)
+    paid = client.v1.invoices.retrieve(draft.id)
+    assert (paid.status, paid.amount_paid, paid.automatically_finalizes_at) == ("paid", 1500, None)
+    assert paid.status_transitions.finalized_at == paid.status_transitions.paid_at == end + HOUR
+    assert paid.number == f"{customer.invoice_prefix}-0002"
+    after = [t for t, _ in events_of(client, {draft.id}, end + HOUR)]
+    assert after[0] == "invoice.finalized" and "invoice.paid" in after and "invoice.payment_failed" not in after
+    assert all(created == end + HOUR for _, created in events_of(client, {draft.id}, end + HOUR))
+    assert client.v1.subscriptions.retrieve(sub.id).status == "active"
+
+
+def test_a_renewal_that_cannot_be_charged_goes_past_due_at_the_end_of_its_hour(client):
+    clock = new_clock(client)
+    customer, si = authorized_customer(client, test_clock=clock.id)
+    sub = subscribe(client, customer.id, monthly_price(client).id, si.payment_method)
+    client.v1.payment_methods.detach(si.payment_method)
+    end = ts(2026, 2, 28)
+    advance(client, clock, end)
+    assert client.v1.subscriptions.retrieve(sub.id).status == "active"  # not charged yet
+    assert client.v1.invoices.retrieve(client.v1.subscriptions.retrieve(sub.id).latest_invoice).status == "draft"
+    advance(client, clock, end + HOUR)
+    sub = client.v1.subscriptions.retrieve(sub.id)
+    failed = client.v1.invoices.retrieve(sub.latest_invoice)
+    assert sub.status == "past_due"
+    assert (failed.status, failed.attempt_count, failed.next_payment_attempt) == ("open", 1, None)
+    kinds = events_of(client, {sub.id, failed.id}, end + HOUR)
+    assert ("invoice.finalized", end + HOUR) in kinds and ("invoice.payment_failed", end + HOUR) in kinds
+    assert kinds[-1] == ("customer.subscription.updated", end + HOUR)  # active → past_due
+    update = client.v1.events.list(params={"type": "customer.subscription.updated", "limit": 1}).data[0]
+    assert update.data.previous_attributes["status"] == "active" and update.data.object.status == "past_due"
 
 
 def test_trial_ends_into_a_paid_invoice(client):
@@ -181,7 +246,7 @@ def test_advance_answers_advancing_then_the_worker_makes_it_ready(in_process_san
     assert deleting.status_code == 400
     assert session.get(f"/v1/test_helpers/test_clocks/{clock['id']}").json()["status"] == "advancing"
 
-    worker = test_clocks.Worker(store, versions.LATEST)
+    worker = test_clocks.Worker(Room(store.db), versions.LATEST)
     worker.start()
     try:
         deadline = time.monotonic() + PATIENCE

@@ -12,11 +12,10 @@ import pytest
 import stripe
 
 from helpers.sandbox.client import process
-from helpers.sandbox.resources import webhooks
-from helpers.sandbox.state.store import Store
 from support.receiver import Receiver
 from support.stripe_objects import (
     SECRET,
+    account_store,
     authorized_customer,
     check_shape,
     make_client,
@@ -119,7 +118,7 @@ def test_receiver_down_at_first_gets_everything(wh_client, fast_sandbox):
         wanted = {e.id for e in events_since(wh_client, before) if e.type in ("customer.created", "invoice.paid")}
         assert len(wanted) == 2
         paid = next(e for e in events_since(wh_client, before) if e.type == "invoice.paid")
-        wait_until(lambda: [a for a in webhooks.attempts_for(Store(fast_sandbox.db), paid.id, endpoint.id)
+        wait_until(lambda: [a for a in account_store(fast_sandbox.db).deliveries.attempts(paid.id, endpoint.id)
                             if a["status_code"] is None], "a refused attempt to deliver invoice.paid")
         assert wh_client.v1.events.retrieve(paid.id).pending_webhooks == 1
         receiver.start()
@@ -129,7 +128,7 @@ def test_receiver_down_at_first_gets_everything(wh_client, fast_sandbox):
         while wh_client.v1.events.retrieve(paid.id).pending_webhooks and time.monotonic() < deadline:
             time.sleep(0.05)
         assert wh_client.v1.events.retrieve(paid.id).pending_webhooks == 0
-        attempts = webhooks.attempts_for(Store(fast_sandbox.db), paid.id, endpoint.id)
+        attempts = account_store(fast_sandbox.db).deliveries.attempts(paid.id, endpoint.id)
         refused = [a for a in attempts if a["status_code"] is None]
         assert refused and refused[0]["error"] and attempts[-1]["status_code"] == 200
         assert [a["attempted_at"] for a in attempts] == sorted(a["attempted_at"] for a in attempts)
@@ -147,9 +146,9 @@ def test_failing_receiver_is_retried(wh_client, fast_sandbox):
         assert event.data.object.id == customer.id
         receiver.wait_for({event.id})
         # The receiver has the event; the sandbox records the 200 just after it answered.
-        store, deadline = Store(fast_sandbox.db), time.monotonic() + PATIENCE
+        store, deadline = account_store(fast_sandbox.db), time.monotonic() + PATIENCE
         while True:
-            codes = [a["status_code"] for a in webhooks.attempts_for(store, event.id, endpoint.id)]
+            codes = [a["status_code"] for a in store.deliveries.attempts(event.id, endpoint.id)]
             if len(codes) >= 3 or time.monotonic() > deadline:
                 break
             time.sleep(0.05)

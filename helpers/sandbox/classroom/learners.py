@@ -14,8 +14,9 @@ A learner without a reporting kernel (Stripe test mode, a script, curl, reports 
 judged by what the sandbox saw: their latest call failed, or not.
 
 What is written: every outcome of a kernel's report, every failed call, and the first call
-that succeeds after a failed one (``state/room_activity.py``), so a restart forgets none of
-it. The sandbox's own outcomes are written by one thread of their own, in order, so that a
+that succeeds after a failed one (``state/room_activity.py``, through each account's store),
+so a restart forgets none of it; the view reads every learner's rows at once through
+``state.room.Room``. The sandbox's own outcomes are written by one thread of their own, in order, so that a
 request never waits for the room. Heartbeats stay in memory: a restarted sandbox hears every
 kernel again within one beat.
 """
@@ -33,10 +34,9 @@ from typing import Any
 from ..api.activity import Activity, RequestRecord
 from ..shared import text
 from ..shared.errors import StripeError
-from ..state import room_activity
 from ..state.accounts import Accounts
-from ..state.room_activity import LearnerRow, Note
-from ..state.store import Store
+from ..state.room import Room
+from ..state.room_activity import LearnerRow, Note, RoomActivity
 from . import exercises, guide_steps, lessons
 
 HEARTBEAT_SECONDS = 10  # what a kernel promises (helpers/room.py)
@@ -83,18 +83,17 @@ def _notebook_number(notebook: str | None) -> str | None:
     return notebook[:2] if notebook and notebook[:2].isdigit() else None
 
 
-class Room:
+class Learners:
     """Every learner's state, from kernel reports and the sandbox's own answers."""
 
-    def __init__(self, store: Store, activity: Activity, accounts: Accounts) -> None:
-        self.store, self.activity, self.accounts = store, activity, accounts
-        room_activity.ensure_tables(store)
+    def __init__(self, room: Room, activity: Activity, accounts: Accounts) -> None:
+        self.room, self.activity, self.accounts = room, activity, accounts
         self._writer = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="room-writer")
         self._written: concurrent.futures.Future | None = None
         self._kernels: dict[str, dict[str, Kernel]] = {}
         self._kernels_lock = threading.Lock()
         # Accounts whose latest outcome may be a failed call: their next call that succeeds is written.
-        self._failed_calls = {account for account, row in room_activity.learners(store).items()
+        self._failed_calls = {account for account, row in room.learner_rows().items()
                               if row.failing_since is not None}
         activity.listen(self._heard)
 
@@ -123,23 +122,24 @@ class Room:
             "text": record.error_message or "", "where": f"{record.method} {record.path}", "expected": None,
         }
         answered = lessons.exercise_answered(error)
-        with self.store.transaction() as db:
-            row = room_activity.learner(db, account)
-            row = dataclasses.replace(row, last_error={**error, "at": record.time})
-            self._apply(db, account, row, outcome)
+        store = self.room.account(account)
+        with store.transaction():
+            row = dataclasses.replace(store.activity.learner(), last_error={**error, "at": record.time})
+            self._apply(store.activity, row, outcome)
             if answered:
-                room_activity.add_evidence(db, account, answered, record.time, record.request_id)
+                store.activity.add_evidence(answered, record.time, record.request_id)
 
     def _call_succeeded(self, account: str, record: RequestRecord) -> None:
         """A call that succeeded ends a run of failed calls (not a failed cell: the kernel's
         next report says whether the learner moved on)."""
         self._failed_calls.discard(account)
-        with self.store.transaction() as db:
-            row = room_activity.learner(db, account)
+        store = self.room.account(account)
+        with store.transaction():
+            row = store.activity.learner()
             latest = row.latest or {}
             if row.failing_since is None or latest.get("source") != "sandbox" or record.time < latest.get("at", 0):
                 return
-            self._apply(db, account, row, {
+            self._apply(store.activity, row, {
                 "at": record.time, "ok": True, "source": "sandbox", "kind": "api", "item": None,
                 "title": f"{record.status}", "text": "", "where": f"{record.method} {record.path}",
                 "expected": None,
@@ -169,12 +169,13 @@ class Room:
             self._kernels[account][kernel] = Kernel(notebook, now, active, ended or bool(seen and seen.ended))
         applied = [o for o in outcomes if o is not None]
         if applied:
-            with self.store.transaction() as db:
-                row = room_activity.learner(db, account)
+            store = self.room.account(account)
+            with store.transaction():
+                row = store.activity.learner()
                 for outcome in sorted(applied, key=lambda o: o["at"]):
                     if outcome["kind"] == "check" and outcome["ok"]:
-                        room_activity.add_passes(db, account, [outcome["exercise"]], outcome["at"])
-                    row = self._apply(db, account, row, outcome)
+                        store.activity.add_passes([outcome["exercise"]], outcome["at"])
+                    row = self._apply(store.activity, row, outcome)
         return {"applied": len(applied)}
 
     def _outcome_of(self, account: str, event: Any, notebook: str | None, now: float, index: int) -> dict | None:
@@ -230,17 +231,17 @@ class Room:
         for record in reversed(self.activity.recent(account)):
             if record.request_id == request_id:
                 return record.as_dict()
-        kept = room_activity.read_learner(self.store, account).last_error
+        kept = self.room.account(account).activity.learner().last_error
         return kept if kept and kept.get("request_id") == request_id else None
 
     # ------------------------------------------------------------------ the state machine
 
     @staticmethod
-    def _apply(db, account: str, row: LearnerRow, outcome: dict) -> LearnerRow:
+    def _apply(activity: RoomActivity, row: LearnerRow, outcome: dict) -> LearnerRow:
         """Record ``outcome`` as its item's latest, and as the learner's latest if it is newer;
         the run of failures starts, goes on, or ends (its time added up). Saved; returned."""
         if outcome.get("item"):
-            room_activity.record_outcome(db, account, outcome["item"], outcome)
+            activity.record_outcome(outcome["item"], outcome)
         place = row.place
         if outcome["source"] == "kernel" and (not place or outcome["at"] >= place.get("at", 0)):
             place = {k: outcome.get(k) for k in ("at", "notebook", "cell", "section", "exercise", "where")}
@@ -256,7 +257,7 @@ class Room:
             spent = outcome["at"] - row.failing_since if row.failing_since is not None else 0.0
             row = dataclasses.replace(row, latest=outcome, place=place, failing_since=None,
                                       stuck_seconds=row.stuck_seconds + max(0.0, spent))
-        room_activity.save_learner(db, row)
+        activity.save_learner(row)
         return row
 
     # ------------------------------------------------------------------ sticky notes
@@ -265,13 +266,11 @@ class Room:
         if kind not in NOTE_KINDS:
             raise _invalid(f"A note says {' or '.join(NOTE_KINDS)}.", "kind")
         note = Note(kind, text.one_line(note_text, NOTE_TEXT), time.time() if now is None else now)
-        with self.store.transaction() as db:
-            room_activity.set_note(db, account, note)
+        self.room.account(account).activity.set_note(note)
         return note
 
     def clear_note(self, account: str) -> bool:
-        with self.store.transaction() as db:
-            return room_activity.clear_note(db, account)
+        return self.room.account(account).activity.clear_note()
 
     # ------------------------------------------------------------------ exercise passes, reported
 
@@ -282,17 +281,14 @@ class Room:
                 or not 0 <= total <= 200:
             raise _invalid("An exercise report names exercises by their id (e.g. 01-yearly-price), and their "
                            "total.", "passed")
-        with self.store.transaction() as db:
-            room_activity.add_passes(db, account, sorted(set(passed)), time.time() if now is None else now)
+        self.room.account(account).activity.add_passes(sorted(set(passed)), time.time() if now is None else now)
         return {"passed": sorted(set(passed)), "total": max(total, len(set(passed)))}
 
     # ------------------------------------------------------------------ forgetting
 
     def forget(self, account: str | None = None) -> None:
-        """An account's room (None: everyone's), as its reset empties its objects."""
-        self.flush()
-        with self.store.transaction() as db:
-            room_activity.forget(db, account)
+        """What is kept in memory of an account (None: of everyone), after its reset removed its
+        rows (``AccountStore.reset``, ``Room.reset_all``; :meth:`flush` first)."""
         with self._kernels_lock:
             if account is None:
                 self._kernels.clear()
@@ -307,7 +303,7 @@ class Room:
 
     def outcomes_of(self, account: str) -> dict[str, dict]:
         """The latest outcome of each step and exercise of one learner."""
-        return room_activity.outcomes(self.store, account).get(account, {})
+        return self.room.account(account).activity.outcomes()
 
     def kernel_of(self, account: str) -> Kernel | None:
         """The learner's kernel that last ran a cell (or, before any, the last one heard)."""
@@ -315,26 +311,26 @@ class Room:
             kernels = list(self._kernels.get(account, {}).values())
         return max(kernels, key=lambda k: (k.last_active, k.last_seen)) if kernels else None
 
-    def learners(self, now: float | None = None) -> list[dict]:
+    def states(self, now: float | None = None) -> list[dict]:
         """Every account's state, as the trainer's view shows it (see ``learner_state``)."""
         now = time.time() if now is None else now
-        with self.store.snapshot():
+        with self.room.db.snapshot():
             accounts = self.accounts.all()
-            rows = room_activity.learners(self.store)
-            items = room_activity.outcomes(self.store)
-            notes = room_activity.notes(self.store)
-            reported = room_activity.passes(self.store)
-            seen = room_activity.evidence(self.store)
-            for account, found in exercises.seen_in_events(self.store).items():
+            rows = self.room.learner_rows()
+            items = self.room.outcomes()
+            notes = self.room.notes()
+            reported = self.room.passes()
+            seen = self.room.evidence()
+            for account, found in exercises.seen_in_events(self.room).items():
                 seen.setdefault(account, set()).update(found)
-        done = guide_steps.done_by_account(self.store)
+        done = guide_steps.done_by_account(self.room)
         names: dict[str, int] = {}
         for account in accounts:
             if account.display_name:
                 key = text.same_name_key(account.display_name)
                 names[key] = names.get(key, 0) + 1
         return [learner_state(
-            account, rows.get(account.id) or LearnerRow(account.id, None, None, 0.0, 0, None, None),
+            account, rows.get(account.id) or LearnerRow.empty(account.id),
             items=items.get(account.id, {}), note=notes.get(account.id), reported=reported.get(account.id, {}),
             seen=seen.get(account.id, set()), done=done.get(account.id, set()), kernel=self.kernel_of(account.id),
             last_request=self.activity.last_request(account.id), now=now,
