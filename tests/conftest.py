@@ -81,3 +81,11 @@ def in_process_sandbox(tmp_path, monkeypatch):
     with TestClient(create_app(db), base_url="http://127.0.0.1",
                     headers={"Authorization": f"Bearer {SECRET}"}) as session:
         yield room.account(room.open_account(SECRET)), session
+
+
+@pytest.fixture(scope="session")
+def stripe_node(tmp_path_factory):
+    """The current stripe-node from npm (skipped, with the reason, where npm cannot install it)."""
+    from support.node import install_stripe_node
+
+    return install_stripe_node(tmp_path_factory.mktemp("stripe-node"))

@@ -15,6 +15,8 @@ from helpers import autopilot, diagrams, progress
 from helpers import client as client_mod
 from helpers.client import LogEntry
 
+pytestmark = pytest.mark.xdist_group("diagrams-jupyterlab")  # one JupyterLab for the module
+
 INTENT = {"id": "seti_1Abc234", "object": "setup_intent", "status": "succeeded",
           "payment_method": "pm_1Abc234", "mandate": "mandate_1Abc234",
           "client_secret": "seti_1Abc234_secret_DoNotShowMe"}

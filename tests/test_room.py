@@ -23,6 +23,8 @@ from support.classroom import classroom_sandbox
 from support.kernel import Kernel
 from support.waiting import PATIENCE
 
+pytestmark = pytest.mark.xdist_group("room-classroom")  # one classroom sandbox for the module
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_03 = ROOT / "notebooks" / "03_setup_intent.ipynb"
 NOTEBOOK_01 = ROOT / "notebooks" / "01_product_and_price.ipynb"

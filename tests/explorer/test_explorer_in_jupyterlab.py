@@ -72,6 +72,7 @@ def test_a_learner_picks_fills_sends_and_sees_the_views(lab, playwright):
         explorer.locator(".widget-dropdown", has_text="Resource").locator("select").select_option(
             "test_helpers.test_clocks")
         operation.select_option(label="create · POST /v1/test_helpers/test_clocks")
+        explorer.get_by_text("client.v1.test_helpers.test_clocks.create").wait_for()  # its form, not the last
         explorer.get_by_role("button", name="Send").click()
         explorer.get_by_text("⚠ frozen_time is required.").wait_for()
     finally:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +19,8 @@ from helpers.explorer.request_form import RequestForm
 from helpers.forms import FormError
 from helpers.sandbox.client import keys
 from helpers.sandbox.client.process import free_port
+
+pytestmark = pytest.mark.xdist_group("stripe-node")  # one stripe-node install (session fixture) for both modules that run it
 
 ROOT = Path(__file__).resolve().parents[2]
 GUIDE_MANDATE = {"customer_acceptance": {"type": "online", "online": {"ip_address": "127.0.0.0", "user_agent": "device"}}}
@@ -154,19 +155,6 @@ def test_copy_as_code_runs_as_copied(learner_env, tmp_path):
     assert _run(["bash", "-c", code.curl(answer).replace("python3", sys.executable)], env)["object"] == "list"
 
 
-@pytest.fixture(scope="module")
-def stripe_node(tmp_path_factory):
-    """stripe-node from npm (the registry), for the Node programs; skipped without npm."""
-    if not shutil.which("node") or not shutil.which("npm"):
-        pytest.skip("no node/npm on this machine")
-    where = tmp_path_factory.mktemp("node")
-    done = subprocess.run(["npm", "install", "--silent", "--no-audit", "--no-fund", "--prefix", str(where), "stripe@23"],
-                          capture_output=True, text=True, timeout=300)
-    if done.returncode != 0:
-        pytest.skip(f"npm could not install stripe-node: {done.stderr[-300:]}")
-    return where / "node_modules"
-
-
 @pytest.mark.parametrize("sdk", ["customers.create", "customers.payment_methods.list"])
 def test_the_node_program_runs_as_copied(learner_env, stripe_node, tmp_path, sdk):
     customer = send.send(catalog.find("customers.create"), (), {"email": "node@example.com"})
@@ -174,7 +162,7 @@ def test_the_node_program_runs_as_copied(learner_env, stripe_node, tmp_path, sdk
               send.send(catalog.find(sdk), (customer.object_id,), {"limit": 3, "type": "amazon_pay"}))
     program = tmp_path / "request.js"
     program.write_text(code.node(answer))
-    env = {**os.environ, "STRIPE_SECRET_KEY": keys.keys()[0], "NODE_PATH": str(stripe_node)}
+    env = {**os.environ, "STRIPE_SECRET_KEY": keys.keys()[0], "NODE_PATH": str(stripe_node.modules)}
     body = _run(["node", str(program)], env)
     assert body["object"] == ("customer" if sdk == "customers.create" else "list")
 
@@ -188,6 +176,6 @@ for (const name of process.argv.slice(2)) { let target = stripe; const parts = n
   out[name] = !!(target && typeof target[parts[parts.length - 1]] === 'function'); }
 console.log(JSON.stringify(out));""")
     names = {op.call: code.node_method(op) for op in catalog.operations() if code.node_method(op)}
-    found = _run(["node", str(program), *names.values()], {**os.environ, "NODE_PATH": str(stripe_node)})
+    found = _run(["node", str(program), *names.values()], {**os.environ, "NODE_PATH": str(stripe_node.modules)})
     assert [call for call, name in names.items() if not found[name]] == []
     assert len(names) > 480

@@ -15,6 +15,7 @@ from support.learner import Learner
 from support.wrong_answers import WRONG
 
 pytestmark = [
+    pytest.mark.xdist_group("committed-checks"),  # the notebooks run once for the module
     pytest.mark.browser,
     pytest.mark.skipif(not autopilot.browser_available(), reason="no Chromium found (set CHROMIUM_PATH)"),
 ]

@@ -17,6 +17,7 @@ from helpers import autopilot
 from support.jupyterlab import ROOT, running_lab
 
 pytestmark = [
+    pytest.mark.xdist_group("notebooks-in-jupyterlab"),  # one JupyterLab and one run of the notebooks for the module
     pytest.mark.browser,
     pytest.mark.skipif(not autopilot.browser_available(), reason="no Chromium found (set CHROMIUM_PATH)"),
 ]

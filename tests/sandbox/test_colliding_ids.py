@@ -31,6 +31,8 @@ from support.stripe_objects import (
     wait_ready,
 )
 
+pytestmark = pytest.mark.xdist_group("colliding-ids")  # two accounts' objects made once for the module
+
 
 @pytest.fixture(scope="module")
 def collided(tmp_path_factory):

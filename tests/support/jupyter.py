@@ -39,7 +39,10 @@ def jupyterlab(root: Path, token: str, *options: str, env: dict[str, str] | None
                 info = next(runtime.glob("jpserver-*.json"), None) if runtime.exists() else None
                 if info is None:
                     return None
-                server = json.loads(info.read_text())
+                try:
+                    server = json.loads(info.read_text())
+                except json.JSONDecodeError:
+                    return None  # caught while Jupyter is still writing it
                 try:
                     status = httpx.get(f"{server['url']}api/status", params={"token": token}, timeout=5)
                 except httpx.HTTPError:

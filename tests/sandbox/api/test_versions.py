@@ -14,6 +14,7 @@ installed into a scratch directory; without npm or PyPI those tests skip and say
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -25,6 +26,8 @@ import stripe
 
 from helpers.sandbox.api import versions
 from support.stripe_objects import RETURN_URL, SECRET, error_of, make_client, unique_email
+
+pytestmark = pytest.mark.xdist_group("stripe-node")  # one stripe-node install (session fixture) for both modules that run it
 
 LATEST = stripe.api_version
 NEXT_MONTH = f"{int(LATEST[:4]) + 1}-01-15.{versions.MAJOR}"  # a later version of the same major
@@ -170,26 +173,10 @@ NODE_GUIDE = textwrap.dedent("""
 """)
 
 
-@pytest.fixture(scope="module")
-def stripe_node(tmp_path_factory):
-    """The current stripe-node from npm, in a scratch directory."""
-    if shutil.which("npm") is None or shutil.which("node") is None:
-        pytest.skip("npm and node are not installed")
-    try:
-        current = subprocess.run(["npm", "view", "stripe", "version"], capture_output=True, text=True, timeout=60,
-                                 check=True).stdout.strip()
-    except (subprocess.SubprocessError, OSError) as error:
-        pytest.skip(f"npm's registry is not reachable ({error})")
-    directory = tmp_path_factory.mktemp("stripe-node")
-    subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--silent", f"stripe@{current}"], cwd=directory,
-                   check=True, timeout=300, capture_output=True)
-    (directory / "guide.js").write_text(NODE_GUIDE)
-    return directory, current
-
-
-def test_the_newest_stripe_node_runs_the_guide_unchanged(sandbox, stripe_node):
-    directory, current = stripe_node
-    done = subprocess.run(["node", "guide.js", sandbox.url, SECRET, RETURN_URL], cwd=directory,
+def test_the_newest_stripe_node_runs_the_guide_unchanged(sandbox, stripe_node, tmp_path):
+    (tmp_path / "guide.js").write_text(NODE_GUIDE)
+    done = subprocess.run(["node", "guide.js", sandbox.url, SECRET, RETURN_URL], cwd=tmp_path,
+                          env={**os.environ, "NODE_PATH": str(stripe_node.modules)},
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
