@@ -112,7 +112,9 @@ def list_payment_methods(req: ApiRequest) -> dict[str, Any]:
 @api.route("POST", "/v1/payment_methods/{id}/attach", "PaymentMethodAttachParams")
 def attach_route(req: ApiRequest) -> dict[str, Any]:
     pm = req.store.get("payment_method", req.args["id"])
-    customer = req.store.get("customer", req.params.get("customer"), "customer")
+    if "customer" not in req.params:  # optional in stripe-python 16's types (customer_account is the other way)
+        raise StripeError("Missing required param: customer.", code="parameter_missing", param="customer")
+    customer = req.store.get("customer", req.params["customer"], "customer")
     if pm["customer"] and pm["customer"] != customer["id"]:
         raise StripeError("The payment method you provided has already been attached to a customer.")
     attach(req, pm, customer["id"])

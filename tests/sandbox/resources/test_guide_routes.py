@@ -280,6 +280,9 @@ def test_attach_detach_and_lists(client):
     with pytest.raises(stripe.InvalidRequestError) as caught:
         client.v1.payment_methods.attach(pm1.id, params={"customer": "cus_nobody"})
     assert caught.value.http_status == 404 and caught.value.param == "customer"
+    with pytest.raises(stripe.InvalidRequestError) as caught:  # was "No such customer: 'None'" (404)
+        client.v1.payment_methods.attach(pm1.id)
+    assert (caught.value.http_status, caught.value.code, caught.value.param) == (400, "parameter_missing", "customer")
 
     listed = client.v1.payment_methods.list(params={"customer": customer.id, "type": "amazon_pay"})
     assert [p.id for p in listed.data] == [pm2.id, pm1.id]
