@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,3 +65,21 @@ def test_test_runs_the_whole_suite_in_parallel_with_nbval_inside_it():
     assert '"run_notebooks.py"), "check"]' in nbval
     default = dry_run("-B", "test-unit")
     assert f"-n {(os.cpu_count() or 1) + 1} " in default
+
+
+def test_tests_marked_with_one_xdist_group_run_in_one_worker(tmp_path):
+    """`make test`'s ``--dist loadgroup`` sends a module's tests marked ``xdist_group`` to one worker,
+    so its expensive module fixture (a JupyterLab, a run of every notebook) is made once. With
+    pytest 9 and pytest-xdist 3.8 the marks were silently ignored: each of three workers made it."""
+    (tmp_path / "test_grouped.py").write_text(
+        "import os, pytest\n"
+        "pytestmark = pytest.mark.xdist_group('one')\n"
+        "@pytest.mark.parametrize('n', range(6))\n"
+        "def test_where(n):\n"
+        "    print('worker', os.environ['PYTEST_XDIST_WORKER'])\n"
+    )
+    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-n", "3", "--dist", "loadgroup",
+                           "-v", "-rA", "test_grouped.py"], cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout[-2000:]
+    workers = {line.split()[0] for line in done.stdout.splitlines() if " PASSED " in line and line.startswith("[gw")}
+    assert done.stdout.count(" PASSED ") >= 6 and len(workers) == 1, done.stdout[-2000:]
