@@ -7,14 +7,14 @@ for every platform and Python 3.11+, with environment markers where they differ)
 
 from __future__ import annotations
 
-import os
-import subprocess
 import tomllib
 from importlib import metadata
 from pathlib import Path
 
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
+
+from support.make import dry_run
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCK = ROOT / "requirements.lock.txt"
@@ -83,12 +83,6 @@ def test_this_environment_has_exactly_the_locked_versions():
         if installed != version:
             differ[name] = (version, installed)
     assert not differ, f"locked vs installed (run `make venv`): {differ}"
-
-
-def dry_run(*args: str) -> str:
-    env = {name: value for name, value in os.environ.items() if not name.startswith("MAKE")}
-    return subprocess.run(["make", "-n", *args], cwd=ROOT, capture_output=True, text=True,
-                          check=True, env=env).stdout
 
 
 def test_make_installs_the_lock_and_reinstalls_when_it_changes():

@@ -5,15 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def dry_run(*args: str) -> str:
-    env = {name: value for name, value in os.environ.items() if name != "TUTORIAL_SANDBOX_PORT"}
-    return subprocess.run(["make", "-n", *args], cwd=ROOT, capture_output=True, text=True,
-                          check=True, env=env).stdout
+from support.make import ROOT, dry_run
 
 
 def test_lab_passes_its_ports_through_and_prints_both_urls():

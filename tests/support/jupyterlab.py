@@ -9,12 +9,12 @@ import os
 import re
 import secrets
 import shlex
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from support.jupyter import jupyterlab
+from support.make import dry_run
 
 ROOT = Path(__file__).resolve().parents[2]
 OURS = ("--ServerApp.port=", "--ServerApp.port_retries=", "--ServerApp.ip=", "--allow-root")
@@ -33,9 +33,7 @@ class Lab:
 def make_lab_flags() -> list[str]:
     """The `jupyter lab` flags `make lab` passes (root dir, start page, …), but the port and the
     address, which a test chooses; a relative root dir made absolute (it is the project's)."""
-    env = {k: v for k, v in os.environ.items() if k != "TUTORIAL_SANDBOX_PORT"}
-    dry = subprocess.run(["make", "-n", "lab"], cwd=ROOT, capture_output=True, text=True, check=True,
-                         env=env).stdout.replace("\\\n", " ")
+    dry = dry_run("lab").replace("\\\n", " ")
     line = next(line for line in dry.splitlines() if " lab " in line and "jupyter" in line)
     words = shlex.split(re.sub(r"\$\$?\(\[.*?\)\)", "", line.split("jupyter lab", 1)[1]))
     flags = [w for w in words if w.startswith("--") and not w.startswith(OURS)]
