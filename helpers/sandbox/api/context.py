@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from ..shared.errors import StripeError, missing, shorten
@@ -128,7 +130,7 @@ class ApiRequest:
     account_version: str
     request_id: str
     idempotency_key: str | None
-    base_url: str
+    browser_base: Callable[[], str]  # where a browser reaches the sandbox: asked only when an answer has a URL
     client_ip: str = "127.0.0.1"
     user_agent: str = ""
     webhook_hosts: frozenset[str] = frozenset()  # hosts beyond this machine (``serve --webhook-host``)
@@ -136,6 +138,10 @@ class ApiRequest:
     @property
     def publishable(self) -> bool:
         return self.key_kind == "publishable"
+
+    @cached_property
+    def base_url(self) -> str:
+        return self.browser_base()
 
     def now(self) -> int:
         return int(time.time())

@@ -215,7 +215,7 @@ class Sandbox:
         the write lock taken moves there too (``Database.no_waiting``), so the loop never waits."""
         if len(body) + len(request.scope["query_string"]) > QUICK_BYTES:
             return False
-        found = api.resolve("GET" if request.method == "HEAD" else request.method, request.url.path)
+        found = resolved(request)
         return found is not None and found[0].quick
 
     def answer(
@@ -253,13 +253,12 @@ class Sandbox:
         """(status, JSON body, replayed) for one API request, in ``store`` (the view of the
         key's account); raises StripeError before the handler."""
         route, args, params, raw = self._parse(request, pairs, kind, version)
-        same = fingerprint(request, kind, version, pairs)
         req = ApiRequest(
             store=store, method=request.method, path=request.url.path,
             route=f"{request.method} {route.pattern}", args=args, params=params, raw=raw,
             key_kind=kind, api_version=version, account_version=self.account_version,
             request_id=request_id, idempotency_key=idem,
-            base_url=self.browser_base(request, kind),
+            browser_base=lambda: self.browser_base(request, kind),
             client_ip=request.client.host if request.client else "127.0.0.1",
             user_agent=request.headers.get("user-agent", ""),
             webhook_hosts=self.webhook_hosts,
@@ -270,6 +269,7 @@ class Sandbox:
         with self._key_in_flight(store.account, idem), store.transaction():
             # The check, the handler and the saved answer in one write transaction: another
             # request with this key (another thread, or another process) waits, then replays.
+            same = fingerprint(request, kind, version, pairs) if idem else ""
             saved = store.idempotent_result(idem) if idem else None
             if saved is not None:
                 if saved[0] != same:
@@ -281,7 +281,8 @@ class Sandbox:
                     )
                 return saved[1], saved[2], True
             try:
-                with store.attempt():
+                # A savepoint only under a key: without one, a refusal ends the whole transaction.
+                with store.attempt() if idem else contextlib.nullcontext():
                     status, payload = 200, self._answer(route, req)
             except StripeError as error:  # the handler's refusal is the saved answer too
                 if not idem:
@@ -317,7 +318,7 @@ class Sandbox:
     ) -> tuple[ApiRoute, dict[str, str], dict[str, Any], dict[str, Any]]:
         """The route, its path arguments, the validated params and the raw (decoded) params."""
         method, path = request.method, request.url.path
-        found = api.resolve("GET" if method == "HEAD" else method, path)  # HEAD: a GET without its body
+        found = resolved(request)
         if found is None:
             raise StripeError(
                 f"Unrecognized request URL ({method}: {shorten(path)}). Please see https://stripe.com/docs "
@@ -382,6 +383,15 @@ class Sandbox:
         finally:
             with self.in_flight_lock:
                 self.in_flight.discard(held)
+
+
+def resolved(request: Request) -> tuple[ApiRoute, dict[str, str]] | None:
+    """The request's route and path arguments (looked up once per request). HEAD is a GET
+    without its body."""
+    if "sandbox.route" not in request.scope:
+        method = "GET" if request.method == "HEAD" else request.method
+        request.scope["sandbox.route"] = api.resolve(method, request.url.path)
+    return request.scope["sandbox.route"]
 
 
 def client_address(request: Request) -> str:
