@@ -44,11 +44,12 @@ def _expected(error: stripe.StripeError, details: str) -> str | None:
     """The sentence for an error the exercise in focus asks for: the answer, not a problem."""
     now = focus.current()
     param = getattr(error, "param", None)
-    if now is None or not now.expects(error.http_status, error.code, param):
+    if now is None or not now.expects(error.http_status, error.code, param, error.user_message or str(error)):
         return None
     return (f"stripe.{type(error).__name__} (HTTP {error.http_status}{', ' + details if details else ''}): "
-            f"{error.user_message or error} This is the answer exercise {now.exercise} asks for, not a "
-            f'problem to fix: run its check next, `check.exercise("{now.exercise}")`.')
+            f"{error.user_message or error} This is the kind of error exercise {now.exercise} asks you to "
+            f'provoke, not a problem to fix: run its check next, `check.exercise("{now.exercise}")`, to see '
+            "whether it is the one the task means.")
 
 
 def explain(error: stripe.StripeError) -> str:

@@ -20,10 +20,12 @@ class Expected:
     status: int
     code: str | None = None
     param: str | None = None
+    unless: str | None = None  # words of another error with the same status and param
 
-    def matches(self, status: int | None, code: str | None, param: str | None) -> bool:
+    def matches(self, status: int | None, code: str | None, param: str | None, message: str = "") -> bool:
         return (status == self.status and (self.code is None or code == self.code)
-                and (self.param is None or param == self.param))
+                and (self.param is None or param == self.param)
+                and not (self.unless and self.unless in (message or "")))
 
 
 @dataclass(frozen=True)
@@ -31,8 +33,8 @@ class Focus:
     exercise: str
     expected: tuple[Expected, ...] = ()
 
-    def expects(self, status: int | None, code: str | None, param: str | None) -> bool:
-        return any(e.matches(status, code, param) for e in self.expected)
+    def expects(self, status: int | None, code: str | None, param: str | None, message: str = "") -> bool:
+        return any(e.matches(status, code, param, message) for e in self.expected)
 
 
 _current: Focus | None = None

@@ -218,16 +218,22 @@ def test_an_error_the_exercise_asks_for_is_its_answer_not_a_problem():
         check.start("02-missing-customer")
         text = explain.explain(MISSING)
         assert text.startswith("stripe.InvalidRequestError (HTTP 404, code resource_missing, param id): ")
-        assert 'This is the answer exercise 02-missing-customer asks for' in text
+        assert 'This is the kind of error exercise 02-missing-customer asks you to provoke' in text
         assert 'check.exercise("02-missing-customer")' in text
         assert "creates it again" not in text and "Change what it names" not in text
         check.start("03-no-return-url")
         text = explain.explain(NO_RETURN_URL)
-        assert "the answer exercise 03-no-return-url asks for" in text and "Change what it names" not in text
+        assert "error exercise 03-no-return-url asks you to provoke" in text and "Change what it names" not in text
         assert "creates it again" in explain.explain(MISSING)  # not what 03 asks for: the usual advice
+        # 03's other 400 on return_url (sent without confirm) is not the one the exercise asks for
+        assert "exercise 03" not in explain.explain(stripe.InvalidRequestError(
+            "You can only pass return_url when confirm=true.", param="return_url", http_status=400))
+        check.start("05-before-authorizing")  # its answer is a missing PaymentMethod, not any 400
+        assert "asks you to provoke" not in explain.explain(stripe.InvalidRequestError(
+            "Missing required param: items.", param="items", code="parameter_missing", http_status=400))
     finally:
         focus.clear()
-    assert "answer exercise" not in explain.explain(NO_RETURN_URL)  # no exercise open: a problem to fix
+    assert "provoke" not in explain.explain(NO_RETURN_URL)  # no exercise open: a problem to fix
 
 
 def test_a_404_on_an_id_a_rerun_retired_names_the_rerun(learner_env):

@@ -58,7 +58,7 @@ pending = client.v1.setup_intents.cancel(pending.id)  # nobody will authorize it
 """,
     predicts=True,
     attempt=ATTEMPT_BEFORE,
-    expects=(Expected(400, param="default_payment_method"),),
+    expects=(Expected(400, "resource_missing", "default_payment_method"),),
 )
 def before_authorizing(look: Look) -> str:
     intents = [look.client.v1.setup_intents.retrieve(e.object_id)
@@ -67,7 +67,8 @@ def before_authorizing(look: Look) -> str:
     creates = look.sent("POST", "/v1/subscriptions")
     for entry in reversed(creates):
         pm_id = param(entry, "default_payment_method")
-        if entry.status == 400 and pm_id in pending and entry.error_code != MISMATCH:
+        if (entry.status == 400 and pm_id in pending and entry.error_param == "default_payment_method"
+                and entry.error_code != MISMATCH):
             return (f"Stripe answered {refused_why(entry)}: until the customer authorizes "
                     f"`{pending[pm_id].id}`, its `{pm_id}` is not attached to the customer and has no "
                     "mandate, so there is nothing Stripe may charge off-session."

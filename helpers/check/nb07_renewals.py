@@ -30,7 +30,7 @@ def _clock_time_before(advances: list, index: int, clock_now: int) -> int:
     notebook=NOTEBOOK,
     title="Three months at once",
     task="""
-Advancing one month at a time is slow. Advance the test clock (`progress.require("test_clock")`)
+Advancing a month and a day at a time is slow. Advance the test clock (`progress.require("test_clock")`)
 by **three months** in one call.
 
 **Predict first:** does Stripe accept it? Write the status down in `check.predict(...)` before
@@ -67,7 +67,8 @@ def advance_too_far(look: Look) -> str:
         if int(param(entry, "frozen_time") or 0) > then:
             return ("Refused with 400 on `frozen_time`: a test clock may move at most two intervals of its "
                     "shortest subscription at a time (two months for a monthly price; stripe-python's "
-                    "`TestClockAdvanceParams.frozen_time`), so that no renewal is skipped. The message's "
+                    "`TestClockAdvanceParams.frozen_time`; that it keeps renewals from being skipped is our "
+                    "reading). The message's "
                     "wording is the sandbox's. Advance in steps, waiting for `status: ready` after each."
                     + look.prediction_note(400))
     if any(e.status == 400 for e in advances):
@@ -89,7 +90,7 @@ date (UTC) will Stripe create its **next** invoice?
 retrieve the subscription and find the field that says it.
 """,
     solution="""
-check.predict("07-next-renewal", "2027-05-01")  # yours, before you look
+check.predict("07-next-renewal", "2027-06-01")  # yours, before you look
 subscription = client.v1.subscriptions.retrieve(progress.require("clock_subscription"))
 next_renewal = subscription["items"].data[0].current_period_end
 dt.datetime.fromtimestamp(next_renewal, dt.UTC).date().isoformat()

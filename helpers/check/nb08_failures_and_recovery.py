@@ -150,13 +150,19 @@ def recover(look: Look) -> str:
     if not updates:
         raise NotYet(f"The customer authorized `{new_pm}`, but the subscription's `default_payment_method` "
                      f"is `{sub.default_payment_method}`. Step 2: update the subscription with the new one.")
+    theirs = {i.id: i for i in look.client.v1.invoices.list(params={"subscription": sub.id, "limit": 100}).data}
     if not charged:
+        recovered = [i for i in theirs.values() if i.status == "paid" and i.attempt_count >= 2]
+        if recovered and sub.status == "active" and not any(i.status == "open" for i in theirs.values()):
+            return (f"`{sub.id}` is active again with `{new_pm}`: `{recovered[0].id}`, the invoice that failed, "
+                    "was paid, though not by an `invoices.pay` call of yours (on its hosted invoice page, "
+                    "section 4's way). Step 3 as the task means it is your server paying it: "
+                    "`client.v1.invoices.pay(invoice_id)`.")
         if out_of_band:
             raise NotYet("You marked the invoice paid out of band: that charges nobody. Step 3: pay it "
                          "with the new PaymentMethod, `client.v1.invoices.pay(invoice_id)`.")
         raise NotYet("The subscription has the new PaymentMethod, but the open invoice is not paid: Stripe "
                      "does not retry Amazon Pay on its own. Step 3: `client.v1.invoices.pay(invoice_id)`.")
-    theirs = {i.id: i for i in look.client.v1.invoices.list(params={"subscription": sub.id, "limit": 100}).data}
     paid = [theirs[i] for i in (PAY.fullmatch(e.path).group(1) for e in reversed(charged)) if i in theirs]
     invoice = next((i for i in paid if i.status == "paid" and i.attempt_count >= 2), None)
     if invoice is None:

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+import urllib.parse
 import uuid
 from collections.abc import Callable
 from typing import Any
 
+import httpx
 import pytest
 import stripe
 
@@ -159,6 +161,26 @@ def test_recovery_without_paying_is_told_that_stripe_does_not_retry(kernel):
     client.v1.subscriptions.update(progress.recall("clock_subscription"), params={
         "default_payment_method": client.v1.setup_intents.retrieve(intent.id).payment_method})
     assert_hint("08-recover", "Stripe does not retry Amazon Pay on its own")
+
+
+def test_recovery_paid_on_the_hosted_invoice_page_says_how_it_was_paid(kernel):
+    """Review of issue 16.2: after steps 1 and 2, the failed invoice paid on its hosted page (08's
+    section 4) was called "not paid"."""
+    failed_renewal(kernel)
+    check.start("08-recover")
+    client = kernel["client"]
+    intent = client.v1.setup_intents.create(params={**GUIDE_SETUP, "customer": progress.recall("clock_customer")})
+    progress.authorize_on_sandbox_page(intent.next_action.redirect_to_url.url)
+    sub_id = progress.recall("clock_subscription")
+    client.v1.subscriptions.update(sub_id, params={
+        "default_payment_method": client.v1.setup_intents.retrieve(intent.id).payment_method})
+    assert_hint("08-recover", "the open invoice is not paid")
+    page = client.v1.invoices.retrieve(client.v1.subscriptions.retrieve(sub_id).latest_invoice).hosted_invoice_url
+    answer = httpx.post(page + "/pay", follow_redirects=False, timeout=10)  # the page's "Pay with Amazon Pay"
+    assert answer.status_code == 303, answer.text
+    progress.authorize_on_sandbox_page(urllib.parse.urljoin(page + "/pay", answer.headers["location"]))
+    result = assert_passes("08-recover")
+    assert "not by an `invoices.pay` call of yours" in result.message
 
 
 def test_recovery_paid_out_of_band_is_not_a_recovery(kernel):

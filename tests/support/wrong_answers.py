@@ -143,6 +143,15 @@ try:
 except stripe.InvalidRequestError:
     pass
 """, "not the `payment_method` of the SetupIntent you created"),
+        (f"""check.predict("05-before-authorizing", 400)
+pending = client.v1.setup_intents.create(params={GUIDE_SETUP})
+try:  # refused for the missing items, not for the PaymentMethod
+    client.v1.subscriptions.create(params={{
+        "customer": progress.require("customer"),
+        "default_payment_method": pending.payment_method, "off_session": True}})
+except stripe.InvalidRequestError:
+    pass
+""", "Use the guide's call"),
     ],
     "05-eur-price": [
         ("""check.predict("05-eur-price", "payment_method_currency_mismatch")
