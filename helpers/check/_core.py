@@ -92,15 +92,28 @@ class Result:
                 f"<b>{mark}</b> <code>{html.escape(self.exercise)}</code>{off}: {_html(self.message)}</div>")
 
 
+_CODE = re.compile(r"(`[^`]+`)")
+_BOLD = re.compile(r"\*\*([^*]+)\*\*")
+_ITALIC = re.compile(r"(?<![*\w])\*([^*\s][^*]*?)\*(?![*\w])")
+
+
+def _emphasis(text: str, bold: str, italic: str) -> str:
+    return _ITALIC.sub(italic, _BOLD.sub(bold, text))
+
+
 def _html(message: str) -> str:
-    """A message's `code` and **bold** as HTML (everything else escaped)."""
-    text = re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(message))
-    return re.sub(r"\*\*([^*]+)\*\*", r"<b>\1</b>", text)
+    """A message's `code`, **bold** and *italics* as HTML (everything else escaped; nothing
+    inside `code` is emphasis: `invoice.*` keeps its asterisk)."""
+    parts = _CODE.split(message)
+    return "".join(f"<code>{html.escape(part[1:-1])}</code>" if index % 2
+                   else _emphasis(html.escape(part), r"<b>\1</b>", r"<i>\1</i>")
+                   for index, part in enumerate(parts))
 
 
 def _plain_text(message: str) -> str:
-    """A message as plain text: **bold** without its asterisks."""
-    return re.sub(r"\*\*([^*]+)\*\*", r"\1", message)
+    """A message as plain text: **bold** and *italics* without their asterisks (`code` kept)."""
+    return "".join(part if index % 2 else _emphasis(part, r"\1", r"\1")
+                   for index, part in enumerate(_CODE.split(message)))
 
 
 class Look:

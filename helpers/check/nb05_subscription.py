@@ -170,11 +170,12 @@ def _charged_in_eur(look: Look, subscription_id: str) -> str:
     if sub.status == "active" and invoice is not None and invoice.status == "paid":
         return (f"Your account charged Amazon Pay in EUR: `{sub.id}` is active and its first invoice paid "
                 f"{money(invoice.amount_paid, invoice.currency)}, so your account is not a US business "
-                f"(on the sandbox's US account the same call answers 400 `{MISMATCH}`).")
+                f"(on the sandbox's US account the same call answers 400 `{MISMATCH}`)."
+                + look.prediction_note(200, sub.status))
     shown = f"`{invoice.id}` is `{invoice.status}`" if invoice else "it has no invoice"
     return (f"Stripe created `{sub.id}`, but it is `{sub.status}` and {shown}: the EUR price was accepted, "
             "the first payment was not made. Look at the invoice's payment to see why; on the sandbox's "
-            f"US account the same call is refused up front, 400 `{MISMATCH}`.")
+            f"US account the same call is refused up front, 400 `{MISMATCH}`." + look.prediction_note(200, sub.status))
 
 
 @exercise_definition(

@@ -253,6 +253,7 @@ def test_05_eur_price_in_test_mode_looks_at_what_the_subscription_did(kernel):
     assert sub.status == "incomplete"
     message = nb05_subscription._charged_in_eur(check._core.Look(journal_evidence("05-eur-price")), sub.id)
     assert "is `incomplete`" in message and "charged" not in message.split(":")[0]
+    assert "You predicted 400 before your run; Stripe's answer was 200 / incomplete" in message  # review of 16.6
 
 
 def journal_evidence(exercise_id: str):
@@ -279,6 +280,12 @@ def test_hints_show_bold_as_bold_not_asterisks():
     hint = check.Result("04-fail-test-setup", False, "click **Fail test setup** on `the page`.")
     assert "**" not in str(hint) and "click Fail test setup" in str(hint)
     assert "<b>Fail test setup</b>" in hint._repr_html_() and "**" not in hint._repr_html_()
+    # *italics* too (the review found three hints with them), but never inside `code`
+    hint = check.Result("07-next-renewal", False, "the period *before* it; see *A trial that ends*; `invoice.*` and `a * b`")
+    assert str(hint).endswith("the period before it; see A trial that ends; `invoice.*` and `a * b`")
+    html = hint._repr_html_()
+    assert "<i>before</i>" in html and "<i>A trial that ends</i>" in html
+    assert "<code>invoice.*</code>" in html and "<code>a * b</code>" in html
 
 
 # --- attempts are the learner's, for this exercise, after its task was shown (issue 16.4) -------
@@ -426,7 +433,7 @@ def test_next_renewal_says_whether_the_prediction_was_right(kernel):
     run(WRONG["07-next-renewal"][0][0].replace("client.v1.invoices.retrieve(subscription.latest_invoice)",
                                                "client.v1.subscriptions.retrieve(subscription.id)"), kernel)
     result = assert_passes("07-next-renewal")
-    assert result.prediction == "off" and "period *before* it" in result.message
+    assert result.prediction == "off" and "period before it" in str(result)
 
 
 # --- the rest ---------------------------------------------------------------------------------
