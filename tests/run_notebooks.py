@@ -47,6 +47,9 @@ REDACTIONS = (
 PUBLISHED = (
     (re.compile(r'<a href="https?://(?:127\.0\.0\.1|localhost):\d+[^"]*"[^>]*>([^<]*)</a>'),
      r"\1 (your own link, once you run this cell)"),
+    # the same sign-in link as plain text (what nbconvert, a text viewer or the JSON shows)
+    (re.compile(r"""https?://(?:127\.0\.0\.1|localhost):\d+/dashboard/login#token=[^\s'"<]*"""),
+     "(your own sign-in link, once you run this cell)"),
     (re.compile(r"https?://(127\.0\.0\.1|localhost):\d+"), r"\1:PORT"),
 )
 LEARNER_STATE = "learner-state"  # a cell whose output only makes sense as the learner's own

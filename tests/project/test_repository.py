@@ -65,6 +65,15 @@ def test_no_notebook_holds_a_run_secret_or_a_machine_path():
         assert not MACHINE_PATH.search(text), f"{path.name} holds a path of this machine"
 
 
+def test_no_committed_output_holds_a_sign_in_link():
+    """Review of issue 16.15: the plain-text form of a Dashboard link kept `#token=REDACTED…`, a
+    sign-in link a reader could mistake for their own (JupyterLab shows only the HTML)."""
+    for path in NOTEBOOKS:
+        cells = json.loads(path.read_text())["cells"]
+        linked = [i for i, c in enumerate(cells) if "#token=" in json.dumps(c.get("outputs", []))]
+        assert not linked, f"{path.name}: cells {linked} show a sign-in link (make notebooks)"
+
+
 def test_notebooks_are_committed_executed():
     for path in NOTEBOOKS:
         cells = [c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"]
