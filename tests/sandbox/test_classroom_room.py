@@ -357,7 +357,10 @@ def test_forget_accounts_on_a_stopped_sandbox(tmp_path, monkeypatch):
 
 
 def test_the_export_has_a_row_per_learner_and_no_formula(classroom):
-    classroom.learner("=HYPERLINK(\"http://evil\")").get("/v1/customers/cus_mytypo1")
+    evil = classroom.learner("=HYPERLINK(\"http://evil\")")
+    evil.get("/v1/customers/cus_mytypo1")
+    evil.report({"kind": "check", "ok": False, "age": 0, "exercise": "01-yearly-price", "line": "No yearly price."},
+                notebook="01_product_and_price.ipynb")
     classroom.learner("Plain").customer()
     answer = classroom.client.get("/trainer/export.csv", headers=TRAINER)
     assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/csv")
@@ -365,6 +368,7 @@ def test_the_export_has_a_row_per_learner_and_no_formula(classroom):
     assert [r["learner"] for r in rows] == ["'=HYPERLINK(\"http://evil\")", "Plain"]  # stuck first
     assert rows[0]["state"] == "stuck" and float(rows[0]["minutes stuck"]) >= 0 and rows[0]["times stuck"] == "1"
     assert rows[0]["Customer"] == "failed" and rows[1]["Customer"] == "done" and rows[1]["01-yearly-price"] == ""
+    assert rows[0]["01-yearly-price"] == "failed"  # a check that said "not yet"; "" is never tried
     assert classroom.client.get("/trainer/export.csv").status_code == 403
 
 
