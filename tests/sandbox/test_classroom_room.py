@@ -14,6 +14,7 @@ import io
 import sqlite3
 import subprocess
 import sys
+import time
 import unicodedata
 import warnings
 
@@ -185,6 +186,17 @@ def test_the_guides_own_call_without_return_url_is_stuck_outside_its_exercise(cl
     row = classroom.row(learner)
     assert row["state"] == "expected" and row["latest"]["expected"] == "03's exercise 03-no-return-url"
     assert row["cells"]["03-no-return-url"] == "expected" and row["stuck_times"] == 1
+
+
+def test_an_expected_error_turns_idle_after_10_minutes(classroom):
+    learner = classroom.learner("Left the room")
+    customer = learner.customer()
+    answer = learner.post("/v1/setup_intents", data={**GUIDE_SETUP, "customer": customer})
+    learner.report(failed("InvalidRequestError", "A return_url must be specified", answer.headers["request-id"],
+                          cell=22, exercise="03-no-return-url"), {"kind": "ended"})
+    assert classroom.row(learner)["state"] == "expected"
+    later = {r["id"]: r for r in classroom.learners.states(now=time.time() + 11 * 60)}[learner.id]
+    assert later["state"] == "idle"
 
 
 def test_another_error_in_the_exercise_is_stuck(classroom):

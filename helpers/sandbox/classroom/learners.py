@@ -352,12 +352,12 @@ def learner_state(account, row: LearnerRow, *, items: dict[str, dict], note: Not
         state, since = "stuck", row.failing_since
     elif kernel_silent:
         state, since = "silent", kernel.last_seen
-    elif latest and latest.get("expected"):
-        state, since = "expected", latest["at"]
     elif last_activity is None:
         state, since = "new", None
-    elif now - last_activity > IDLE_AFTER:
+    elif now - last_activity > IDLE_AFTER:  # an expected error too: it says nothing of the learner now
         state, since = "idle", last_activity
+    elif latest and latest.get("expected"):
+        state, since = "expected", latest["at"]
     else:
         state, since = "working", last_activity
     cells: dict[str, str] = {}
