@@ -34,15 +34,21 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from helpers import settings
 from helpers.problems import sandbox_unreachable
-from helpers.sandbox.client import control, process
+from helpers.sandbox.client import control, keys, process
 from helpers.sandbox.shared import text
 from helpers.urls import classroom_url
 
 OPT_OUT = "TUTORIAL_ROOM_REPORTS"
 HEARTBEAT_SECONDS = 10  # the sandbox calls a kernel silent after 35 s without one
 QUEUE_LIMIT = 200  # events kept while the sandbox does not answer
+# What the classroom sandbox takes in one report (helpers/sandbox/classroom/learners.py: 50
+# events, 64,000 bytes); more waits for the next report.
+REPORT_EVENTS = 50
+REPORT_BYTES = 60_000
 LINE = 300
 # A section's exercise: the id its cells name to the checkers (check.exercise, or the start and
 # prediction calls an exercise may begin with).
@@ -157,7 +163,8 @@ def outcome(result: Any, notebook: Notebook) -> dict[str, Any] | None:
 class Reporter:
     """Sends this kernel's events to the room: at once after a cell (in a thread of its own,
     so a cell never waits), and a heartbeat every ``HEARTBEAT_SECONDS``. Events wait while the
-    sandbox does not answer (up to ``QUEUE_LIMIT``); nothing that goes wrong reaches a cell."""
+    sandbox does not answer (up to ``QUEUE_LIMIT``); a report it refuses is dropped; nothing
+    that goes wrong reaches a cell."""
 
     def __init__(self, base: str, notebook: Notebook) -> None:
         self.base, self.notebook = base, notebook
@@ -186,7 +193,7 @@ class Reporter:
             self.send()
 
     def send(self, timeout: float = 2) -> bool:
-        """Send what waits (or a heartbeat); whether the sandbox took it."""
+        """Send what waits (or a heartbeat), a report at a time; whether the sandbox took it all."""
         if self.classroom is None:
             doc = process.health(self.base)
             if doc is None:
@@ -195,20 +202,46 @@ class Reporter:
         if not self.classroom:  # a sandbox of one's own, or a test's: no room to tell
             self._stopped = True
             return False
-        with self._lock:
-            waiting = list(self._events)
-            self._events.clear()
+        took = True
+        while True:
+            with self._lock:
+                batch = self._batch()
+            status = self._post(batch, timeout)
+            if status is None or status == 429 or status >= 500:  # away or busy: the next beat tries again
+                with self._lock:
+                    self._events.extendleft(reversed(batch))
+                return False
+            if status == 200:
+                self.sent += 1
+            else:  # refused (4xx): it would be refused again, so it is dropped and the rest still goes
+                took = False
+            with self._lock:
+                if not self._events:
+                    return took
+
+    def _batch(self) -> list[tuple[float, dict]]:
+        """The oldest events that fit in one report (at least one, if any wait); taken off the queue."""
+        batch: list[tuple[float, dict]] = []
+        size = 0
+        while self._events and len(batch) < REPORT_EVENTS:
+            size += len(json.dumps(self._events[0][1])) + 20  # ASCII-escaped, and room for its age
+            if batch and size > REPORT_BYTES:
+                break
+            batch.append(self._events.popleft())
+        return batch
+
+    def _post(self, batch: list[tuple[float, dict]], timeout: float) -> int | None:
+        """The sandbox's status for one report; None when the sandbox did not answer it."""
         now = time.time()
         report = {"kernel": self.kernel, "notebook": self.notebook.name,
-                  "events": [{**event, "age": round(min(3600.0, now - at), 3)} for at, event in waiting]}
+                  "events": [{**event, "age": round(min(3600.0, now - at), 3)} for at, event in batch]}
         try:
-            control.report_to_room(report, self.base, timeout)
+            response = httpx.post(f"{self.base}/_sandbox/room", json=report, timeout=timeout,
+                                  headers={"Authorization": f"Bearer {keys.keys()[0]}"})
+            answered = isinstance(response.json(), dict)
         except Exception:  # noqa: BLE001 - the room is a courtesy: keep the events for the next beat
-            with self._lock:
-                self._events.extendleft(reversed(waiting))
-            return False
-        self.sent += 1
-        return True
+            return None
+        return response.status_code if answered else None  # not JSON: a proxy's page, not the sandbox
 
     def end(self) -> None:
         """The kernel shuts down: say so (a kernel that dies without it shows as silent)."""

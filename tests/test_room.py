@@ -195,3 +195,65 @@ def test_the_environments_kernel_config_reports_from_a_kernels_first_cell(classr
         assert found[0]["latest"]["where"] == f"01 · cell {number} · Create the recurring price"
     finally:
         kernel.shutdown()
+
+
+def _room_reporter(url: str, monkeypatch, tmp_path, name: str) -> room.Reporter:
+    """A reporter with a key of its own and a display name the trainer's view shows."""
+    monkeypatch.setenv("TUTORIAL_STATE_DIR", str(tmp_path))
+    from helpers.sandbox.client import keys
+
+    answer = httpx.post(f"{url}/_sandbox/account", data={"display_name": name},
+                        headers={"Authorization": f"Bearer {keys.keys()[0]}"})
+    assert answer.status_code == 200, answer.text
+    return room.Reporter(url, room.Notebook(str(NOTEBOOK_01)))  # never started: the test sends
+
+
+def test_a_long_outages_events_reach_the_room_in_reports_it_takes(classroom, monkeypatch, tmp_path):
+    """200 events kept while the sandbox was away go in reports of at most the sandbox's 50."""
+    url, token = classroom
+    reporter = _room_reporter(url, monkeypatch, tmp_path, "Outage")
+    for number in range(1, room.QUEUE_LIMIT):
+        reporter.add({"kind": "cell", "ok": True, "cell": number})
+    reporter.add({"kind": "cell", "ok": False, "cell": 7, "error": {"class": "LastOne", "line": "the last"}})
+    assert reporter.send() and not reporter._events
+    assert reporter.sent == room.QUEUE_LIMIT // room.REPORT_EVENTS
+    assert learners(url, token)["Outage"]["latest"]["title"] == "LastOne"
+
+
+def test_a_report_the_room_refuses_is_dropped_and_the_next_one_gets_through(classroom, monkeypatch, tmp_path):
+    url, token = classroom
+    reporter = _room_reporter(url, monkeypatch, tmp_path, "Refused")
+    reporter.add({"kind": "cell", "ok": True, "exercise": "Not an exercise id"})  # the sandbox answers 400
+    assert not reporter.send() and not reporter._events
+    reporter.add({"kind": "cell", "ok": False, "cell": 3, "error": {"class": "AfterTheRefusal", "line": "x"}})
+    assert reporter.send()
+    assert learners(url, token)["Refused"]["latest"]["title"] == "AfterTheRefusal"
+
+
+def test_a_report_the_room_never_heard_waits_for_the_next_beat(monkeypatch, tmp_path):
+    monkeypatch.setenv("TUTORIAL_STATE_DIR", str(tmp_path))
+    reporter = room.Reporter(f"http://127.0.0.1:{process.free_port()}", room.Notebook(None))
+    reporter.classroom = True  # as learned before the sandbox went away
+    reporter.add({"kind": "cell", "ok": True})
+    assert not reporter.send(timeout=0.5) and len(reporter._events) == 1
+
+
+def test_a_report_stays_within_what_the_sandbox_takes_even_with_long_lines(monkeypatch, tmp_path):
+    """Its limits are the sandbox's (the kernel does not import the server): at most 50 events,
+    and under 64,000 bytes even when every line is 300 characters of escaped text."""
+    from helpers.sandbox.classroom import learners as server
+
+    assert room.REPORT_EVENTS == server.MAX_EVENTS and room.REPORT_BYTES < server.MAX_REPORT_BYTES
+    reporter = room.Reporter("http://127.0.0.1:9", room.Notebook(None))
+    long = {"kind": "cell", "ok": False, "cell": 99_999, "section": "é" * 120, "exercise": "01-" + "a" * 60,
+            "error": {"class": "A" * 80, "line": "🔑" * 300, "request_id": "req_" + "a" * 60}}
+    for _ in range(room.QUEUE_LIMIT):
+        reporter.add(long)
+    sent = []
+    monkeypatch.setattr(reporter, "_post", lambda batch, timeout: sent.append(batch) or 200)
+    reporter.classroom = True
+    assert reporter.send() and len(sent) > room.QUEUE_LIMIT // room.REPORT_EVENTS
+    for batch in sent:
+        report = {"kernel": reporter.kernel, "notebook": "x" * 120,
+                  "events": [{**event, "age": 3599.999} for _, event in batch]}
+        assert len(httpx.Request("POST", "http://x", json=report).content) <= server.MAX_REPORT_BYTES
