@@ -405,6 +405,23 @@ def test_a_kernel_that_stops_beating_is_silent_and_one_that_shut_down_is_not(cla
     assert {r["id"]: r for r in room.states(now=1042.0)}[quiet.id]["state"] == "working"
 
 
+def test_after_a_kernel_restart_the_new_kernel_is_the_learners_even_before_it_runs_a_cell(classroom):
+    room = classroom.learners
+    restarted, forced = classroom.learner("Restarted"), classroom.learner("Force-restarted")
+    for learner in (restarted, forced):
+        room.kernel_report(learner.id, {"kernel": "old", "notebook": "05_subscription.ipynb",
+                                        "events": [cell(cell=3)]}, now=1000.0)
+    room.kernel_report(restarted.id, {"kernel": "old", "events": [{"kind": "ended"}]}, now=1001.0)
+    for learner in (restarted, forced):  # the old one of "forced" died without a word
+        room.kernel_report(learner.id, {"kernel": "new", "notebook": "05_subscription.ipynb", "events": []},
+                           now=1050.0)
+    states = {r["id"]: r for r in room.states(now=1051.0)}
+    for learner in (restarted, forced):
+        row = states[learner.id]
+        assert row["state"] == "working" and row["kernel"]["last_seen"] == 1050.0, learner
+        assert not row["kernel"]["ended"] and not row["kernel"]["silent"]
+
+
 def test_stuck_learners_come_first_longest_first_and_counts_per_column(classroom):
     room = classroom.learners
     names = ["Zed", "Amy", "Bob", "Cy"]

@@ -305,11 +305,15 @@ class Learners:
         """The latest outcome of each step and exercise of one learner."""
         return self.room.account(account).activity.outcomes()
 
-    def kernel_of(self, account: str) -> Kernel | None:
-        """The learner's kernel that last ran a cell (or, before any, the last one heard)."""
+    def kernel_of(self, account: str, now: float | None = None) -> Kernel | None:
+        """The learner's kernel: of those still beating (neither ended nor silent), the one that
+        last ran a cell (or, before any, the last one heard); else the same among all. A new
+        kernel has run no cell yet, and still comes before the one it replaced."""
+        now = time.time() if now is None else now
         with self._kernels_lock:
             kernels = list(self._kernels.get(account, {}).values())
-        return max(kernels, key=lambda k: (k.last_active, k.last_seen)) if kernels else None
+        return max(kernels, key=lambda k: (not k.ended and now - k.last_seen <= KERNEL_SILENT_AFTER,
+                                           k.last_active, k.last_seen)) if kernels else None
 
     def states(self, now: float | None = None) -> list[dict]:
         """Every account's state, as the trainer's view shows it (see ``learner_state``)."""
@@ -332,7 +336,7 @@ class Learners:
         return [learner_state(
             account, rows.get(account.id) or LearnerRow.empty(account.id),
             items=items.get(account.id, {}), note=notes.get(account.id), reported=reported.get(account.id, {}),
-            seen=seen.get(account.id, set()), done=done.get(account.id, set()), kernel=self.kernel_of(account.id),
+            seen=seen.get(account.id, set()), done=done.get(account.id, set()), kernel=self.kernel_of(account.id, now),
             last_request=self.activity.last_request(account.id), now=now,
             same_name=names.get(text.same_name_key(account.display_name or ""), 0) > 1,
         ) for account in accounts]
