@@ -254,6 +254,13 @@ def test_a_pass_is_passed_where_the_sandbox_saw_the_exercise_done(classroom):
     assert cells["07-next-renewal"] == "reported"  # a prediction: nothing for the sandbox to see
 
 
+def test_02s_lesson_expects_only_the_idempotency_error_it_provokes():
+    refused = {"method": "POST", "path": "/v1/customers", "status": 400, "error_code": None, "error_param": None}
+    assert lessons.expected({**refused, "error_type": "idempotency_error"}, exercise=None, notebook="02") == \
+        "02's lesson on idempotency keys"
+    assert lessons.expected({**refused, "error_type": "invalid_request_error"}, exercise=None, notebook="02") is None
+
+
 def test_the_exercise_list_is_the_checkers_and_the_lessons_name_only_exercises_of_it():
     from helpers import check
 

@@ -8,7 +8,7 @@ is not in exercise 03-no-return-url) is a mistake, and the learner is stuck on i
 request itself shows (method, path, code) is never enough on its own.
 
 Each entry is the call (method and path), the status, the error ``code`` and, where the code
-alone says too little, the ``param``, as this sandbox answers them. The exercises are those of
+alone says too little, the ``param`` (or the error's ``type``), as this sandbox answers them. The exercises are those of
 ``helpers/check`` whose model answer catches a Stripe error (a test keeps the two in step); the
 table lives here because the sandbox reads it and must not import the kernel's checkers. The
 sandbox also records an exercise's error as its own evidence that the exercise was done
@@ -34,10 +34,11 @@ class Expected:
     where: str  # what the trainer reads after "expected: "
     exercise: str | None = None  # the id of the exercise in helpers/check, if it is one
     notebook: str | None = None  # for a lesson outside the exercises: its notebook's number
+    type: str | None = None  # the error's type, where code and param say too little (None: any)
 
     def matches(self, error: dict[str, Any]) -> bool:
         return (error.get("method") == self.method and error.get("status") == self.status
-                and error.get("error_code") == self.code
+                and error.get("error_code") == self.code and self.type in (None, error.get("error_type"))
                 and (self.param is ANY or error.get("error_param") == self.param)
                 and re.fullmatch(self.path, error.get("path") or "") is not None)
 
@@ -50,7 +51,9 @@ _ID = r"[^/]+"
 EXPECTED = (
     Expected("POST", "/v1/setup_intents", 400, "payment_method_types_no_longer_supported", "payment_method_types",
              "03's lesson on API versions", notebook="03"),
-    Expected("POST", "/v1/customers", 400, None, None, "02's lesson on idempotency keys", notebook="02"),
+    # 02 sends a create again under its key with other parameters: refused, and nothing else.
+    Expected("POST", "/v1/customers", 400, None, None, "02's lesson on idempotency keys", notebook="02",
+             type="idempotency_error"),
     *(Expected(method, path, status, code, param, _exercise(exercise), exercise)
       for method, path, status, code, param, exercise in (
           ("GET", "/v1/customers/cus_doesnotexist", 404, "resource_missing", "id", "02-missing-customer"),
