@@ -188,6 +188,35 @@ def test_the_guides_own_call_without_return_url_is_stuck_outside_its_exercise(cl
     assert row["cells"]["03-no-return-url"] == "expected" and row["stuck_times"] == 1
 
 
+def test_the_guides_own_mistake_is_no_evidence_for_the_exercise(classroom):
+    """The guide's SetupIntent call without return_url, stuck, made a self-posted pass of
+    03-no-return-url show as passed."""
+    learner = classroom.learner("Guide only")
+    refused = learner.post("/v1/setup_intents", data={**GUIDE_SETUP, "customer": learner.customer()})
+    learner.report(failed("InvalidRequestError", "A return_url must be specified", refused.headers["request-id"],
+                          cell=5, section="Create the SetupIntent"))
+    learner.post("/_sandbox/exercises", data={"passed": ["03-no-return-url"], "total": "17"})
+    row = classroom.row(learner)
+    assert row["state"] == "stuck" and row["cells"]["03-no-return-url"] == "reported"
+
+
+@pytest.mark.parametrize("handled", [False, True], ids=["cell-failed", "cell-caught-it"])
+def test_the_exercises_own_error_is_evidence_and_leaves_the_guides_step_alone(classroom, handled):
+    """03-no-return-url done as asked: the error raised out of the cell, or caught in it (the
+    model answer). The SetupIntent step showed ✘ for it."""
+    learner = classroom.learner("Does 03")
+    answer = learner.post("/v1/setup_intents", data={**GUIDE_SETUP, "customer": learner.customer()})
+    assert answer.status_code == 400
+    assert classroom.row(learner)["cells"]["setup_intent"] == "failed"  # until the kernel says where
+    where = {"cell": 22, "section": "Your turn: Leave out return_url", "exercise": "03-no-return-url"}
+    learner.report(cell(**where) if handled else failed(
+        "InvalidRequestError", "A return_url must be specified", answer.headers["request-id"], **where))
+    learner.post("/_sandbox/exercises", data={"passed": ["03-no-return-url"], "total": "17"})
+    row = classroom.row(learner)
+    assert row["cells"]["03-no-return-url"] == "passed" and row["cells"]["setup_intent"] == "expected"
+    assert row["state"] == ("working" if handled else "expected")
+
+
 def test_an_expected_error_turns_idle_after_10_minutes(classroom):
     learner = classroom.learner("Left the room")
     customer = learner.customer()
@@ -243,7 +272,8 @@ def test_a_self_posted_pass_is_not_shown_as_passed(classroom):
 
 def test_a_pass_is_passed_where_the_sandbox_saw_the_exercise_done(classroom):
     learner = classroom.learner("Does the work")
-    assert learner.get("/v1/customers/cus_doesnotexist").status_code == 404  # 02-missing-customer's answer
+    assert learner.get("/v1/customers/cus_doesnotexist").status_code == 404  # 02-missing-customer's answer,
+    learner.report(cell(cell=9, section="Your turn: A customer that does not exist", exercise="02-missing-customer"), notebook="02_customer.ipynb")  # in its cell
     product = learner.post("/v1/products", data={"name": "Stock photos"}).json()["id"]
     learner.post("/v1/prices", data={"product": product, "unit_amount": "15000", "currency": "usd",
                                      "recurring[interval]": "year"})
@@ -275,6 +305,7 @@ def test_the_exercise_list_is_the_checkers_and_the_lessons_name_only_exercises_o
 def test_passes_notes_errors_and_time_stuck_survive_a_restart(classroom):
     learner = classroom.learner("Survivor")
     learner.get("/v1/customers/cus_doesnotexist")
+    learner.report(cell(cell=9, section="Your turn: A customer that does not exist", exercise="02-missing-customer"), notebook="02_customer.ipynb")
     learner.post("/_sandbox/exercises", data={"passed": ["02-missing-customer"], "total": "17"})
     assert learner.post("/_sandbox/note", data={"kind": "stuck", "text": "the redirect never comes back"}).json()[
         "note"]["text"] == "the redirect never comes back"
@@ -333,6 +364,7 @@ def test_an_accounts_reset_removes_its_room_rows_and_no_one_elses(classroom):
     learners = [classroom.learner("Resets"), classroom.learner("Keeps")]
     for learner in learners:
         learner.get("/v1/customers/cus_doesnotexist")  # a failed call, and 02-missing-customer's evidence
+        learner.report(cell(cell=9, section="Your turn: A customer that does not exist", exercise="02-missing-customer"), notebook="02_customer.ipynb")
         learner.post("/_sandbox/note", data={"kind": "stuck"})
         learner.report({"kind": "check", "ok": True, "age": 0, "exercise": "02-missing-customer"})
     classroom.learners.flush()

@@ -7,7 +7,8 @@ check how it was judged, so it shows as *reported*; it shows as *passed* only wh
 sandbox also saw the exercise done in the account's own records:
 
 * an exercise whose answer is an error (``lessons.py``): the account's own request got exactly
-  that error (recorded when it happens, so it survives a restart);
+  that error, from a cell of that exercise as the learner's kernel reports it (recorded then, so
+  it survives a restart; the same error anywhere else, or without kernel reports, is none);
 * an exercise that makes something the notebooks' own cells never make: the account's events
   show it (below).
 

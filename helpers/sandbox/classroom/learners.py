@@ -13,6 +13,10 @@ their last success; the time of every run is added up for the session's export.
 A learner without a reporting kernel (Stripe test mode, a script, curl, reports turned off) is
 judged by what the sandbox saw: their latest call failed, or not.
 
+A failed call the tutorial asks for where the kernel's next cell is (the calls made since that
+kernel's previous cell) is evidence of the exercise it answers, and does not leave its step of
+the guide "failed": it shows as expected there too.
+
 What is written: every outcome of a kernel's report, every failed call, and the first call
 that succeeds after a failed one (``state/room_activity.py``, through each account's store),
 so a restart forgets none of it; the view reads every learner's rows at once through
@@ -42,6 +46,7 @@ from . import exercises, guide_steps, lessons
 HEARTBEAT_SECONDS = 10  # what a kernel promises (helpers/room.py)
 KERNEL_SILENT_AFTER = 35  # seconds without a beat: the kernel stopped (three beats missed)
 IDLE_AFTER = 10 * 60  # seconds without any outcome or request
+FIRST_CELL_WINDOW = 60  # seconds before a kernel's first reported cell whose calls count as that cell's
 
 MAX_REPORT_BYTES = 64_000
 MAX_EVENTS = 50
@@ -64,6 +69,7 @@ class Kernel:
     last_seen: float
     last_active: float
     ended: bool = False
+    last_cell: float | None = None  # when its latest reported cell ended
 
 
 def _invalid(message: str, param: str) -> StripeError:
@@ -121,13 +127,10 @@ class Learners:
             "title": f"{record.status} {record.error_code or record.error_type or 'error'}",
             "text": record.error_message or "", "where": f"{record.method} {record.path}", "expected": None,
         }
-        answered = lessons.exercise_answered(error)
         store = self.room.account(account)
         with store.transaction():
             row = dataclasses.replace(store.activity.learner(), last_error={**error, "at": record.time})
             self._apply(store.activity, row, outcome)
-            if answered:
-                store.activity.add_evidence(answered, record.time, record.request_id)
 
     def _call_succeeded(self, account: str, record: RequestRecord) -> None:
         """A call that succeeded ends a run of failed calls (not a failed cell: the kernel's
@@ -162,21 +165,49 @@ class Learners:
             raise _invalid(f"events is a list of at most {MAX_EVENTS}.", "events")
         outcomes = [self._outcome_of(account, event, notebook, now, i) for i, event in enumerate(events)]
         ended = any(isinstance(e, dict) and e.get("kind") == "ended" for e in events)
+        applied = sorted((o for o in outcomes if o is not None), key=lambda o: o["at"])
         with self._kernels_lock:
             seen = self._kernels.setdefault(account, {}).get(kernel)
             active = now if outcomes else (seen.last_active if seen else 0.0)
+            previous = seen.last_cell if seen else None
             # A kernel that said it ended stays ended (a beat from its last moments may come after).
-            self._kernels[account][kernel] = Kernel(notebook, now, active, ended or bool(seen and seen.ended))
-        applied = [o for o in outcomes if o is not None]
+            self._kernels[account][kernel] = Kernel(notebook, now, active, ended or bool(seen and seen.ended),
+                                                    applied[-1]["at"] if applied else previous)
         if applied:
+            self.flush()  # the sandbox's own outcomes of the calls these cells made, written first
             store = self.room.account(account)
             with store.transaction():
                 row = store.activity.learner()
-                for outcome in sorted(applied, key=lambda o: o["at"]):
+                for outcome in applied:
                     if outcome["kind"] == "check" and outcome["ok"]:
                         store.activity.add_passes([outcome["exercise"]], outcome["at"])
+                    since = outcome["at"] - FIRST_CELL_WINDOW if previous is None else previous
+                    self._asked_for(account, store.activity, outcome, since)
+                    previous = outcome["at"]
                     row = self._apply(store.activity, row, outcome)
         return {"applied": len(applied)}
+
+    def _asked_for(self, account: str, activity: RoomActivity, outcome: dict, since: float) -> None:
+        """The failed calls a cell made (after its kernel's previous cell) that the tutorial asks
+        for where the cell is: an exercise's is evidence that it was done; neither leaves its
+        step of the guide "failed" (it shows as expected)."""
+        if outcome["kind"] != "cell":
+            return
+        number, steps = _notebook_number(outcome["notebook"]), None
+        for record in self.activity.recent(account):
+            if record.status < 400 or not since < record.time <= outcome["at"]:
+                continue
+            call = record.as_dict()
+            entry = lessons.expected_entry(call, exercise=outcome["exercise"], notebook=number)
+            if entry is None:
+                continue
+            if entry.exercise:
+                activity.add_evidence(entry.exercise, record.time, record.request_id)
+            step = guide_steps.step_of_path(record.path)
+            steps = activity.outcomes() if steps is None else steps
+            kept = steps.get(step or "")
+            if kept and kept.get("request_id") == record.request_id and not kept.get("expected"):
+                activity.record_outcome(step, {**kept, "expected": entry.where})
 
     def _outcome_of(self, account: str, event: Any, notebook: str | None, now: float, index: int) -> dict | None:
         param = f"events[{index}]"

@@ -10,9 +10,9 @@ request itself shows (method, path, code) is never enough on its own.
 Each entry is the call (method and path), the status, the error ``code`` and, where the code
 alone says too little, the ``param`` (or the error's ``type``), as this sandbox answers them. The exercises are those of
 ``helpers/check`` whose model answer catches a Stripe error (a test keeps the two in step); the
-table lives here because the sandbox reads it and must not import the kernel's checkers. The
-sandbox also records an exercise's error as its own evidence that the exercise was done
-(``exercises.py``).
+table lives here because the sandbox reads it and must not import the kernel's checkers. An
+exercise's error, made in that exercise as the learner's kernel reports it, is also the
+sandbox's own evidence that the exercise was done (``exercises.py``).
 """
 
 from __future__ import annotations
@@ -67,15 +67,15 @@ EXPECTED = (
 )
 
 
-def expected(error: dict[str, Any], *, exercise: str | None, notebook: str | None) -> str | None:
-    """What the tutorial teaches with this error (a request record's dict), when the learner is
-    where it causes it on purpose: in ``exercise`` (its id), or in ``notebook`` (its number)."""
-    return next((e.where for e in EXPECTED if e.matches(error) and (
+def expected_entry(error: dict[str, Any], *, exercise: str | None, notebook: str | None) -> Expected | None:
+    """The entry this error (a request record's dict) answers, when the learner is where the
+    tutorial causes it on purpose: in ``exercise`` (its id), or in ``notebook`` (its number)."""
+    return next((e for e in EXPECTED if e.matches(error) and (
         (e.exercise is not None and e.exercise == exercise) or (e.notebook is not None and e.notebook == notebook))),
         None)
 
 
-def exercise_answered(error: dict[str, Any]) -> str | None:
-    """The exercise whose answer this error is, wherever the learner was: the sandbox's own
-    evidence that the account made the exercise's call."""
-    return next((e.exercise for e in EXPECTED if e.exercise and e.matches(error)), None)
+def expected(error: dict[str, Any], *, exercise: str | None, notebook: str | None) -> str | None:
+    """What the tutorial teaches with this error there (``expected_entry``), for the trainer."""
+    entry = expected_entry(error, exercise=exercise, notebook=notebook)
+    return entry.where if entry else None
