@@ -8,8 +8,8 @@ section, the exercise you are in, and whether the cell ran, stopped with an erro
 and the first line of its message, secrets masked), stopped on a form's value, or was a check
 (✔ or ✘ and its hint). Never your code, your variables, or a key.
 
-Turn it off before JupyterLab starts: ``TUTORIAL_ROOM_REPORTS=off`` (environment, or ``.env``
-read by your hub). The trainer then sees only what the sandbox answers you.
+Turn it off before JupyterLab starts: ``TUTORIAL_ROOM_REPORTS=off`` (environment or ``.env``).
+The trainer then sees only what the sandbox answers you.
 
 Sticky notes, as in a room with paper ones: ``room.stuck("the redirect never comes back")``,
 ``room.done()``, ``room.clear_note()``; the first cell of every notebook shows the same as two
@@ -59,7 +59,7 @@ _HEADING = re.compile(r"^(#{1,6})\s+(.*)$", re.MULTILINE)
 def enabled() -> bool:
     """Report to the room? In sandbox mode with a classroom's ``TUTORIAL_SANDBOX_URL``, unless
     ``TUTORIAL_ROOM_REPORTS`` says off."""
-    if os.environ.get(OPT_OUT, "").strip().lower() in ("off", "0", "no", "false"):
+    if settings.environment().get(OPT_OUT, "").strip().lower() in ("off", "0", "no", "false"):
         return False
     if not classroom_url():
         return False

@@ -15,18 +15,16 @@ from __future__ import annotations
 
 import hashlib
 import html
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 import stripe
-from dotenv import dotenv_values
 
 from helpers.problems import Problem
 from helpers.sandbox.client import keys, process  # this state directory's own sandbox and key pair
-from helpers.urls import classroom_url, public_base
+from helpers.urls import classroom_url, environment, public_base
 
 Mode = Literal["sandbox", "stripe"]
 
@@ -52,8 +50,6 @@ def stripe_js_url(api_version: str) -> str:
 
 STRIPE_JS_URL = stripe_js_url(stripe.api_version)
 API_KEYS_PAGE = "https://dashboard.stripe.com/test/apikeys"
-
-ROOT = Path(__file__).resolve().parents[1]
 
 # Prefixes that are masked wherever they appear (keys and webhook signing secrets).
 SECRET_PREFIXES = ("sk_test_", "sk_live_", "rk_test_", "rk_live_", "pk_test_", "pk_live_", "whsec_")
@@ -89,18 +85,6 @@ def mask_secrets(text: str) -> str:
     """``text`` with every API key, webhook secret and client secret in it masked."""
     masked = _KEY.sub(lambda found: mask(found.group()), text)
     return _CLIENT_SECRET.sub(lambda found: "_secret_" + mask(found.group(1)), masked)
-
-
-def env_file() -> Path:
-    """The ``.env`` file read for settings (``TUTORIAL_ENV_FILE`` overrides the repo root one)."""
-    return Path(os.environ.get("TUTORIAL_ENV_FILE") or ROOT / ".env")
-
-
-def environment(dotenv: Path | None = None) -> dict[str, str]:
-    """The variables settings see: ``.env`` values overlaid by the real environment."""
-    path = dotenv or env_file()
-    values = {k: v for k, v in dotenv_values(path).items() if v is not None} if path.exists() else {}
-    return {**values, **os.environ}
 
 
 def check_secret_key(key: str, source: str = "STRIPE_SECRET_KEY") -> str:

@@ -1,12 +1,15 @@
 """URLs as a person's browser must see them: direct on a laptop, through jupyter-server-proxy
-(``{JUPYTERHUB_SERVICE_PREFIX}proxy/{port}/``) on JupyterHub and Binder."""
+(``{JUPYTERHUB_SERVICE_PREFIX}proxy/{port}/``) on JupyterHub and Binder. And the tutorial's
+variables as the notebooks see them (the environment, then ``.env``), for the classroom's URL."""
 
 from __future__ import annotations
 
 import os
 import urllib.parse
+from pathlib import Path
 
 HOST = "127.0.0.1"
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def public_url(port: int) -> str:
@@ -47,7 +50,22 @@ def path_segment(value: str) -> str:
     return urllib.parse.quote(value, safe="")
 
 
+def env_file() -> Path:
+    """The ``.env`` file the tutorial reads (``TUTORIAL_ENV_FILE`` overrides the project's)."""
+    return Path(os.environ.get("TUTORIAL_ENV_FILE") or ROOT / ".env")
+
+
+def environment(dotenv: Path | None = None) -> dict[str, str]:
+    """The tutorial's variables: ``.env`` values overlaid by the real environment."""
+    path = dotenv or env_file()
+    if not path.exists():
+        return dict(os.environ)
+    from dotenv import dotenv_values  # here: the sandbox's server imports this module too
+
+    return {**{k: v for k, v in dotenv_values(path).items() if v is not None}, **os.environ}
+
+
 def classroom_url() -> str | None:
-    """``TUTORIAL_SANDBOX_URL`` without its trailing slash: a sandbox someone else runs (a
-    classroom's, or a test's), never started by this kernel; None when not set."""
-    return os.environ.get("TUTORIAL_SANDBOX_URL", "").strip().rstrip("/") or None
+    """``TUTORIAL_SANDBOX_URL`` (environment or ``.env``) without its trailing slash: a sandbox
+    someone else runs (a classroom's, or a test's), never started by this kernel; None when not set."""
+    return environment().get("TUTORIAL_SANDBOX_URL", "").strip().rstrip("/") or None

@@ -146,6 +146,7 @@ def notebooks() -> str:
 
     times = []
     with kernels_in_a_fresh_tutorial("preflight-"):
+        os.environ["TUTORIAL_ENV_FILE"] = os.devnull  # nor the project's .env (its room URL, its keys)
         for path in NOTEBOOKS:
             started = time.perf_counter()
             notebook = nbformat.read(path, as_version=4)

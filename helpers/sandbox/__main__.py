@@ -124,9 +124,12 @@ def status(args: argparse.Namespace) -> int:
 
 def _sandbox_url(args: argparse.Namespace) -> str | None:
     """The running sandbox a reset goes through: --url, else the one serving --db (its lock file
-    says where), else the learner's own; None when none answers (the reset opens the database)."""
+    says where), else the room's (``TUTORIAL_SANDBOX_URL``, environment or ``.env``), else the
+    learner's own; None when none answers (the reset opens the database)."""
+    from ..urls import classroom_url
+
     served = process.holder(Path(args.db or process.database()))
-    url = (args.url or (args.db and served) or os.environ.get("TUTORIAL_SANDBOX_URL")
+    url = (args.url or (args.db and served) or classroom_url()
            or process.running_url() or served)
     return url.rstrip("/") if url and process.health(url) else None
 

@@ -116,3 +116,28 @@ def test_clean_copy_keeps_code_headings_and_tasks_without_solutions():
     assert len(sources) == 5  # the explanation-only cell is gone
     assert [c.id for c in cleaned.cells] == [notebook.cells[i].id for i in (0, 2, 3, 4, 5)]
     nbformat.validate(cleaned)
+
+
+def test_preflight_checks_the_room_named_in_dotenv(monkeypatch, tmp_path, capsys):
+    """A room URL in .env is the notebooks' room (helpers.urls), so preflight checks it too."""
+    from helpers.sandbox.client import process
+
+    room = f"http://127.0.0.1:{process.free_port()}"
+    (tmp_path / ".env").write_text(f"TUTORIAL_SANDBOX_URL={room}\n")
+    monkeypatch.setenv("TUTORIAL_ENV_FILE", str(tmp_path / ".env"))
+    monkeypatch.setenv("TUTORIAL_STATE_DIR", str(tmp_path))
+    monkeypatch.delenv("TUTORIAL_SANDBOX_URL", raising=False)
+    monkeypatch.setattr(preflight, "CHECKS", [("Python", preflight.python), ("Room", preflight.room)])
+    assert preflight.main(["--quick"]) == 1
+    assert f"✘ Room       The classroom sandbox at {room} does not answer" in capsys.readouterr().out
+
+
+def test_the_notebooks_preflight_runs_read_no_dotenv(monkeypatch, tmp_path):
+    """They run on a fresh sandbox of their own, even when .env names the room's."""
+    probe = tmp_path / "98_probe.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "import os\nfrom helpers.urls import classroom_url\n"
+        "assert os.environ['TUTORIAL_ENV_FILE'] == os.devnull and classroom_url() is None")],
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}), probe)
+    monkeypatch.setattr(preflight, "NOTEBOOKS", [probe])
+    assert preflight.notebooks().startswith("1 notebooks ran headless")
