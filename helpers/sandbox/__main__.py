@@ -106,8 +106,11 @@ def serve(args: argparse.Namespace) -> int:
             f"    {(public or address).rstrip('/')}/trainer/login#token={token}",
             flush=True,
         )
-    uvicorn.Server(uvicorn.Config(  # uvicorn's lines go through the sandbox's log (logs.configure)
+    # uvicorn's lines go through the sandbox's log (logs.configure). No proxy headers: a client's
+    # address is the connection's, not an X-Forwarded-For anyone may send (the account limit).
+    uvicorn.Server(uvicorn.Config(
         app, host=args.host, port=args.port, log_level="warning", access_log=False, log_config=None,
+        proxy_headers=False,
     )).run(sockets=[listener])
     return 0
 
