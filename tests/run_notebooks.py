@@ -138,6 +138,7 @@ def fresh_environment(state_dir: str) -> dict[str, str]:
         TUTORIAL_STATE_DIR=state_dir,
         TUTORIAL_SANDBOX_PORT="0",  # a free port, which the sandbox binds itself
         TUTORIAL_AUTOPILOT="1",
+        TUTORIAL_ENV_FILE=os.devnull,  # a developer's .env (a room's URL, a key) is not this run's
         PYTHONHASHSEED="0",
     )
     return env

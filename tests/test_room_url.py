@@ -35,3 +35,22 @@ def test_room_reports_turned_off_in_dotenv_stay_off(monkeypatch, tmp_path):
 def test_a_reset_goes_through_the_room_named_in_dotenv(sandbox, monkeypatch, tmp_path):
     _dotenv(monkeypatch, tmp_path, f"TUTORIAL_SANDBOX_URL={sandbox.url}\n")
     assert command._sandbox_url(argparse.Namespace(url=None, db=None)) == sandbox.url.rstrip("/")
+
+
+def test_the_notebook_runs_of_the_tests_read_no_dotenv(monkeypatch, tmp_path):
+    """`make notebooks`, nbval and the headless learner run the tutorial on a sandbox of their own,
+    even when the developer's .env names a room."""
+    import os
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    import run_notebooks
+
+    from support.learner import Learner
+
+    _dotenv(monkeypatch, tmp_path, "TUTORIAL_SANDBOX_URL=http://room.example:12111/\n")
+    assert urls.classroom_url() == "http://room.example:12111"
+    for env in (run_notebooks.fresh_environment(str(tmp_path)), Learner(tmp_path / "learner").env):
+        monkeypatch.setenv("TUTORIAL_ENV_FILE", env["TUTORIAL_ENV_FILE"])
+        assert env["TUTORIAL_ENV_FILE"] == os.devnull and urls.classroom_url() is None

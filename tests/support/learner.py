@@ -108,6 +108,7 @@ class Learner:
         self.env = {
             "TUTORIAL_MODE": "sandbox", "TUTORIAL_STATE_DIR": str(state_dir),
             "TUTORIAL_SANDBOX_PORT": "0", "TUTORIAL_AUTOPILOT": "1",  # 0: a free port, bound by the sandbox
+            "TUTORIAL_ENV_FILE": os.devnull,  # a developer's .env (a room's URL) is not this learner's
             "PYTHONHASHSEED": "0",
         }
         self.runs: list[Run] = []
