@@ -541,3 +541,31 @@ def test_ensure_running_from_two_kernels_at_once_starts_one_sandbox(tmp_path, mo
         assert len(starts) == 1, "both kernels started a sandbox"
     finally:
         assert process.stop_recorded() is True
+
+
+def test_the_served_sockets_connections_send_without_waiting_for_acks():
+    """The benchmark's 44 ms per request: the listening socket was made with proto 0, so asyncio
+    (which sets TCP_NODELAY only on IPPROTO_TCP sockets) left Nagle on, and each answer's second
+    write waited for the client's delayed ACK."""
+    import asyncio
+
+    async def accept_one() -> int:
+        listener = process.bound_socket(0)
+        connected: asyncio.Future = asyncio.get_running_loop().create_future()
+
+        class Note(asyncio.Protocol):
+            def connection_made(self, transport):
+                sock = transport.get_extra_info("socket")
+                connected.set_result(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+                transport.close()
+
+        server = await asyncio.get_running_loop().create_server(Note, sock=listener)  # as uvicorn serves it
+        try:
+            _, writer = await asyncio.open_connection(*listener.getsockname()[:2])
+            nodelay = await asyncio.wait_for(connected, 10)
+            writer.close()
+            return nodelay
+        finally:
+            server.close()
+
+    assert asyncio.run(accept_one()) != 0

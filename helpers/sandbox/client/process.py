@@ -71,7 +71,9 @@ def bound_socket(port: int, host: str = HOST) -> socket.socket:
     """A TCP socket bound to ``host:port`` (IPv4 or IPv6, as ``host`` is; port 0: a free port,
     chosen by the system as it binds, so nobody can take it in between). Raises OSError."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP by name: asyncio sets TCP_NODELAY only on connections whose socket says so; with
+    # proto 0 every answer's second write waited for the client's delayed ACK (about 40 ms).
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
