@@ -168,7 +168,7 @@ class Learners:
         applied = sorted((o for o in outcomes if o is not None), key=lambda o: o["at"])
         with self._kernels_lock:
             seen = self._kernels.setdefault(account, {}).get(kernel)
-            active = now if outcomes else (seen.last_active if seen else 0.0)
+            active = now if applied else (seen.last_active if seen else 0.0)
             previous = seen.last_cell if seen else None
             # A kernel that said it ended stays ended (a beat from its last moments may come after).
             self._kernels[account][kernel] = Kernel(notebook, now, active, ended or bool(seen and seen.ended),
@@ -411,7 +411,7 @@ def learner_state(account, row: LearnerRow, *, items: dict[str, dict], note: Not
         "stuck_seconds": row.stuck_seconds + current, "stuck_times": row.stuck_times,
         "kernel": None if kernel is None else {
             "notebook": kernel.notebook, "last_seen": kernel.last_seen, "ended": kernel.ended,
-            "silent": kernel_silent},
+            "silent": kernel_silent, "ran_cell": kernel.last_active > 0},
         "note": note.as_dict() if note else None, "cells": cells,
         "last_error": row.last_error, "last_activity": last_activity,
     }

@@ -273,6 +273,7 @@ def test_the_trainer_sees_learners_live_and_their_names_as_text(page: Page, clas
         expect(ada_row.locator(f'td[data-col="{step}"]')).to_have_class("col done")
     expect(ada_row.locator('td[data-col="renewal"]')).to_have_class("col todo")
     expect(grace_row.locator("td.who")).to_contain_text(HOSTILE)
+    expect(grace_row.locator("td.who")).to_have_attribute("title", HOSTILE)  # the whole name, where it is cut
     expect(grace_row.locator("td.state")).to_have_attribute("data-state", "stuck")
     expect(grace_row.locator("td.what")).to_contain_text("404 resource_missing: No such customer: 'cus_mytypo1'")
     expect(grace_row.locator('td[data-col="customer"]')).to_have_class("col done")
@@ -324,6 +325,37 @@ def test_a_learners_kernel_turns_them_stuck_within_5_seconds(screen: Page, class
         expect(row(screen, account).locator('td[data-col="01-yearly-price"]')).to_have_class("col failed")
     finally:
         kernel.shutdown()
+
+
+def test_a_kernel_that_beats_before_its_first_cell_says_so(page: Page, classroom):
+    url, _, link = classroom
+    key = join(url, "Just started")
+    kernel_report(url, key, notebook="00_start_here.ipynb")  # a heartbeat: no events
+    page.goto(link)
+    what = row(page, account_id(url, key)).locator("td.what")
+    expect(what).to_have_text("kernel up, no cell run yet")
+    expect(row(page, account_id(url, key)).locator("td.state")).to_have_attribute("data-state", "new")
+
+
+def test_the_view_says_when_it_is_stale_and_comes_back(page: Page, classroom):
+    """Signed out (a restarted sandbox forgets its sessions) or no answer: the table greys out
+    under a banner saying since when and what to do, and polling goes on."""
+    url, _, link = classroom
+    join(url, "Seen before")
+    page.goto(link)
+    expect(page.locator("#room tbody tr[data-account]").first).to_be_visible()
+    banner, table = page.locator("#stale"), page.locator("#room")
+    expect(banner).to_be_hidden()
+    page.route("**/trainer/progress", lambda route: route.fulfill(status=403, json={"error": {}}))
+    expect(banner).to_contain_text("Signed out since ", timeout=PATIENCE * 1000)
+    expect(banner.get_by_role("link", name="Sign in again")).to_have_attribute("href", "login")
+    expect(table).to_have_class("stale")
+    page.unroute("**/trainer/progress")
+    page.route("**/trainer/progress", lambda route: route.abort())
+    expect(banner).to_contain_text("The sandbox is not answering since ", timeout=PATIENCE * 1000)
+    page.unroute("**/trainer/progress")
+    expect(banner).to_be_hidden(timeout=PATIENCE * 1000)
+    expect(table).not_to_have_class("stale")
 
 
 def test_a_sticky_note_appears_and_the_trainer_takes_it_down(screen: Page, classroom, classroom_learner, capsys):

@@ -8,6 +8,7 @@
   const status = document.getElementById("status");
   const summary = document.getElementById("summary");
   const dialog = document.getElementById("detail");
+  const stale = document.getElementById("stale");
   const every = Number(table.dataset.pollSeconds || 2) * 1000;
   const STATES = {
     stuck: ["✘", "stuck"], silent: ["⚠", "kernel silent"], expected: ["◇", "expected error"],
@@ -21,6 +22,7 @@
   };
   let shownAccount = null;
   let now = Date.now() / 1000;
+  let staleSince = null;  // when the view stopped being updated (null: it is up to date)
 
   function element(tag, text, className) {
     const node = document.createElement(tag);
@@ -54,6 +56,7 @@
     }
     const place = learner.place && learner.place.where;
     if (learner.kernel && learner.kernel.ended) return (place ? place + " · " : "") + "kernel shut down";
+    if (learner.kernel && !learner.kernel.ran_cell) return (place ? place + " · " : "") + "kernel up, no cell run yet";
     return place || (learner.last_activity ? "calls only (no kernel reports)" : "");
   }
 
@@ -73,6 +76,7 @@
       mark.setAttribute("aria-label", "same name as another learner");
     }
     who.appendChild(element("b", learner.display_name || "(no name yet)"));
+    who.title = learner.display_name || "";  // the whole name, where the column cuts it
     tr.appendChild(who);
     tr.appendChild(element("td", whatOf(learner), "what"));
     for (const column of columns) {
@@ -114,13 +118,35 @@
     return parts.join(" · ");
   }
 
+  // The table as it was at the last answer, greyed out under a banner that says since when and
+  // what to do; polling goes on, and the next answer brings it back.
+  function markStale(signedOut, reason) {
+    if (staleSince === null) staleSince = Date.now() / 1000;
+    table.classList.add("stale");
+    const since = clock(staleSince);
+    if (signedOut) {
+      const again = element("a", "Sign in again");
+      again.href = "login";
+      stale.replaceChildren("Signed out since " + since + " (the sandbox restarted, or the session is older than "
+        + "12 hours): the table shows the room as it was then. ", again, ".");
+      status.textContent = "Signed out.";
+    } else {
+      stale.replaceChildren("The sandbox is not answering since " + since + " (" + reason + "): the table shows "
+        + "the room as it was then. Is the sandbox still running? Trying again every " + every / 1000 + " s.");
+      status.textContent = "The sandbox did not answer; trying again.";
+    }
+    stale.hidden = false;
+  }
+
   async function refresh() {
     try {
       const answer = await fetch("progress", { credentials: "same-origin", cache: "no-store" });
       if (answer.status === 403) {
-        status.textContent = "Signed out: sign in again (trainer/login).";
+        markStale(true);
+        setTimeout(refresh, every);
         return;
       }
+      if (!answer.ok) throw new Error("HTTP " + answer.status);
       const room = await answer.json();
       now = room.now;
       const focused = document.activeElement && document.activeElement.dataset
@@ -138,9 +164,12 @@
       counts(room);
       summary.textContent = words(room);
       status.textContent = "updated " + new Date().toLocaleTimeString();
+      staleSince = null;
+      stale.hidden = true;
+      table.classList.remove("stale");
       if (shownAccount && dialog.open) await showLearner(shownAccount);
     } catch (error) {
-      status.textContent = "The sandbox did not answer (" + error.message + "); trying again.";
+      markStale(false, error.message);
     }
     setTimeout(refresh, every);
   }
