@@ -150,11 +150,15 @@ def recover(look: Look) -> str:
     if not updates:
         raise NotYet(f"The customer authorized `{new_pm}`, but the subscription's `default_payment_method` "
                      f"is `{sub.default_payment_method}`. Step 2: update the subscription with the new one.")
-    theirs = {i.id: i for i in look.client.v1.invoices.list(params={"subscription": sub.id, "limit": 100}).data}
+    listed = look.client.v1.invoices.list(params={"subscription": sub.id, "limit": 100}).data  # newest first
+    theirs = {i.id: i for i in listed}
     if not charged:
-        recovered = [i for i in theirs.values() if i.status == "paid" and i.attempt_count >= 2]
-        if recovered and sub.status == "active" and not any(i.status == "open" for i in theirs.values()):
-            return (f"`{sub.id}` is active again with `{new_pm}`: `{recovered[0].id}`, the invoice that failed, "
+        # The invoice that failed last (section 4's, paid on its page, is an older one): paid on its
+        # hosted page since, by a charge (a second attempt), not out of band.
+        last_failed = next((i for i in listed if i.attempt_count >= 1 and i.billing_reason == "subscription_cycle"), None)
+        if (last_failed is not None and last_failed.status == "paid" and last_failed.attempt_count >= 2
+                and not last_failed.to_dict().get("amount_paid_off_stripe") and sub.status == "active"):
+            return (f"`{sub.id}` is active again with `{new_pm}`: `{last_failed.id}`, the invoice that failed, "
                     "was paid, though not by an `invoices.pay` call of yours (on its hosted invoice page, "
                     "section 4's way). Step 3 as the task means it is your server paying it: "
                     "`client.v1.invoices.pay(invoice_id)`.")
