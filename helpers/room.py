@@ -39,17 +39,17 @@ import httpx
 from helpers import settings
 from helpers.problems import sandbox_unreachable
 from helpers.sandbox.client import control, keys, process
-from helpers.sandbox.shared import text
+from helpers.sandbox.shared import contract, text
 from helpers.urls import classroom_url
 
 OPT_OUT = "TUTORIAL_ROOM_REPORTS"
 HEARTBEAT_SECONDS = 10  # the sandbox calls a kernel silent after 35 s without one
 QUEUE_LIMIT = 200  # events kept while the sandbox does not answer
-# What the classroom sandbox takes in one report (helpers/sandbox/classroom/learners.py: 50
-# events, 64,000 bytes); more waits for the next report.
-REPORT_EVENTS = 50
-REPORT_BYTES = 60_000
-LINE = 300
+# What the classroom sandbox takes in one report; more waits for the next report. The bytes leave
+# room for the report's own fields and each event's age.
+REPORT_EVENTS = contract.ROOM_REPORT_EVENTS
+REPORT_BYTES = contract.ROOM_REPORT_BYTES - 4_000
+LINE = contract.ROOM_LINE
 # A section's exercise: the id its cells name to the checkers (check.exercise, or the start and
 # prediction calls an exercise may begin with).
 _CHECK = re.compile(r"""check\.(?:exercise|start|predict)\(\s*["']([0-9]{2}-[a-z0-9-]+)["']""")
@@ -203,10 +203,13 @@ class Reporter:
             self._stopped = True
             return False
         took = True
+        # One "now" for every report of this send: the sandbox dates an event as its arrival less
+        # its age, so ages from one clock keep the events in order however long each post takes.
+        now = time.time()
         while True:
             with self._lock:
                 batch = self._batch()
-            status = self._post(batch, timeout)
+            status = self._post(batch, now, timeout)
             if status is None or status == 429 or status >= 500:  # away or busy: the next beat tries again
                 with self._lock:
                     self._events.extendleft(reversed(batch))
@@ -230,9 +233,9 @@ class Reporter:
             batch.append(self._events.popleft())
         return batch
 
-    def _post(self, batch: list[tuple[float, dict]], timeout: float) -> int | None:
-        """The sandbox's status for one report; None when the sandbox did not answer it."""
-        now = time.time()
+    def _post(self, batch: list[tuple[float, dict]], now: float, timeout: float) -> int | None:
+        """The sandbox's status for one report (its events' ages counted to ``now``); None when the
+        sandbox did not answer it."""
         report = {"kernel": self.kernel, "notebook": self.notebook.name,
                   "events": [{**event, "age": round(min(3600.0, now - at), 3)} for at, event in batch]}
         try:

@@ -220,6 +220,27 @@ def test_a_long_outages_events_reach_the_room_in_reports_it_takes(classroom, mon
     assert learners(url, token)["Outage"]["latest"]["title"] == "LastOne"
 
 
+def test_events_of_an_outage_keep_their_order_when_a_report_is_slow(classroom, monkeypatch, tmp_path):
+    """The sandbox dates an event by its age: ages counted at each post made a slow first report's
+    events newer than the last one (the full suite, under load, saw the wrong latest)."""
+    url, token = classroom
+    reporter = _room_reporter(url, monkeypatch, tmp_path, "Slow")
+    real_post, posts = httpx.post, []
+
+    def slow_first(*args, **kwargs):
+        posts.append(1)
+        if len(posts) == 1:
+            time.sleep(0.5)  # the first report takes half a second to get there
+        return real_post(*args, **kwargs)
+
+    for number in range(1, 60):
+        reporter.add({"kind": "cell", "ok": True, "cell": number})
+    reporter.add({"kind": "cell", "ok": False, "cell": 7, "error": {"class": "LastOne", "line": "the last"}})
+    monkeypatch.setattr(room.httpx, "post", slow_first)
+    assert reporter.send() and len(posts) == 2
+    assert learners(url, token)["Slow"]["latest"]["title"] == "LastOne"
+
+
 def test_a_report_the_room_refuses_is_dropped_and_the_next_one_gets_through(classroom, monkeypatch, tmp_path):
     url, token = classroom
     reporter = _room_reporter(url, monkeypatch, tmp_path, "Refused")
@@ -250,7 +271,7 @@ def test_a_report_stays_within_what_the_sandbox_takes_even_with_long_lines(monke
     for _ in range(room.QUEUE_LIMIT):
         reporter.add(long)
     sent = []
-    monkeypatch.setattr(reporter, "_post", lambda batch, timeout: sent.append(batch) or 200)
+    monkeypatch.setattr(reporter, "_post", lambda batch, now, timeout: sent.append(batch) or 200)
     reporter.classroom = True
     assert reporter.send() and len(sent) > room.QUEUE_LIMIT // room.REPORT_EVENTS
     for batch in sent:

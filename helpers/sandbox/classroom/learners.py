@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..api.activity import Activity, RequestRecord
-from ..shared import text
+from ..shared import contract, text
 from ..shared.errors import StripeError
 from ..state.accounts import Accounts
 from ..state.room import Room
@@ -48,9 +48,9 @@ KERNEL_SILENT_AFTER = 35  # seconds without a beat: the kernel stopped (three be
 IDLE_AFTER = 10 * 60  # seconds without any outcome or request
 FIRST_CELL_WINDOW = 60  # seconds before a kernel's first reported cell whose calls count as that cell's
 
-MAX_REPORT_BYTES = 64_000
-MAX_EVENTS = 50
-LINE = 300  # characters of an error's line, or a check's hint
+MAX_REPORT_BYTES = contract.ROOM_REPORT_BYTES
+MAX_EVENTS = contract.ROOM_REPORT_EVENTS
+LINE = contract.ROOM_LINE
 NOTE_TEXT = 140
 SECTION = 120
 KERNEL_ID = re.compile(r"[A-Za-z0-9_-]{1,40}")

@@ -14,10 +14,10 @@ from . import keys, process
 
 
 def _control(method: str, route: str, data: dict | None = None, timeout: float = 10,
-             base: str | None = None, json: dict | None = None) -> dict:
+             base: str | None = None) -> dict:
     try:
         response = httpx.request(
-            method, f"{base or settings.sandbox_url()}/_sandbox/{route}", data=data, json=json, timeout=timeout,
+            method, f"{base or settings.sandbox_url()}/_sandbox/{route}", data=data, timeout=timeout,
             headers={"Authorization": f"Bearer {keys.keys()[0]}"},
         )
     except httpx.HTTPError:
@@ -55,12 +55,6 @@ def report_exercises(passed: list[str], total: int) -> dict | None:
     if not base:
         return None
     return _control("POST", "exercises", {"passed": passed, "total": str(total)}, timeout=2, base=base)
-
-
-def report_to_room(report: dict, base: str, timeout: float = 2) -> dict:
-    """Send what this kernel ran since its last report to the classroom sandbox at ``base``
-    (``helpers/room.py`` builds it; never code or secrets)."""
-    return _control("POST", "room", json=report, timeout=timeout, base=base)
 
 
 def note(kind: str, text: str = "") -> dict | None:

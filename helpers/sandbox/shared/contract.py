@@ -29,6 +29,10 @@ HOST = "127.0.0.1"
 DEFAULT_PORT = 12111
 LOG_MAX_BYTES = 1_000_000  # the sandbox's log moves to <log>.1 beyond this (at start, and while it runs)
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+# A kernel's report to a classroom sandbox (helpers/room.py sends it, classroom/learners.py takes it).
+ROOM_REPORT_EVENTS = 50
+ROOM_REPORT_BYTES = 64_000
+ROOM_LINE = 300  # characters of an error's line, or a check's hint
 SERVICE = "stripe-sandbox"  # the health document's "service": this is the tutorial's sandbox
 
 # ``POST /_sandbox/reset`` needs this header: a cross-site form, or a ``fetch`` without the CORS
