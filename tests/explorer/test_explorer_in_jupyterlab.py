@@ -50,6 +50,7 @@ def test_a_learner_picks_fills_sends_and_sees_the_views(lab, playwright):
         explorer.get_by_text("operations in stripe-python").wait_for()
         # Pick: the resource, then the operation (the dropdowns the types fill).
         explorer.locator(".widget-dropdown", has_text="Resource").locator("select").select_option("customers")
+        explorer.get_by_text("client.v1.customers.").first.wait_for()  # the refill, as below
         operation = explorer.locator(".widget-dropdown", has_text="Operation").locator("select")
         operation.select_option(label="create · POST /v1/customers")
         explorer.get_by_text("client.v1.customers.create").wait_for()
@@ -71,6 +72,9 @@ def test_a_learner_picks_fills_sends_and_sees_the_views(lab, playwright):
         # A required field left empty is named, and nothing is sent.
         explorer.locator(".widget-dropdown", has_text="Resource").locator("select").select_option(
             "test_helpers.test_clocks")
+        # The kernel refills the operations and shows the resource's first one: only then pick (a pick
+        # made before the refill arrived was undone by it on a busy machine).
+        explorer.get_by_text("client.v1.test_helpers.test_clocks.").first.wait_for()
         operation.select_option(label="create · POST /v1/test_helpers/test_clocks")
         explorer.get_by_text("client.v1.test_helpers.test_clocks.create").wait_for()  # its form, not the last
         explorer.get_by_role("button", name="Send").click()
