@@ -44,6 +44,8 @@ def test_a_learner_picks_fills_sends_and_sees_the_views(lab, playwright):
         page = browser.new_page(viewport={"width": 1400, "height": 1800})
         page.set_default_timeout(2 * PATIENCE * 1000)  # a kernel and the catalog: slow on a busy machine
         page.goto(lab)
+        # Run the cell only once its kernel is idle: a Shift+Enter before that was lost now and then.
+        page.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]').wait_for()
         page.locator(".jp-Notebook .jp-Cell .cm-content").first.click()
         page.keyboard.press("Shift+Enter")
         explorer = page.locator(".jp-OutputArea-output .widget-vbox").first
