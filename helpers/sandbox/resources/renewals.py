@@ -147,13 +147,19 @@ def renew(actor: Actor, sub: dict[str, Any], now: int) -> None:
 def finalize_draft(actor: Actor, invoice: dict[str, Any], now: int) -> None:
     """A renewal's hour in draft is over: finalize the invoice and charge the subscription's
     PaymentMethod off-session; a failed charge makes the subscription ``past_due`` (Amazon Pay is
-    not retried: the invoice stays ``open``, ``next_payment_attempt`` null)."""
+    not retried: the invoice stays ``open``, ``next_payment_attempt`` null). A draft whose
+    subscription has ended is left a draft and stops advancing: nothing is charged after a cancel
+    (``subscriptions.cancel_now`` stops such drafts; this covers one saved before it did)."""
     store = actor.store
+    sub = store.get("subscription", invoice["_subscription"])
     invoice["automatically_finalizes_at"] = None
+    if sub["status"] in ("canceled", "incomplete_expired"):  # never charged after a cancel
+        invoice["auto_advance"] = False
+        store.save(invoice)
+        return
     invoices.finalize(actor, invoice, now)
     if invoice["status"] != "open":  # nothing to pay
         return
-    sub = store.get("subscription", invoice["_subscription"])
     decline = invoices.collect(actor, invoice, subscriptions.payment_method_of(store, sub), now)
     if decline is not None and sub["status"] in ("active", "trialing"):
         before = copy.deepcopy(sub)

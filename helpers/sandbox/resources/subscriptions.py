@@ -564,6 +564,25 @@ def cancel_now(actor: Any, sub: dict[str, Any], now: int, details: dict[str, Any
     })
     actor.store.save(sub)
     events.emit(actor, "customer.subscription.deleted", sub, events.changed(before, sub), created=now)
+    _stop_collecting(actor, sub, now)
+
+
+def _stop_collecting(actor: Any, sub: dict[str, Any], now: int) -> None:
+    """A canceled subscription is never charged again ("The customer won't be charged again for
+    the subscription", docs.stripe.com/api/subscriptions/cancel): its open invoices stop automatic
+    collection ("Stripe stops automatic collection of all finalized invoices"), and a renewal draft
+    made before the cancel stops advancing (``auto_advance`` false, ``automatically_finalizes_at``
+    null; what Stripe does with such a draft is unverified). Each change is an ``invoice.updated``."""
+    where = {"parent.subscription_details.subscription": sub["id"]}
+    for invoice in actor.store.query("invoice", where):
+        if invoice["status"] not in ("draft", "open") or not invoice["auto_advance"]:
+            continue
+        before = copy.deepcopy(invoice)
+        invoice.update({"auto_advance": False, "next_payment_attempt": None})
+        if invoice["status"] == "draft":
+            invoice["automatically_finalizes_at"] = None
+        actor.store.save(invoice)
+        events.emit(actor, "invoice.updated", invoice, events.changed(before, invoice), created=now)
 
 
 @api.route("DELETE", "/v1/subscriptions/{id}", "SubscriptionCancelParams")

@@ -13,6 +13,7 @@ from helpers.sandbox.state.room import Room
 from support.stripe_objects import (
     HOUR,
     JAN_31,
+    account_store,
     advance,
     authorized_customer,
     check_shape,
@@ -276,3 +277,69 @@ def test_a_failed_simulation_ends_internal_failure(in_process_sandbox, monkeypat
     test_clocks.finish_advance(store, versions.LATEST, clock["id"])
     found = session.get(f"/v1/test_helpers/test_clocks/{clock['id']}").json()
     assert (found["status"], found["frozen_time"]) == ("internal_failure", frozen)
+
+
+def test_a_subscription_canceled_during_its_renewal_hour_is_not_charged(client):
+    """A cancel "won't charge the customer again for the subscription"
+    (docs.stripe.com/api/subscriptions/cancel): the renewal draft made before the cancel stops
+    advancing (what Stripe does with such a draft is unverified; the sandbox never charges it)."""
+    clock = new_clock(client)
+    customer, si = authorized_customer(client, test_clock=clock.id)
+    sub = subscribe(client, customer.id, monthly_price(client).id, si.payment_method)
+    end = ts(2026, 2, 28)
+    advance(client, clock, end)
+    draft_id = client.v1.subscriptions.retrieve(sub.id).latest_invoice
+    assert client.v1.invoices.retrieve(draft_id).auto_advance is True
+
+    canceled = client.v1.subscriptions.cancel(sub.id)
+    assert canceled.status == "canceled"
+    draft = client.v1.invoices.retrieve(draft_id)
+    assert (draft.status, draft.auto_advance, draft.automatically_finalizes_at) == ("draft", False, None)
+    update = client.v1.events.list(params={"type": "invoice.updated", "limit": 1}).data[0]
+    assert update.data.object.id == draft_id and update.data.previous_attributes["auto_advance"] is True
+
+    advance(client, clock, end + 2 * HOUR)
+    draft = client.v1.invoices.retrieve(draft_id)
+    assert (draft.status, draft.amount_paid, draft.attempt_count) == ("draft", 0, 0)
+    assert not [t for t, _ in events_of(client, {draft_id}, end + HOUR)]
+    charges = client.v1.charges.list(params={"customer": customer.id, "limit": 100}).data
+    assert len(charges) == 1  # the first invoice's only
+
+
+def test_canceling_a_past_due_subscription_stops_collecting_its_open_invoice(client):
+    """"Stripe stops automatic collection of all finalized invoices" on a cancel
+    (docs.stripe.com/api/subscriptions/cancel): the open renewal invoice's auto_advance is false."""
+    clock = new_clock(client)
+    customer, si = authorized_customer(client, test_clock=clock.id)
+    sub = subscribe(client, customer.id, monthly_price(client).id, si.payment_method)
+    client.v1.payment_methods.detach(si.payment_method)
+    advance(client, clock, ts(2026, 2, 28) + HOUR)
+    sub = client.v1.subscriptions.retrieve(sub.id)
+    assert sub.status == "past_due"
+    assert client.v1.invoices.retrieve(sub.latest_invoice).auto_advance is True
+    client.v1.subscriptions.cancel(sub.id)
+    failed = client.v1.invoices.retrieve(sub.latest_invoice)
+    assert (failed.status, failed.auto_advance, failed.next_payment_attempt) == ("open", False, None)
+
+
+def test_a_draft_still_advancing_after_its_subscription_was_canceled_is_not_charged(client, sandbox):
+    """A database written before cancels stopped the drafts (the draft still auto_advance): its
+    hour ends without finalizing or charging it."""
+    clock = new_clock(client)
+    customer, si = authorized_customer(client, test_clock=clock.id)
+    sub = subscribe(client, customer.id, monthly_price(client).id, si.payment_method)
+    end = ts(2026, 2, 28)
+    advance(client, clock, end)
+    draft_id = client.v1.subscriptions.retrieve(sub.id).latest_invoice
+    client.v1.subscriptions.cancel(sub.id)
+    store = account_store(sandbox.db)
+    with store.transaction():
+        stale = store.get("invoice", draft_id)
+        stale.update({"auto_advance": True, "automatically_finalizes_at": end + HOUR})
+        store.save(stale)
+
+    advance(client, clock, end + 2 * HOUR)
+    draft = client.v1.invoices.retrieve(draft_id)
+    assert (draft.status, draft.amount_paid, draft.auto_advance, draft.automatically_finalizes_at) == (
+        "draft", 0, False, None)
+    assert len(client.v1.charges.list(params={"customer": customer.id, "limit": 100}).data) == 1
