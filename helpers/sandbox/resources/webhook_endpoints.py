@@ -40,12 +40,22 @@ def _checked_url(req: ApiRequest, url: str) -> str:
     return url
 
 
+def _checked_version(version: str) -> str:
+    """The version the endpoint's events are rendered at; any refusal names ``api_version``, as
+    the schema's own refusal of an unlisted version does."""
+    try:
+        return versions.check(version)
+    except StripeError as refused:
+        refused.param = "api_version"
+        raise
+
+
 @api.route("POST", "/v1/webhook_endpoints", "WebhookEndpointCreateParams")
 def create(req: ApiRequest) -> dict[str, Any]:
     p = req.params
     if p.get("connect"):
         raise StripeError("The offline sandbox has no connected accounts; leave connect out.", param="connect")
-    api_version = versions.check(p["api_version"]) if p.get("api_version") else None
+    api_version = _checked_version(p["api_version"]) if p.get("api_version") else None
     secret = "whsec_" + random_token(32)
     endpoint = req.shape("webhook_endpoint", {
         "id": new_id("we", 24),
