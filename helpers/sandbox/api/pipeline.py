@@ -30,7 +30,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
-from ..shared.errors import StripeError, shorten
+from ..shared.errors import StripeError, param_unknown, shorten
 from ..shared.ids import new_id, random_token
 from ..state.account_store import AccountStore
 from ..state.accounts import Accounts
@@ -224,10 +224,16 @@ class Sandbox:
         """Everything after the body is read (in a worker thread): (status, JSON body).
         Sets the response's Stripe-Version and idempotency headers in ``headers``, and the
         key's account in ``named``."""
-        pairs = form_pairs(request, body)
+        try:
+            pairs, unreadable = form_pairs(request, body), None
+        except StripeError as error:  # answered after the key has named its account (its request log)
+            pairs, unreadable = [], error
         key = api_key(request, pairs)
         kind = key_kind(key)
         named["account"] = self.accounts.for_key(key, kind, client_address(request))
+        named["own"] = kind == "secret"  # until the parameters are read: a client secret may make it so
+        if unreadable is not None:
+            raise unreadable
         resolved = versions.resolve(request.headers.get("stripe-version") or self.account_version)
         headers["Stripe-Version"] = resolved.requested  # echoed, as Stripe does
         if resolved.newer_than_known:  # a later monthly version of the newest major: answered as that
@@ -329,6 +335,9 @@ class Sandbox:
         if kind == "publishable" and not route.publishable:
             raise StripeError(PUBLISHABLE, status=403, code="secret_key_required")
         raw = wire.decode([(k, v) for k, v in pairs if k != "key"])
+        internal = next((k for k in raw if k.startswith("_")), None)
+        if internal is not None:  # the version changes' own flags start with "_": never a client's
+            raise param_unknown(shorten(internal))
         versions.upgrade_request(version, f"{method} {route.pattern}", raw)
         private = {k: raw.pop(k) for k in list(raw) if k.startswith("_")}
         client_secret = raw.pop("client_secret", None) if route.publishable else None

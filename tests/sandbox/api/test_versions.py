@@ -76,14 +76,50 @@ def test_the_oldest_modelled_version_is_answered(http):
 
 @pytest.mark.parametrize(("version", "says"), [
     ("2026-11-18.preview", "preview versions are not emulated"),
-    ("2026-10-28.zebra", "zebra is not a release of 2026-10-28"),
+    ("2026-10-28.zebra", "It is not a released Stripe API version; the sandbox answers 2026-06-24.dahlia"),
     ("2026-10-28.Endive", "API versions look like"),
     ("2026-1-28.endive", "API versions look like"),
     ("latest", "API versions look like"),
+    # made up, though each looked like one (a review found them answered 200)
+    ("2026-08-15.dahlia", "It is not a released Stripe API version"),  # no release on that day
+    ("2026-07-29", "It is not a released Stripe API version"),  # without its name
+    ("2026-07-29.endive", "It is not a released Stripe API version"),  # endive began on 2026-09-30
+    ("2026-09-30.acacia", "It is not a released Stripe API version"),
+    ("2099-99-99.endive", "API versions look like"),  # no such day
 ])
 def test_malformed_and_unknown_versions_are_refused(http, version, says):
     answer = http.get("/v1/customers", headers={"Stripe-Version": version})
     assert answer.status_code == 400 and says in error_of(answer)["message"]
+
+
+def test_every_released_version_from_the_oldest_modelled_is_answered(http):
+    modelled = [v for v in versions.released() if versions.OLDEST_MODELLED <= v <= LATEST]
+    assert versions.OLDEST_MODELLED in modelled and LATEST in modelled and len(modelled) >= 4
+    for version in modelled:
+        assert http.get("/v1/customers", headers={"Stripe-Version": version}).status_code == 200, version
+
+
+def test_a_parameter_of_the_sandboxs_own_is_never_a_clients(http):
+    """The version changes pass flags in parameters starting with "_": a client's were trusted
+    (`_renamed` made a 500, `_strict_payment_method_types` changed the answer)."""
+    for name, value in (("_renamed", "x"), ("_strict_payment_method_types", "1"), ("_foo", "x")):
+        answer = http.post("/v1/customers", data={"email": "a@example.com", name: value})
+        error = error_of(answer)
+        assert answer.status_code == 400 and error["code"] == "parameter_unknown" and error["param"] == name
+
+
+def test_a_request_refused_before_its_parameters_are_read_is_in_the_request_log(http):
+    """Its error's request_log_url points at the log: an old version, a JSON body or bad UTF-8
+    were missing from it."""
+    refused = [
+        http.get("/v1/customers", headers={"Stripe-Version": "2025-03-31.basil"}),
+        http.post("/v1/customers", content=b'{"email": "a@example.com"}', headers={"Content-Type": "application/json"}),
+        http.post("/v1/customers", content=b"name=%FF", headers={"Content-Type": "application/x-www-form-urlencoded"}),
+    ]
+    mine = http.get("/_sandbox/account", headers={"Authorization": f"Bearer {SECRET}"}, auth=None).json()
+    logged = {entry["request_id"] for entry in mine["requests"]}
+    for answer in refused:
+        assert answer.status_code == 400 and answer.headers["Request-Id"] in logged, answer.text
 
 
 def test_stripe_python_pinned_to_an_older_modelled_or_a_later_version(sandbox):

@@ -14,13 +14,16 @@ change newer than V, newest first. May import ``shared/`` only.
 
 from __future__ import annotations
 
+import datetime
 import functools
 import re
+import typing
 from dataclasses import dataclass
 from typing import Any
 
 import stripe
 
+from ...shared import stripe_types
 from ...shared.errors import StripeError, shorten
 from . import v2026_07_29_allowed_payment_method_types as dahlia_0729
 from . import v2026_09_30_remove_payment_method_types as endive_0930
@@ -57,15 +60,31 @@ class Resolved:
         return self.answered != self.requested
 
 
+@functools.cache
+def released() -> frozenset[str]:
+    """Stripe's released API versions, as stripe-python lists them (a webhook endpoint's
+    ``api_version``)."""
+    tp = stripe_types.fields(stripe_types.params_class("WebhookEndpointCreateParams"))["api_version"][0]
+    return frozenset(typing.get_args(tp)) | {LATEST}
+
+
+def _a_date(text: str) -> bool:
+    try:
+        datetime.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
 def resolve(version: str) -> Resolved:
-    """The version a request asked for, and the one the sandbox answers at: itself, from
-    OLDEST_MODELLED to LATEST; LATEST for a later version of LATEST's major (backward-compatible
-    with it by Stripe's policy); a 400 that says what to do for anything else."""
+    """The version a request asked for, and the one the sandbox answers at: itself, a released
+    version from OLDEST_MODELLED to LATEST; LATEST for a later version of LATEST's major
+    (backward-compatible with it by Stripe's policy); a 400 that says what to do for anything else."""
     match = _VERSION.fullmatch(version or "")
     date, name = (match.group(1), match.group(2)) if match else ("", None)
     if name == "preview":
         raise _invalid(version, "Public preview versions are not emulated; " + PIN)
-    if not match or name is not None and name not in MAJORS and not _later_major(name):
+    if not match or not _a_date(date) or name is not None and name not in MAJORS and not _later_major(name):
         raise _invalid(version, f"API versions look like {LATEST}.")
     if date > date_of(LATEST):
         if name == MAJOR:
@@ -74,14 +93,15 @@ def resolve(version: str) -> Resolved:
             raise _invalid(version, f"{name} is a major release after {MAJOR}, the newest this sandbox knows "
                                     f"({LATEST}): its breaking changes are not modelled. To {PIN}")
         raise _invalid(version, f"The newest version this sandbox knows is {LATEST}.")
-    if name is not None and _later_major(name):
-        raise _invalid(version, f"{name} is not a release of {date}.")
     if date < date_of(OLDEST_MODELLED):
         raise _invalid(version, (
             f"It is older than this sandbox models ({OLDEST_MODELLED} to {LATEST}, and later {MAJOR} versions): "
             "older versions shape this guide's objects otherwise (before 2025-03-31.basil an invoice has "
             "subscription, payment_intent and paid), and the sandbox would answer in shapes your code does not "
             f"expect. Upgrade your Stripe SDK (stripe-python {stripe.VERSION} pins {LATEST}), or {PIN}"))
+    if version not in released():
+        modelled = ", ".join(sorted(v for v in released() if date_of(OLDEST_MODELLED) <= date_of(v) <= date_of(LATEST)))
+        raise _invalid(version, f"It is not a released Stripe API version; the sandbox answers {modelled}.")
     return Resolved(version, version)
 
 
