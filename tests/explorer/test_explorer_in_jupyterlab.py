@@ -9,6 +9,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from support.browser import chromium_path
 from support.jupyter import jupyterlab
@@ -44,12 +45,25 @@ def test_a_learner_picks_fills_sends_and_sees_the_views(lab, playwright):
         page = browser.new_page(viewport={"width": 1400, "height": 1800})
         page.set_default_timeout(2 * PATIENCE * 1000)  # a kernel and the catalog: slow on a busy machine
         page.goto(lab)
-        # Run the cell only once its kernel is idle: a Shift+Enter before that was lost now and then.
+        # Run the cell once its kernel is idle, and again if its prompt shows no run: a Shift+Enter
+        # right after the notebook opened was lost now and then (the prompt stayed "[ ]").
         page.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]').wait_for()
-        page.locator(".jp-Notebook .jp-Cell .cm-content").first.click()
-        page.keyboard.press("Shift+Enter")
+        prompt = page.locator(".jp-Notebook .jp-Cell .jp-InputPrompt").first
+        for _ in range(3):
+            page.locator(".jp-Notebook .jp-Cell .cm-content").first.click()
+            page.keyboard.press("Shift+Enter")
+            try:
+                page.wait_for_function("p => /\\[(\\*|\\d+)\\]/.test(p.textContent)", arg=prompt.element_handle(),
+                                       timeout=10_000)
+                break
+            except PlaywrightTimeout:
+                continue
         explorer = page.locator(".jp-OutputArea-output .widget-vbox").first
-        explorer.get_by_text("operations in stripe-python").wait_for()
+        try:
+            explorer.get_by_text("operations in stripe-python").wait_for()
+        except PlaywrightTimeout:
+            outputs = page.locator(".jp-OutputArea").all_inner_texts()
+            raise AssertionError(f"no explorer; the prompt {prompt.inner_text()!r}, the outputs {outputs!r}") from None
         # Pick: the resource, then the operation (the dropdowns the types fill).
         explorer.locator(".widget-dropdown", has_text="Resource").locator("select").select_option("customers")
         explorer.get_by_text("client.v1.customers.").first.wait_for()  # the refill, as below
