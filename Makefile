@@ -50,7 +50,7 @@ lab: venv
 	@echo "JupyterLab: http://127.0.0.1:$(LAB_PORT)/lab (open the link with its token, printed below)"
 	$(PORT_ENV) $(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 \
 		--ServerApp.port=$(LAB_PORT) --ServerApp.port_retries=0 \
-		--ServerApp.root_dir=. --ServerApp.default_url=$(LAB_START) \
+		--ServerApp.root_dir=. --LabApp.default_url=$(LAB_START) \
 		$$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 sandbox: venv
