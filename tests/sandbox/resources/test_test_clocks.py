@@ -279,16 +279,21 @@ def test_a_failed_simulation_ends_internal_failure(in_process_sandbox, monkeypat
     assert (found["status"], found["frozen_time"]) == ("internal_failure", frozen)
 
 
-def test_a_subscription_canceled_during_its_renewal_hour_is_not_charged(client):
-    """A cancel "won't charge the customer again for the subscription"
-    (docs.stripe.com/api/subscriptions/cancel): the renewal draft made before the cancel stops
-    advancing (what Stripe does with such a draft is unverified; the sandbox never charges it)."""
+def renewal_in_its_hour(client):
+    """A monthly subscription on a clock advanced to its period's end: the renewal is a draft."""
     clock = new_clock(client)
     customer, si = authorized_customer(client, test_clock=clock.id)
     sub = subscribe(client, customer.id, monthly_price(client).id, si.payment_method)
     end = ts(2026, 2, 28)
     advance(client, clock, end)
-    draft_id = client.v1.subscriptions.retrieve(sub.id).latest_invoice
+    return clock, customer, sub, end, client.v1.subscriptions.retrieve(sub.id).latest_invoice
+
+
+def test_a_subscription_canceled_during_its_renewal_hour_is_not_charged(client):
+    """A cancel "won't charge the customer again for the subscription"
+    (docs.stripe.com/api/subscriptions/cancel): the renewal draft made before the cancel stops
+    advancing (what Stripe does with such a draft is unverified; the sandbox never charges it)."""
+    clock, customer, sub, end, draft_id = renewal_in_its_hour(client)
     assert client.v1.invoices.retrieve(draft_id).auto_advance is True
 
     canceled = client.v1.subscriptions.cancel(sub.id)
@@ -325,12 +330,7 @@ def test_canceling_a_past_due_subscription_stops_collecting_its_open_invoice(cli
 def test_a_draft_still_advancing_after_its_subscription_was_canceled_is_not_charged(client, sandbox):
     """A database written before cancels stopped the drafts (the draft still auto_advance): its
     hour ends without finalizing or charging it."""
-    clock = new_clock(client)
-    customer, si = authorized_customer(client, test_clock=clock.id)
-    sub = subscribe(client, customer.id, monthly_price(client).id, si.payment_method)
-    end = ts(2026, 2, 28)
-    advance(client, clock, end)
-    draft_id = client.v1.subscriptions.retrieve(sub.id).latest_invoice
+    clock, customer, sub, end, draft_id = renewal_in_its_hour(client)
     client.v1.subscriptions.cancel(sub.id)
     store = account_store(sandbox.db)
     with store.transaction():
